@@ -1,0 +1,93 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import * as ledger from '../db/repositories/ledger.js';
+import * as portfolios from '../db/repositories/portfolios.js';
+import * as securities from '../db/repositories/securities.js';
+import { money } from '../domain/number.js';
+import { replayLedger } from '../domain/ledger/replay.js';
+import type { LedgerEntry } from '../domain/ledger/types.js';
+import type { Capability, RequestCtx } from '../executor/capability.js';
+
+const portfolioArgs = z.strictObject({ portfolio_id: z.string().min(1) });
+
+/** The ledger entries visible to a request: its pinned commit, up to its as-of date. */
+async function pinnedEntries(db: Knex, portfolioId: string, ctx: RequestCtx): Promise<LedgerEntry[]> {
+  const at = await ledger.resolve(db, portfolioId, ctx.ledger_commit_hash);
+  if (!at) {
+    throw new AppError('ledger_commit_not_found', `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolioId}`);
+  }
+  return (await ledger.entriesUpTo(db, portfolioId, at.seq)).filter((e) => e.date <= ctx.asof_date);
+}
+
+export function ledgerCapabilities(db: Knex): Capability[] {
+  const portfolio: Capability<z.infer<typeof portfolioArgs>> = {
+    name: 'ledger.portfolio',
+    description: 'The portfolio: id, name and base currency',
+    args: portfolioArgs,
+    async run({ portfolio_id }, { ctx }) {
+      const p = await portfolios.getForUser(db, portfolio_id, ctx.user.id);
+      if (!p) throw new AppError('portfolio_not_found', `portfolio ${portfolio_id} does not exist`, { portfolio_id });
+      return { id: p.id, name: p.name, base_currency: p.base_currency };
+    },
+  };
+
+  const positionsArgs = portfolioArgs.extend({ symbol: z.string().min(1).max(32).optional() });
+  const positions: Capability<z.infer<typeof positionsArgs>> = {
+    name: 'ledger.positions',
+    description: 'Open positions with FIFO lots, cash per currency and realised P&L at the pinned commit and as-of date',
+    args: positionsArgs,
+    async run({ portfolio_id, symbol }, { ctx }) {
+      const entries = await pinnedEntries(db, portfolio_id, ctx);
+      const symbols = [...new Set(entries.flatMap((e) => (e.symbol ? [e.symbol] : [])))];
+      const secs = await securities.bySymbols(db, symbols);
+      const state = replayLedger(entries, { asof: ctx.asof_date, securities: secs });
+      const holdings = [...state.holdings.values()]
+        .filter((h) => symbol === undefined || h.symbol === symbol)
+        .sort((a, b) => (a.symbol < b.symbol ? -1 : 1))
+        .map((h) => {
+          const s = secs.get(h.symbol)!;
+          return {
+            symbol: h.symbol,
+            name: s.name,
+            sector: s.sector,
+            asset_class: s.asset_class,
+            currency: h.currency,
+            quantity: h.quantity,
+            cost_basis: money(h.costBasis),
+            lots: h.lots.map((l) => ({ acquired: l.acquired, quantity: l.quantity, unit_cost: money(l.unitCost) })),
+          };
+        });
+      return {
+        holdings,
+        cash: [...state.cash.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([currency, balance]) => ({ currency, balance: money(balance) })),
+        realized_pnl: [...state.realizedPnl.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([currency, amount]) => ({ currency, amount: money(amount) })),
+        transaction_count: entries.length,
+      };
+    },
+  };
+
+  const txArgs = portfolioArgs.extend({
+    symbol: z.string().min(1).max(32).optional(),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+  });
+  const transactions: Capability<z.infer<typeof txArgs>> = {
+    name: 'ledger.transactions',
+    description: 'Transactions at the pinned commit up to the as-of date, newest first, optionally for one symbol',
+    args: txArgs,
+    async run({ portfolio_id, symbol, limit }, { ctx }) {
+      const entries = (await pinnedEntries(db, portfolio_id, ctx)).filter((e) => symbol === undefined || e.symbol === symbol);
+      const newestFirst = entries.reverse();
+      return {
+        total: newestFirst.length,
+        items: newestFirst.slice(0, limit).map(({ commitSeq, rowIndex: _r, ...tx }) => ({ ...tx, commit_seq: commitSeq })),
+      };
+    },
+  };
+
+  return [portfolio, positions, transactions];
+}

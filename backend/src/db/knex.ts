@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { Config } from '../config.js';
+import * as m001 from './migrations/001_initial.js';
+
+type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
+
+/** Migrations are imported, not globbed, so they load the same under tsx, tsc output and tests. */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001_initial', m001]];
+
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => MIGRATIONS.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const found = MIGRATIONS.find(([n]) => n === name);
+    if (!found) throw new Error(`unknown migration ${name}`);
+    return found[1];
+  },
+};
+
+export const migrationConfig: Knex.MigratorConfig = { migrationSource };
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export function dialectOf(db: Knex): Dialect {
+  return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
+}
+
+export function createDb(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile'>): Knex {
+  if (config.DATABASE_URL) {
+    return knexFactory({
+      client: 'pg',
+      connection: config.DATABASE_URL,
+      pool: { min: 0, max: 10 },
+    });
+  }
+  if (config.sqliteFile !== ':memory:') fs.mkdirSync(path.dirname(config.sqliteFile), { recursive: true });
+  return knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: config.sqliteFile },
+    useNullAsDefault: true,
+    // better-sqlite3 is synchronous: one connection serialises writers without SQLITE_BUSY.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('synchronous = NORMAL');
+        done(null, conn);
+      },
+    },
+  });
+}
+
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
+  return applied;
+}
+
+/** True when every known migration has been applied. */
+export async function migrationsCurrent(db: Knex): Promise<boolean> {
+  const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]];
+  return pending.length === 0;
+}

@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+
+export interface ExecutionRecord {
+  request_id: string;
+  user_id: string;
+  pattern_id: string;
+  pattern_version: string;
+  inputs: Record<string, unknown>;
+  pricing_pack_id: string | null;
+  ledger_commit_hash: string | null;
+  asof_date: string | null;
+  require_fresh: boolean;
+  status: 'ok' | 'error';
+  error_code: string | null;
+  result_hash: string | null;
+  cached: boolean;
+  trace_id: string | null;
+  duration_ms: number;
+  created_at: string;
+  replay_of: string | null;
+}
+
+export async function insert(db: Knex, rec: ExecutionRecord): Promise<void> {
+  const { inputs, ...rest } = rec;
+  await db('executions').insert({ ...rest, inputs_json: JSON.stringify(inputs) });
+}
+
+export async function exists(db: Knex, requestId: string): Promise<boolean> {
+  return (await db('executions').where({ request_id: requestId }).first('request_id')) !== undefined;
+}
+
+/** Only the caller's own executions are visible. */
+export async function getForUser(db: Knex, requestId: string, userId: string): Promise<ExecutionRecord | null> {
+  const row = await db('executions').where({ request_id: requestId, user_id: userId }).first();
+  if (!row) return null;
+  const { inputs_json, ...rest } = row;
+  return {
+    ...rest,
+    inputs: JSON.parse(inputs_json),
+    require_fresh: Boolean(rest.require_fresh),
+    cached: Boolean(rest.cached),
+    duration_ms: Number(rest.duration_ms),
+  };
+}

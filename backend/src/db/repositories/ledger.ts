@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import { commitHash, genesisParent } from '../../domain/ledger/commit.js';
+import type { LedgerEntry, SecurityInfo, Transaction } from '../../domain/ledger/types.js';
+import { dialectOf } from '../knex.js';
+import { nowIso } from './time.js';
+
+export interface Commit {
+  hash: string;
+  portfolio_id: string;
+  parent_hash: string;
+  seq: number;
+  tx_count: number;
+  source: string;
+  created_at: string;
+}
+
+/**
+ * The ledger state a request reads: a commit of one portfolio's chain. An empty ledger is
+ * the chain's genesis, seq 0, so it can be pinned and replayed like any other state.
+ */
+export interface LedgerHead {
+  hash: string;
+  seq: number;
+}
+
+const COMMIT_COLUMNS = ['hash', 'portfolio_id', 'parent_hash', 'seq', 'tx_count', 'source', 'created_at'] as const;
+
+export async function head(db: Knex, portfolioId: string): Promise<LedgerHead> {
+  const row = await db('ledger_commits').where({ portfolio_id: portfolioId }).orderBy('seq', 'desc').first('hash', 'seq');
+  return row ? { hash: row.hash, seq: Number(row.seq) } : { hash: genesisParent(portfolioId), seq: 0 };
+}
+
+/** Resolves a pinned hash within one portfolio's chain; null when it is not part of that chain. */
+export async function resolve(db: Knex, portfolioId: string, hash: string): Promise<LedgerHead | null> {
+  if (hash === genesisParent(portfolioId)) return { hash, seq: 0 };
+  const row = await db('ledger_commits').where({ portfolio_id: portfolioId, hash }).first('hash', 'seq');
+  return row ? { hash: row.hash, seq: Number(row.seq) } : null;
+}
+
+export async function listCommits(db: Knex, portfolioId: string): Promise<Commit[]> {
+  const rows = await db('ledger_commits').where({ portfolio_id: portfolioId }).orderBy('seq').select(COMMIT_COLUMNS);
+  return rows.map((r: Commit) => ({ ...r, seq: Number(r.seq), tx_count: Number(r.tx_count) }));
+}
+
+/** Every transaction of the chain up to and including commit `seq`. */
+export async function entriesUpTo(db: Knex, portfolioId: string, seq: number): Promise<LedgerEntry[]> {
+  if (seq === 0) return [];
+  const rows = await db('transactions')
+    .where({ portfolio_id: portfolioId })
+    .andWhere('commit_seq', '<=', seq)
+    .orderBy([{ column: 'date' }, { column: 'commit_seq' }, { column: 'row_index' }])
+    .select('date', 'type', 'symbol', 'quantity', 'price', 'amount', 'currency', 'fee', 'note', 'commit_seq', 'row_index');
+  return rows.map(toEntry);
+}
+
+function toEntry(r: Record<string, unknown>): LedgerEntry {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    date: String(r.date),
+    type: r.type as LedgerEntry['type'],
+    symbol: (r.symbol as string | null) ?? null,
+    quantity: num(r.quantity),
+    price: num(r.price),
+    amount: num(r.amount),
+    currency: String(r.currency),
+    fee: Number(r.fee),
+    note: (r.note as string | null) ?? null,
+    commitSeq: Number(r.commit_seq),
+    rowIndex: Number(r.row_index),
+  };
+}
+
+export type ImportValidator = (
+  existing: readonly LedgerEntry[],
+  batch: readonly Transaction[],
+  securities: ReadonlyMap<string, SecurityInfo>,
+  nextSeq: number,
+) => void;
+
+/**
+ * Appends one batch as one commit, all or nothing. Validation runs inside the transaction
+ * against the chain as it is at that moment, and on PostgreSQL the portfolio row is locked,
+ * so two concurrent imports are serialised rather than forking the chain.
+ */
+export async function appendCommit(
+  db: Knex,
+  portfolioId: string,
+  batch: readonly Transaction[],
+  source: string,
+  securities: ReadonlyMap<string, SecurityInfo>,
+  validate: ImportValidator,
+): Promise<Commit> {
+  return db.transaction(async (trx) => {
+    if (dialectOf(db) === 'postgres') {
+      await trx('portfolios').where({ id: portfolioId }).forUpdate().first('id');
+    }
+    const parent = await head(trx, portfolioId);
+    const existing = await entriesUpTo(trx, portfolioId, parent.seq);
+    const seq = parent.seq + 1;
+    validate(existing, batch, securities, seq);
+    const commit: Commit = {
+      hash: commitHash(parent.hash, batch),
+      portfolio_id: portfolioId,
+      parent_hash: parent.hash,
+      seq,
+      tx_count: batch.length,
+      source,
+      created_at: nowIso(),
+    };
+    await trx('ledger_commits').insert(commit);
+    const rows = batch.map((tx, i) => ({
+      ...tx,
+      commit_hash: commit.hash,
+      portfolio_id: portfolioId,
+      commit_seq: seq,
+      row_index: i,
+    }));
+    // Chunked so a large import stays under SQLite's and PostgreSQL's bind-parameter limits.
+    await trx.batchInsert('transactions', rows, 500);
+    return commit;
+  });
+}

@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+
+export type PackStatus = 'warming' | 'fresh' | 'error' | 'superseded';
+
+export interface Pack {
+  id: string;
+  date: string;
+  status: PackStatus;
+  content_hash: string | null;
+  source: string;
+  price_count: number;
+  fx_count: number;
+  created_at: string;
+  fresh_at: string | null;
+  error: string | null;
+}
+
+export interface PackPriceRow {
+  symbol: string;
+  close: number;
+  currency: string;
+}
+
+export interface PackFxRow {
+  base: string;
+  quote: string;
+  rate: number;
+}
+
+const COLUMNS = [
+  'id', 'date', 'status', 'content_hash', 'source', 'price_count', 'fx_count', 'created_at', 'fresh_at', 'error',
+] as const;
+
+const toPack = (r: Record<string, unknown>): Pack => ({
+  ...(r as unknown as Pack),
+  price_count: Number(r.price_count),
+  fx_count: Number(r.fx_count),
+});
+
+export async function get(db: Knex, id: string): Promise<Pack | null> {
+  const row = await db('pricing_packs').where({ id }).first(COLUMNS);
+  return row ? toPack(row) : null;
+}
+
+/** The newest pack that is still current (superseded versions are history, not candidates). */
+export async function newest(db: Knex): Promise<Pack | null> {
+  const row = await db('pricing_packs')
+    .whereNot({ status: 'superseded' })
+    .orderBy([{ column: 'date', order: 'desc' }, { column: 'created_at', order: 'desc' }])
+    .first(COLUMNS);
+  return row ? toPack(row) : null;
+}
+
+export async function newestFresh(db: Knex, onOrBefore?: string): Promise<Pack | null> {
+  const q = db('pricing_packs').where({ status: 'fresh' });
+  if (onOrBefore) q.andWhere('date', '<=', onOrBefore);
+  const row = await q.orderBy('date', 'desc').first(COLUMNS);
+  return row ? toPack(row) : null;
+}
+
+export async function list(
+  db: Knex,
+  opts: { limit: number; before?: string | undefined; status?: PackStatus | undefined },
+): Promise<Pack[]> {
+  const q = db('pricing_packs');
+  if (opts.before) q.where('date', '<', opts.before);
+  if (opts.status) q.where({ status: opts.status });
+  const rows = await q.orderBy([{ column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(opts.limit).select(COLUMNS);
+  return rows.map(toPack);
+}
+
+export async function prices(db: Knex, packId: string, symbols?: readonly string[]): Promise<Map<string, PackPriceRow>> {
+  const q = db('prices').where({ pack_id: packId });
+  if (symbols) q.whereIn('symbol', symbols);
+  const rows = await q.select('symbol', 'close', 'currency');
+  return new Map(rows.map((r: PackPriceRow) => [r.symbol, { symbol: r.symbol, close: Number(r.close), currency: r.currency }]));
+}
+
+export async function fx(db: Knex, packId: string): Promise<PackFxRow[]> {
+  const rows = await db('fx_rates').where({ pack_id: packId }).orderBy(['base', 'quote']).select('base', 'quote', 'rate');
+  return rows.map((r: PackFxRow) => ({ base: r.base, quote: r.quote, rate: Number(r.rate) }));
+}

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { nowIso } from './time.js';
+
+export interface Portfolio {
+  id: string;
+  user_id: string;
+  name: string;
+  base_currency: string;
+  created_at: string;
+}
+
+const COLUMNS = ['id', 'user_id', 'name', 'base_currency', 'created_at'] as const;
+
+export async function listForUser(db: Knex, userId: string): Promise<Portfolio[]> {
+  return db('portfolios').where({ user_id: userId }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select(COLUMNS);
+}
+
+/** A portfolio owned by someone else is reported exactly like a missing one. */
+export async function getForUser(db: Knex, id: string, userId: string): Promise<Portfolio | null> {
+  const row = await db('portfolios').where({ id, user_id: userId }).first(COLUMNS);
+  return row ?? null;
+}
+
+export async function create(db: Knex, userId: string, name: string, baseCurrency: string): Promise<Portfolio> {
+  const portfolio: Portfolio = {
+    id: `pf_${randomUUID()}`,
+    user_id: userId,
+    name,
+    base_currency: baseCurrency,
+    created_at: nowIso(),
+  };
+  await db('portfolios').insert(portfolio);
+  return portfolio;
+}

@@ -1,0 +1,47 @@
+/**
+ * The one error taxonomy. Every failure a client can see is an AppError with a code from
+ * this table; http/error-handler.ts maps it to a response and nothing else chooses statuses.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  pattern_not_found: 404,
+  portfolio_not_found: 404,
+  pricing_pack_not_found: 404,
+  ledger_commit_not_found: 404,
+  execution_not_found: 404,
+  security_not_found: 404,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  conflict: 409,
+  rate_limited: 429,
+  pricing_pack_warming: 503,
+  dependency_unavailable: 503,
+  not_ready: 503,
+  timeout: 504,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    /** Seconds a client should wait before retrying (503/429). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const invalid = (message: string, details: Record<string, unknown> = {}) =>
+  new AppError('invalid_request', message, details);
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

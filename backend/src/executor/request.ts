@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'must be a real calendar date');
+
+export const executeRequestSchema = z.strictObject({
+  pattern_id: z.string().min(1).max(100),
+  inputs: z.record(z.string(), z.unknown()).default({}),
+  require_fresh: z.boolean().default(true),
+  asof_date: isoDate.optional(),
+  pricing_pack_id: z.string().min(1).max(64).optional(),
+  ledger_commit_hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a 64-character lowercase hex hash').optional(),
+});
+
+export type ExecuteRequest = z.infer<typeof executeRequestSchema>;
+
+export { isoDate };

@@ -1,0 +1,237 @@
+import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
+import * as executions from '../db/repositories/executions.js';
+import type { ExecutionRecord } from '../db/repositories/executions.js';
+import * as portfolios from '../db/repositories/portfolios.js';
+import type { User } from '../db/repositories/users.js';
+import type { CapabilityRegistry, RequestCtx, Warning } from './capability.js';
+import type { ResultCache } from './cache.js';
+import { resolveInputs } from './inputs.js';
+import type { Pattern } from './pattern.js';
+import { resolvePins } from './pins.js';
+import type { ExecuteRequest } from './request.js';
+import { cacheKey, resultHash } from './result.js';
+import { runPattern } from './runner.js';
+
+export interface ExecutionMetadata {
+  pattern_id: string;
+  pattern_version: string;
+  pricing_pack_id: string;
+  ledger_commit_hash: string;
+  asof_date: string;
+  request_id: string;
+  trace_id: string;
+  duration_ms: number;
+  result_hash: string;
+  cached: boolean;
+}
+
+export interface ExecuteResponse {
+  result: Record<string, unknown>;
+  metadata: ExecutionMetadata;
+  warnings: Warning[];
+}
+
+export interface ReplayResponse extends ExecuteResponse {
+  replay_of: string;
+  original_result_hash: string;
+  match: boolean;
+}
+
+export interface RequestMeta {
+  requestId: string;
+  traceId: string;
+}
+
+export interface ExecutionServiceDeps {
+  db: Knex;
+  patterns: ReadonlyMap<string, Pattern>;
+  registry: CapabilityRegistry;
+  cache: ResultCache;
+  timeoutMs: number;
+  packEstimateSeconds: number;
+}
+
+/** Every pattern reads one portfolio: that is what its ledger pin refers to. */
+export function assertPortfolioScoped(patterns: ReadonlyMap<string, Pattern>): void {
+  for (const p of patterns.values()) {
+    if (!p.inputs.portfolio_id?.required) {
+      throw new Error(`pattern ${p.id}: every pattern must declare a required portfolio_id input`);
+    }
+  }
+}
+
+export class ExecutionService {
+  constructor(private readonly deps: ExecutionServiceDeps) {
+    assertPortfolioScoped(deps.patterns);
+  }
+
+  listPatterns(): Pattern[] {
+    return [...this.deps.patterns.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  getPattern(id: string): Pattern {
+    const p = this.deps.patterns.get(id);
+    if (!p) throw new AppError('pattern_not_found', `pattern ${id} does not exist`, { pattern_id: id });
+    return p;
+  }
+
+  /** Runs a request and stores its provenance, whether it succeeds or fails. */
+  async execute(user: User, req: ExecuteRequest, meta: RequestMeta, replayOf: string | null = null): Promise<ExecuteResponse> {
+    const started = performance.now();
+    const record: ExecutionRecord = {
+      request_id: meta.requestId,
+      user_id: user.id,
+      pattern_id: req.pattern_id,
+      pattern_version: '',
+      inputs: req.inputs,
+      pricing_pack_id: req.pricing_pack_id ?? null,
+      ledger_commit_hash: req.ledger_commit_hash ?? null,
+      asof_date: req.asof_date ?? null,
+      require_fresh: req.require_fresh,
+      status: 'error',
+      error_code: null,
+      result_hash: null,
+      cached: false,
+      trace_id: meta.traceId,
+      duration_ms: 0,
+      created_at: new Date().toISOString(),
+      replay_of: replayOf,
+    };
+    if (await executions.exists(this.deps.db, meta.requestId)) {
+      throw new AppError('conflict', `request id ${meta.requestId} was already used; send a new X-Request-ID`, {
+        request_id: meta.requestId,
+      });
+    }
+    try {
+      const response = await this.run(user, req, meta, record, started, replayOf !== null);
+      Object.assign(record, { status: 'ok', result_hash: response.metadata.result_hash, cached: response.metadata.cached });
+      return response;
+    } catch (err) {
+      record.error_code = err instanceof AppError ? err.code : 'internal_error';
+      throw err;
+    } finally {
+      record.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+      await executions.insert(this.deps.db, record);
+    }
+  }
+
+  private async run(
+    user: User,
+    req: ExecuteRequest,
+    meta: RequestMeta,
+    record: ExecutionRecord,
+    started: number,
+    bypassCache: boolean,
+  ): Promise<ExecuteResponse> {
+    const { db, cache } = this.deps;
+    const pattern = this.getPattern(req.pattern_id);
+    record.pattern_version = pattern.version;
+    const inputs = resolveInputs(pattern, req.inputs);
+    record.inputs = inputs;
+    const portfolioId = inputs.portfolio_id as string;
+    if (!(await portfolios.getForUser(db, portfolioId, user.id))) {
+      throw new AppError('portfolio_not_found', `portfolio ${portfolioId} does not exist`, { portfolio_id: portfolioId });
+    }
+    const pins = await resolvePins(db, portfolioId, req, this.deps.packEstimateSeconds);
+    Object.assign(record, {
+      pricing_pack_id: pins.pack.id,
+      ledger_commit_hash: pins.ledger.hash,
+      asof_date: pins.asof_date,
+    });
+    const key = cacheKey({
+      pattern_id: pattern.id,
+      pattern_version: pattern.version,
+      inputs,
+      pricing_pack_id: pins.pack.id,
+      ledger_commit_hash: pins.ledger.hash,
+      asof_date: pins.asof_date,
+    });
+    const hit = bypassCache ? undefined : cache.get(key);
+    if (hit) return this.respond(pattern, pins, meta, hit, true, started);
+    const ctx: RequestCtx = {
+      request_id: meta.requestId,
+      trace_id: meta.traceId,
+      user,
+      pricing_pack_id: pins.pack.id,
+      ledger_commit_hash: pins.ledger.hash,
+      asof_date: pins.asof_date,
+    };
+    const run = await runPattern(pattern, inputs, ctx, this.deps.registry, { timeoutMs: this.deps.timeoutMs });
+    const warnings = [...pins.warnings, ...run.warnings];
+    const entry = { result: run.result, warnings, result_hash: resultHash(run.result, warnings) };
+    cache.set(key, entry);
+    return this.respond(pattern, pins, meta, entry, false, started);
+  }
+
+  private respond(
+    pattern: Pattern,
+    pins: Awaited<ReturnType<typeof resolvePins>>,
+    meta: RequestMeta,
+    entry: { result: Record<string, unknown>; warnings: Warning[]; result_hash: string },
+    cached: boolean,
+    started: number,
+  ): ExecuteResponse {
+    return {
+      result: entry.result,
+      metadata: {
+        pattern_id: pattern.id,
+        pattern_version: pattern.version,
+        pricing_pack_id: pins.pack.id,
+        ledger_commit_hash: pins.ledger.hash,
+        asof_date: pins.asof_date,
+        request_id: meta.requestId,
+        trace_id: meta.traceId,
+        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        result_hash: entry.result_hash,
+        cached,
+      },
+      warnings: [...pins.notices, ...entry.warnings],
+    };
+  }
+
+  /** Re-runs a stored request with its pins and no cache, and says whether the answer is identical. */
+  async replay(user: User, originalId: string, meta: RequestMeta): Promise<ReplayResponse> {
+    const original = await executions.getForUser(this.deps.db, originalId, user.id);
+    if (!original) throw new AppError('execution_not_found', `execution ${originalId} does not exist`, { request_id: originalId });
+    if (original.status !== 'ok' || !original.result_hash || !original.pricing_pack_id || !original.ledger_commit_hash) {
+      throw new AppError('conflict', `execution ${originalId} did not succeed, so there is no answer to replay`, {
+        request_id: originalId,
+        error_code: original.error_code,
+      });
+    }
+    const pattern = this.getPattern(original.pattern_id);
+    if (pattern.version !== original.pattern_version) {
+      throw new AppError('conflict', `pattern ${pattern.id} is now version ${pattern.version}; the execution used ${original.pattern_version}`, {
+        pattern_id: pattern.id,
+        current_version: pattern.version,
+        original_version: original.pattern_version,
+      });
+    }
+    const response = await this.execute(
+      user,
+      {
+        pattern_id: original.pattern_id,
+        inputs: original.inputs,
+        require_fresh: false,
+        pricing_pack_id: original.pricing_pack_id,
+        ledger_commit_hash: original.ledger_commit_hash,
+        asof_date: original.asof_date ?? undefined,
+      },
+      meta,
+      originalId,
+    );
+    return {
+      ...response,
+      replay_of: originalId,
+      original_result_hash: original.result_hash,
+      match: response.metadata.result_hash === original.result_hash,
+    };
+  }
+
+  async getExecution(user: User, requestId: string): Promise<ExecutionRecord> {
+    const rec = await executions.getForUser(this.deps.db, requestId, user.id);
+    if (!rec) throw new AppError('execution_not_found', `execution ${requestId} does not exist`, { request_id: requestId });
+    return rec;
+  }
+}

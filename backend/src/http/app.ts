@@ -1,0 +1,54 @@
+import express, { type Express } from 'express';
+import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
+import type { ExecutionService } from '../executor/service.js';
+import type { Logger } from '../observability/logger.js';
+import { requireApiKey } from './auth.js';
+import { errorHandler } from './error-handler.js';
+import { openApiDocument } from './openapi.js';
+import { perKeyRateLimit } from './rate-limit.js';
+import { requestContext } from './request-context.js';
+import { executeRoutes } from './routes/execute.js';
+import { healthRoutes } from './routes/health.js';
+import { packRoutes } from './routes/packs.js';
+import { portfolioRoutes } from './routes/portfolios.js';
+
+export interface AppDeps {
+  db: Knex;
+  logger: Logger;
+  service: ExecutionService;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  isShuttingDown: () => boolean;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestContext);
+
+  app.use(healthRoutes(deps.db, deps.isShuttingDown));
+  const openapi = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  const v1 = express.Router();
+  v1.use(requireApiKey(deps.db));
+  if (deps.rateLimitPerMinute > 0) v1.use(perKeyRateLimit(deps.rateLimitPerMinute));
+  // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
+  v1.use(express.json({ limit: deps.bodyLimitBytes, strict: true }));
+  v1.use(express.text({ type: 'text/csv', limit: deps.bodyLimitBytes }));
+  v1.use(executeRoutes(deps.service));
+  v1.use(portfolioRoutes(deps.db));
+  v1.use(packRoutes(deps.db));
+  app.use('/v1', v1);
+
+  app.use((req) => {
+    throw new AppError('not_found', `no route for ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { ERROR_STATUS } from '../errors.js';
+import { executeRequestSchema } from '../executor/request.js';
+
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const ok = (description: string, schema: object = { type: 'object' }) => ({ description, content: json(schema) });
+
+/** Error responses an operation can give, by code, grouped under their status. */
+function errors(...codes: (keyof typeof ERROR_STATUS)[]) {
+  const byStatus = new Map<number, string[]>();
+  for (const c of [...codes, 'internal_error' as const]) {
+    byStatus.set(ERROR_STATUS[c], [...(byStatus.get(ERROR_STATUS[c]) ?? []), c]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, cs]) => [String(status), { description: cs.join(', '), content: json(ref('Error')) }]),
+  );
+}
+
+const authed = ['unauthorized', 'rate_limited'] as const;
+const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Folio Executor API',
+      version: '1.0.0',
+      description:
+        'Runs portfolio-analysis patterns pinned to an immutable pricing pack and ledger commit, so every answer can be replayed.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ apiKey: [] }],
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' } },
+      schemas: {
+        ExecuteRequest: z.toJSONSchema(executeRequestSchema, { io: 'input' }),
+        Error: {
+          type: 'object',
+          required: ['error', 'message', 'details', 'request_id', 'trace_id'],
+          properties: {
+            error: { type: 'string', enum: Object.keys(ERROR_STATUS) },
+            message: { type: 'string' },
+            details: { type: 'object' },
+            request_id: { type: 'string' },
+            trace_id: { type: 'string' },
+          },
+        },
+        Warning: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+        ExecuteResponse: {
+          type: 'object',
+          required: ['result', 'metadata', 'warnings'],
+          properties: {
+            result: { type: 'object', description: 'the pattern outputs' },
+            metadata: {
+              type: 'object',
+              required: [
+                'pattern_id', 'pattern_version', 'pricing_pack_id', 'ledger_commit_hash', 'asof_date',
+                'request_id', 'trace_id', 'duration_ms', 'result_hash', 'cached',
+              ],
+              properties: {
+                pattern_id: { type: 'string' },
+                pattern_version: { type: 'string' },
+                pricing_pack_id: { type: 'string' },
+                ledger_commit_hash: { type: 'string' },
+                asof_date: { type: 'string', format: 'date' },
+                request_id: { type: 'string' },
+                trace_id: { type: 'string' },
+                duration_ms: { type: 'number' },
+                result_hash: { type: 'string', description: 'sha256 of the canonical JSON of result and warnings' },
+                cached: { type: 'boolean' },
+              },
+            },
+            warnings: { type: 'array', items: ref('Warning') },
+          },
+        },
+        Portfolio: {
+          type: 'object',
+          properties: { id: { type: 'string' }, name: { type: 'string' }, base_currency: { type: 'string' }, created_at: { type: 'string' } },
+        },
+      },
+    },
+    paths: {
+      '/v1/execute': {
+        post: {
+          summary: 'Run a pattern',
+          requestBody: { required: true, content: json(ref('ExecuteRequest')) },
+          responses: {
+            200: ok('pattern result with provenance', ref('ExecuteResponse')),
+            ...errors(
+              'invalid_request', ...authed, 'pattern_not_found', 'portfolio_not_found', 'pricing_pack_not_found',
+              'ledger_commit_not_found', 'payload_too_large', 'conflict', 'pricing_pack_warming', 'dependency_unavailable', 'timeout',
+            ),
+          },
+        },
+      },
+      '/v1/executions/{request_id}': {
+        get: {
+          summary: 'Stored provenance of an execution',
+          parameters: [idParam('request_id', 'the X-Request-ID of the execution')],
+          responses: { 200: ok('provenance'), ...errors(...authed, 'execution_not_found') },
+        },
+      },
+      '/v1/executions/{request_id}/replay': {
+        post: {
+          summary: 'Re-run an execution with its pins, bypassing the cache, and compare result hashes',
+          parameters: [idParam('request_id', 'the X-Request-ID of the execution')],
+          responses: { 200: ok('replayed result with match flag'), ...errors(...authed, 'execution_not_found', 'conflict', 'timeout') },
+        },
+      },
+      '/v1/patterns': { get: { summary: 'List patterns', responses: { 200: ok('patterns'), ...errors(...authed) } } },
+      '/v1/patterns/{id}': {
+        get: {
+          summary: 'A pattern: inputs schema, steps, version',
+          parameters: [idParam('id', 'pattern id')],
+          responses: { 200: ok('pattern'), ...errors(...authed, 'pattern_not_found') },
+        },
+      },
+      '/v1/portfolios': {
+        get: { summary: "The caller's portfolios", responses: { 200: ok('portfolios'), ...errors(...authed) } },
+        post: {
+          summary: 'Create a portfolio',
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              required: ['name', 'base_currency'],
+              properties: { name: { type: 'string' }, base_currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+            }),
+          },
+          responses: { 201: ok('created', ref('Portfolio')), ...errors('invalid_request', ...authed, 'payload_too_large') },
+        },
+      },
+      '/v1/portfolios/{id}': {
+        get: {
+          summary: 'A portfolio with its ledger commits',
+          parameters: [idParam('id', 'portfolio id')],
+          responses: { 200: ok('portfolio'), ...errors(...authed, 'portfolio_not_found') },
+        },
+      },
+      '/v1/portfolios/{id}/transactions': {
+        post: {
+          summary: 'Import transactions as one ledger commit (all or nothing)',
+          parameters: [idParam('id', 'portfolio id')],
+          requestBody: {
+            required: true,
+            content: {
+              'text/csv': { schema: { type: 'string', description: 'header date,type,symbol,quantity,price,amount,currency,fee,note' } },
+              'application/json': { schema: { type: 'object', required: ['transactions'], properties: { transactions: { type: 'array' } } } },
+            },
+          },
+          responses: {
+            201: ok('commit', {
+              type: 'object',
+              properties: { ledger_commit_hash: { type: 'string' }, parent_hash: { type: 'string' }, seq: { type: 'integer' }, count: { type: 'integer' } },
+            }),
+            ...errors('invalid_request', ...authed, 'portfolio_not_found', 'payload_too_large', 'unsupported_media_type'),
+          },
+        },
+      },
+      '/v1/packs': {
+        get: {
+          summary: 'Pricing packs, newest first',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
+            { name: 'before', in: 'query', schema: { type: 'string', format: 'date' } },
+            { name: 'status', in: 'query', schema: { type: 'string', enum: ['warming', 'fresh', 'error', 'superseded'] } },
+          ],
+          responses: { 200: ok('packs'), ...errors('invalid_request', ...authed) },
+        },
+      },
+      '/v1/packs/{id}': {
+        get: {
+          summary: 'A pricing pack with its prices and FX rates',
+          parameters: [idParam('id', 'pack id, PP_YYYY-MM-DD')],
+          responses: { 200: ok('pack'), ...errors(...authed, 'pricing_pack_not_found') },
+        },
+      },
+      '/health/live': { get: { security: [], summary: 'The process is up', responses: { 200: ok('alive') } } },
+      '/health/ready': {
+        get: { security: [], summary: 'Database reachable and migrations current', responses: { 200: ok('ready'), 503: ok('not ready') } },
+      },
+      '/health/pack': {
+        get: { security: [], summary: 'Freshness of the newest pricing pack', responses: { 200: ok('fresh'), 503: ok('not fresh') } },
+      },
+      '/openapi.json': { get: { security: [], summary: 'This document', responses: { 200: ok('OpenAPI 3.1 document') } } },
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Authenticated } from '../db/repositories/users.js';
+
+/** Per-request values every handler and the error mapper need. */
+export interface RequestLocals {
+  requestId: string;
+  traceId: string;
+  auth?: Authenticated;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    folio: RequestLocals;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// W3C trace context: version-traceid-parentid-flags, all-zero ids are invalid.
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
+
+export function traceIdFrom(header: string | undefined): string | null {
+  const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null;
+  return m[1]!;
+}
+
+/**
+ * Accepts a well-formed X-Request-ID (anything else is replaced, never echoed) and joins
+ * the caller's trace when a valid traceparent is sent.
+ */
+export function requestContext(req: Request, res: Response, next: NextFunction): void {
+  const given = req.get('x-request-id');
+  const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+  const traceId = traceIdFrom(req.get('traceparent')) ?? randomBytes(16).toString('hex');
+  req.folio = { requestId, traceId };
+  res.setHeader('X-Request-ID', requestId);
+  next();
+}

@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Knex } from 'knex';
+import { buildRegistry } from './agents/index.js';
+import type { Config } from './config.js';
+import { createDb, migrateLatest } from './db/knex.js';
+import { countUsers } from './db/repositories/users.js';
+import { seedDemo } from './demo/seed.js';
+import { ResultCache } from './executor/cache.js';
+import { loadPatterns } from './executor/loader.js';
+import { ExecutionService } from './executor/service.js';
+import type { Logger } from './observability/logger.js';
+
+export const PATTERNS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'patterns');
+
+export interface Runtime {
+  config: Config;
+  db: Knex;
+  service: ExecutionService;
+  cache: ResultCache;
+}
+
+/**
+ * The composition root shared by the server and the CLI: one place that decides which
+ * database, which patterns and which agents a process runs with.
+ */
+export function createRuntime(config: Config, db: Knex = createDb(config)): Runtime {
+  const registry = buildRegistry(db);
+  const patterns = loadPatterns(PATTERNS_DIR, registry);
+  const cache = new ResultCache(config.FOLIO_RESULT_CACHE_SIZE);
+  const service = new ExecutionService({
+    db,
+    patterns,
+    registry,
+    cache,
+    timeoutMs: config.FOLIO_PATTERN_TIMEOUT_MS,
+    packEstimateSeconds: config.FOLIO_PACK_BUILD_ESTIMATE_SECONDS,
+  });
+  return { config, db, service, cache };
+}
+
+/** Migrates, then seeds the demo data on an empty database unless that is switched off (or production). */
+export async function prepareDatabase(rt: Runtime, logger: Logger): Promise<void> {
+  const applied = await migrateLatest(rt.db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+  const mode = rt.config.FOLIO_SEED_DEMO;
+  const wanted = mode === 'true' || (mode === 'auto' && !rt.config.isProduction);
+  if (!wanted || (await countUsers(rt.db)) > 0) return;
+  const summary = await seedDemo(rt.db, { apiKey: rt.config.FOLIO_DEMO_API_KEY, seed: rt.config.FOLIO_DEMO_SEED });
+  logger.info(
+    { demo: summary, api_key: rt.config.FOLIO_DEMO_API_KEY },
+    `seeded demo data: user demo, API key ${rt.config.FOLIO_DEMO_API_KEY}`,
+  );
+}

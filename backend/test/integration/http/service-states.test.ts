@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describeEachDb, seededDatabase, type TestDatabase } from '../../support/databases.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+
+const body = { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } };
+
+describeEachDb('service states', (dialect) => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await seededDatabase(dialect);
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  async function withServer(env: Record<string, string>, fn: (srv: TestServer) => Promise<void>) {
+    const srv = await startTestServer(db, env);
+    try {
+      await fn(srv);
+    } finally {
+      await srv.close();
+    }
+  }
+
+  it('503 pricing_pack_warming while the newest pack warms, unless require_fresh is false', async () => {
+    const k = db.open();
+    const newest = await k('pricing_packs').orderBy('date', 'desc').first();
+    const nextDate = new Date(Date.parse(`${newest.date}T00:00:00Z`) + 3 * 86_400_000).toISOString().slice(0, 10);
+    await k('pricing_packs').insert({
+      id: `PP_${nextDate}`, date: nextDate, status: 'warming', source: 'test', price_count: 0, fx_count: 0,
+      created_at: new Date().toISOString(),
+    });
+    try {
+      await withServer({ FOLIO_PACK_BUILD_ESTIMATE_SECONDS: '120' }, async (srv) => {
+        const res = await srv.request('POST', '/v1/execute', { body });
+        assert.equal(res.status, 503);
+        assert.equal(res.body.error, 'pricing_pack_warming');
+        assert.equal(res.body.details.pricing_pack_id, `PP_${nextDate}`);
+        assert.equal(res.body.details.status, 'warming');
+        assert.ok(Date.parse(res.body.details.estimated_ready) > Date.now());
+        const retry = Number(res.headers.get('retry-after'));
+        assert.ok(retry >= 1 && retry <= 120, `Retry-After ${retry}`);
+
+        const stale = await srv.request('POST', '/v1/execute', { body: { ...body, require_fresh: false } });
+        assert.equal(stale.status, 200, stale.text);
+        assert.equal(stale.body.metadata.pricing_pack_id, newest.id);
+        assert.deepEqual(stale.body.warnings.map((w: any) => w.code), ['stale_pricing_pack']);
+
+        const pinnedWarming = await srv.request('POST', '/v1/execute', { body: { ...body, pricing_pack_id: `PP_${nextDate}` } });
+        assert.equal(pinnedWarming.status, 503);
+
+        const health = await srv.request('GET', '/health/pack');
+        assert.equal(health.status, 503);
+        assert.equal(health.body.status, 'warming');
+        assert.equal(health.body.newest_fresh.id, newest.id);
+      });
+    } finally {
+      await k('pricing_packs').where({ id: `PP_${nextDate}` }).delete();
+      await k.destroy();
+    }
+  });
+
+  it('429 rate_limited with Retry-After past the per-key limit', async () => {
+    await withServer({ FOLIO_RATE_LIMIT_PER_MINUTE: '3' }, async (srv) => {
+      for (let i = 0; i < 3; i++) assert.equal((await srv.request('GET', '/v1/patterns')).status, 200);
+      const res = await srv.request('GET', '/v1/patterns');
+      assert.equal(res.status, 429);
+      assert.equal(res.body.error, 'rate_limited');
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    });
+  });
+
+  it('504 timeout when a pattern runs past its deadline', async () => {
+    await withServer({ FOLIO_PATTERN_TIMEOUT_MS: '1', FOLIO_RESULT_CACHE_SIZE: '0' }, async (srv) => {
+      const res = await srv.request('POST', '/v1/execute', { body });
+      assert.equal(res.status, 504);
+      assert.equal(res.body.error, 'timeout');
+      const rec = await srv.request('GET', `/v1/executions/${res.body.request_id}`);
+      assert.equal(rec.body.status, 'error');
+      assert.equal(rec.body.error_code, 'timeout');
+    });
+  });
+
+  it('500 internal_error without internals when the database breaks', async () => {
+    await withServer({ FOLIO_RESULT_CACHE_SIZE: '0' }, async (srv) => {
+      const k = db.open();
+      await k.schema.renameTable('fx_rates', 'fx_rates_gone');
+      try {
+        const res = await srv.request('POST', '/v1/execute', { body });
+        assert.equal(res.status, 500);
+        assert.deepEqual(Object.keys(res.body).sort(), ['details', 'error', 'message', 'request_id', 'trace_id']);
+        assert.equal(res.body.error, 'internal_error');
+        assert.equal(res.body.message, 'internal error');
+        assert.deepEqual(res.body.details, {});
+        assert.doesNotMatch(res.text, /fx_rates|select|sqlite|relation/i);
+      } finally {
+        await k.schema.renameTable('fx_rates_gone', 'fx_rates');
+        await k.destroy();
+      }
+    });
+  });
+
+  it('health endpoints report live, ready and a fresh pack', async () => {
+    await withServer({}, async (srv) => {
+      assert.equal((await srv.request('GET', '/health/live')).status, 200);
+      const ready = await srv.request('GET', '/health/ready');
+      assert.equal(ready.status, 200);
+      assert.deepEqual(ready.body.checks, { database: 'ok', migrations: 'ok' });
+      const pack = await srv.request('GET', '/health/pack');
+      assert.equal(pack.status, 200);
+      assert.equal(pack.body.status, 'fresh');
+    });
+  });
+
+  it('openapi.json describes every route', async () => {
+    await withServer({}, async (srv) => {
+      const res = await srv.request('GET', '/openapi.json');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.openapi, '3.1.0');
+      for (const p of [
+        '/v1/execute', '/v1/executions/{request_id}', '/v1/executions/{request_id}/replay', '/v1/patterns', '/v1/patterns/{id}',
+        '/v1/portfolios', '/v1/portfolios/{id}', '/v1/portfolios/{id}/transactions', '/v1/packs', '/v1/packs/{id}',
+        '/health/live', '/health/ready', '/health/pack', '/openapi.json',
+      ]) {
+        assert.ok(res.body.paths[p], `documents ${p}`);
+      }
+      const codes = JSON.stringify(res.body.paths['/v1/execute'].post.responses);
+      for (const s of ['400', '401', '404', '413', '429', '503', '504', '500']) assert.ok(codes.includes(`"${s}"`), `execute documents ${s}`);
+    });
+  });
+
+  it('finishes an in-flight request on shutdown and then refuses new connections', async () => {
+    const srv = await startTestServer(db, { FOLIO_RESULT_CACHE_SIZE: '0' });
+    const started = new Promise((r) => srv.running.server.once('request', r));
+    const inflight = srv.request('POST', '/v1/execute', { body });
+    await started;
+    const closing = srv.close();
+    const res = await inflight;
+    await closing;
+    assert.equal(res.status, 200);
+    await assert.rejects(fetch(`${srv.url}/health/live`));
+  });
+});

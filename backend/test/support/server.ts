@@ -1,0 +1,58 @@
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { DEMO_KEY, DEMO_SEED, type TestDatabase } from './databases.js';
+
+export interface TestServer {
+  url: string;
+  running: RunningServer;
+  /** fetch against the server with the demo key unless headers say otherwise. */
+  request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.FOLIO_TEST_LOG_LEVEL ?? 'silent',
+    FOLIO_DEMO_API_KEY: DEMO_KEY,
+    FOLIO_DEMO_SEED: String(DEMO_SEED),
+    FOLIO_SEED_DEMO: 'false',
+    ...(db.config.DATABASE_URL ? { DATABASE_URL: db.config.DATABASE_URL } : {}),
+    ...env,
+  });
+  const cfg = db.config.DATABASE_URL ? config : { ...config, sqliteFile: db.config.sqliteFile };
+  const running = await startServer(cfg, createLogger({ level: cfg.LOG_LEVEL, pretty: false }));
+  const url = `http://127.0.0.1:${running.port}`;
+  return {
+    url,
+    running,
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = { authorization: `Bearer ${DEMO_KEY}`, ...opts.headers };
+      let body: string | undefined = opts.raw;
+      if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(url + path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, body: parsed, text };
+    },
+    close: () => running.shutdown(),
+  };
+}

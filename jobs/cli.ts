@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError, type Config } from '../backend/src/config.js';
+import { createDb, migrateLatest } from '../backend/src/db/knex.js';
+import * as ledger from '../backend/src/db/repositories/ledger.js';
+import * as securities from '../backend/src/db/repositories/securities.js';
+import { findByUsername } from '../backend/src/db/repositories/users.js';
+import { seedDemo } from '../backend/src/demo/seed.js';
+import { parseLedgerCsv } from '../backend/src/domain/ledger/parse.js';
+import { validateImport } from '../backend/src/domain/ledger/validate.js';
+import { AppError } from '../backend/src/errors.js';
+import { createRuntime } from '../backend/src/runtime.js';
+import { main as serve } from '../backend/src/server.js';
+
+const USAGE = `usage: folio <command> [options]
+
+commands:
+  serve                                   run the HTTP service (migrates; seeds demo data on an empty database)
+  migrate                                 apply database migrations
+  seed-demo                               create the demo user, securities, portfolios and pricing packs
+  ledger import --portfolio ID FILE.csv   import a ledger CSV as one commit (all or nothing)
+  execute PATTERN --input k=v ... [--user NAME] [--asof YYYY-MM-DD] [--pack PP_...] [--commit HASH] [--allow-stale]
+                                          run a pattern and print the response as JSON
+
+exit codes: 0 ok, 1 failure, 2 usage error`;
+
+class UsageError extends Error {}
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+const stdio: Out = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+
+export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'serve':
+        await serve();
+        return 0;
+      case 'migrate':
+        return await withDb(async (_config, db) => {
+          const applied = await migrateLatest(db);
+          io.out(applied.length ? `applied: ${applied.join(', ')}` : 'migrations already current');
+        });
+      case 'seed-demo':
+        return await withDb(async (config, db) => {
+          await migrateLatest(db);
+          const summary = await seedDemo(db, { apiKey: config.FOLIO_DEMO_API_KEY, seed: config.FOLIO_DEMO_SEED });
+          io.out(JSON.stringify(summary, null, 2));
+        });
+      case 'ledger':
+        return await ledgerImport(rest, io);
+      case 'execute':
+        return await execute(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+function report(err: unknown, io: Out): number {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.err(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (err instanceof ConfigError) {
+    io.err(err.message);
+    return 2;
+  }
+  if (err instanceof AppError) {
+    io.err(`error: ${err.code}: ${err.message}`);
+    const rows = (err.details.errors as { row: number; message: string }[] | undefined) ?? [];
+    for (const r of rows) io.err(`  row ${r.row}: ${r.message}`);
+    return 1;
+  }
+  io.err(`error: ${err instanceof Error ? err.message : String(err)}`);
+  return 1;
+}
+
+async function withDb(fn: (config: Config, db: ReturnType<typeof createDb>) => Promise<void>): Promise<number> {
+  const config = loadConfig();
+  const db = createDb(config);
+  try {
+    await fn(config, db);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function ledgerImport(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { portfolio: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const [sub, file, ...extra] = positionals;
+  if (sub !== 'import' || !file || extra.length > 0 || !values.portfolio) {
+    throw new UsageError('ledger import needs --portfolio ID and exactly one CSV file');
+  }
+  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const batch = parseLedgerCsv(fs.readFileSync(file, 'utf8'), { today: new Date().toISOString().slice(0, 10) });
+  return withDb(async (_config, db) => {
+    await migrateLatest(db);
+    const portfolio = await db('portfolios').where({ id: values.portfolio }).first('id');
+    if (!portfolio) throw new AppError('portfolio_not_found', `portfolio ${values.portfolio} does not exist`);
+    const commit = await ledger.appendCommit(db, values.portfolio!, batch, 'cli', await securities.all(db), validateImport);
+    io.out(JSON.stringify({ ledger_commit_hash: commit.hash, parent_hash: commit.parent_hash, seq: commit.seq, count: batch.length }));
+  });
+}
+
+async function execute(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      input: { type: 'string', multiple: true, default: [] },
+      user: { type: 'string', default: 'demo' },
+      asof: { type: 'string' },
+      pack: { type: 'string' },
+      commit: { type: 'string' },
+      'allow-stale': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+  });
+  const [patternId, ...extra] = positionals;
+  if (!patternId || extra.length > 0) throw new UsageError('execute needs exactly one PATTERN');
+  const raw: Record<string, string> = {};
+  for (const kv of values.input!) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--input expects k=v, got ${JSON.stringify(kv)}`);
+    raw[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const config = loadConfig();
+  const rt = createRuntime(config);
+  try {
+    await migrateLatest(rt.db);
+    const user = await findByUsername(rt.db, values.user!);
+    if (!user) throw new AppError('unauthorized', `no user named ${values.user}`);
+    const pattern = rt.service.getPattern(patternId);
+    const response = await rt.service.execute(
+      user,
+      {
+        pattern_id: patternId,
+        inputs: coerceInputs(raw, pattern.inputs),
+        require_fresh: !values['allow-stale'],
+        asof_date: values.asof,
+        pricing_pack_id: values.pack,
+        ledger_commit_hash: values.commit,
+      },
+      { requestId: `cli-${randomUUID()}`, traceId: randomUUID().replaceAll('-', '') },
+    );
+    io.out(JSON.stringify(response, null, 2));
+    return 0;
+  } finally {
+    await rt.db.destroy();
+  }
+}
+
+/** Command-line values are text; the pattern's declared input types say what they mean. */
+function coerceInputs(raw: Record<string, string>, spec: Record<string, { type: string }>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => {
+      const type = spec[k]?.type;
+      if (type === 'integer' || type === 'number') return [k, v.trim() === '' ? v : Number(v)];
+      if (type === 'boolean') return [k, v === 'true' ? true : v === 'false' ? false : v];
+      return [k, v];
+    }),
+  );
+}
+
