@@ -55,6 +55,8 @@ export function ledgerCapabilities(db: Knex): Capability[] {
             currency: h.currency,
             quantity: h.quantity,
             cost_basis: money(h.costBasis),
+            realized_pnl: money(h.realizedPnl),
+            dividends: money(h.dividends),
             lots: h.lots.map((l) => ({ acquired: l.acquired, quantity: l.quantity, unit_cost: money(l.unitCost) })),
           };
         });
@@ -63,6 +65,9 @@ export function ledgerCapabilities(db: Knex): Capability[] {
         cash: [...state.cash.entries()]
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([currency, balance]) => ({ currency, balance: money(balance) })),
+        closed: [...state.closed.values()]
+          .filter((c) => symbol === undefined || c.symbol === symbol)
+          .map((c) => ({ symbol: c.symbol, currency: c.currency, realized_pnl: money(c.realizedPnl), dividends: money(c.dividends) })),
         realized_pnl: [...state.realizedPnl.entries()]
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([currency, amount]) => ({ currency, amount: money(amount) })),

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import type { Config } from '../config.js';
 import * as m001 from './migrations/001_initial.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
@@ -27,7 +26,7 @@ export function dialectOf(db: Knex): Dialect {
   return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
 }
 
-export function createDb(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile'>): Knex {
+export function createDb(config: { DATABASE_URL?: string | undefined; sqliteFile: string }): Knex {
   if (config.DATABASE_URL) {
     return knexFactory({
       client: 'pg',

@@ -20,7 +20,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 export function portfolioRoutes(db: Knex): Router {
   const r = Router();
 
-  const owned = async (req: Request) => {
+  const owned = async (req: Request<{ id: string }>) => {
     const p = await portfolios.getForUser(db, req.params.id!, authOf(req).user.id);
     if (!p) throw new AppError('portfolio_not_found', `portfolio ${req.params.id} does not exist`, { portfolio_id: req.params.id });
     return p;

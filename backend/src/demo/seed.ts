@@ -1,0 +1,177 @@
+import type { Knex } from 'knex';
+import { dialectOf, type Dialect } from '../db/knex.js';
+import { hashApiKey } from '../domain/apikey.js';
+import { commitHash, genesisParent } from '../domain/ledger/commit.js';
+import { packContentHash, packIdFor } from '../domain/pack.js';
+import { generateDemo, type DemoData } from './generator.js';
+
+export const DEMO_USER = { id: 'usr_demo', username: 'demo' } as const;
+const DEMO_KEY_ID = 'key_demo';
+const SOURCE = 'demo';
+
+export interface SeededPortfolio {
+  id: string;
+  name: string;
+  base_currency: string;
+  commits: number;
+  transactions: number;
+  head: string;
+}
+
+export type SeedSummary =
+  | { seeded: false; reason: string }
+  | {
+      seeded: true;
+      user_id: string;
+      username: string;
+      securities: number;
+      packs: number;
+      first_pack: string;
+      newest_pack: string;
+      prices: number;
+      fx_rates: number;
+      portfolios: SeededPortfolio[];
+    };
+
+/**
+ * Rows per INSERT. knex writes a multi-row SQLite insert as a UNION ALL of SELECTs, which
+ * SQLite caps at 500 terms; both dialects cap bind parameters per statement.
+ */
+const INSERT_LIMITS: Readonly<Record<Dialect, { rows: number; params: number }>> = {
+  sqlite: { rows: 500, params: 32_766 },
+  postgres: { rows: 5_000, params: 65_535 },
+};
+
+async function insertChunked(trx: Knex.Transaction, dialect: Dialect, table: string, rows: readonly object[]): Promise<void> {
+  const first = rows[0];
+  if (!first) return;
+  const limits = INSERT_LIMITS[dialect];
+  const size = Math.max(1, Math.min(limits.rows, Math.floor(limits.params / Object.keys(first).length)));
+  for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
+}
+
+/** True before anyone, demo or real, has an account. */
+export async function isDatabaseEmpty(db: Knex): Promise<boolean> {
+  return (await db('users').first('id')) === undefined;
+}
+
+/**
+ * Writes the demo data set in one transaction, all or nothing. Every timestamp is derived
+ * from the data's own dates, so the same seed leaves the same bytes in any database.
+ * Writes nothing when the demo user already exists.
+ */
+export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number }): Promise<SeedSummary> {
+  const dialect = dialectOf(db);
+  return db.transaction(async (trx) => {
+    if (await trx('users').where({ username: DEMO_USER.username }).first('id')) {
+      return { seeded: false, reason: `user "${DEMO_USER.username}" already exists` };
+    }
+    const data = generateDemo({ seed: opts.seed });
+    const firstDate = data.days[0]?.date;
+    const lastDate = data.days.at(-1)?.date;
+    if (firstDate === undefined || lastDate === undefined) throw new Error('demo data has no trading days');
+
+    const clash = await trx('pricing_packs').whereBetween('date', [firstDate, lastDate]).first('id');
+    if (clash) throw new Error(`pricing pack ${clash.id} already exists; demo data can only be seeded where no packs cover ${firstDate}..${lastDate}`);
+
+    const openedAt = `${firstDate}T00:00:00.000Z`;
+    await trx('users').insert({ ...DEMO_USER, created_at: openedAt });
+    await trx('api_keys').insert({
+      id: DEMO_KEY_ID,
+      user_id: DEMO_USER.id,
+      key_hash: hashApiKey(opts.apiKey),
+      label: 'demo',
+      created_at: openedAt,
+      revoked_at: null,
+    });
+
+    // Securities are shared reference data: ones already known are left as they are.
+    const known = new Set((await trx('securities').select('symbol')).map((r: { symbol: string }) => r.symbol));
+    await insertChunked(trx, dialect, 'securities', data.securities.filter((s) => !known.has(s.symbol)));
+
+    const portfolios = await writeLedgers(trx, dialect, data, openedAt);
+    const counts = await writePacks(trx, dialect, data);
+    return {
+      seeded: true,
+      user_id: DEMO_USER.id,
+      username: DEMO_USER.username,
+      securities: data.securities.length,
+      packs: data.days.length,
+      first_pack: packIdFor(firstDate),
+      newest_pack: packIdFor(lastDate),
+      ...counts,
+      portfolios,
+    };
+  });
+}
+
+async function writeLedgers(trx: Knex.Transaction, dialect: Dialect, data: DemoData, openedAt: string): Promise<SeededPortfolio[]> {
+  await insertChunked(
+    trx,
+    dialect,
+    'portfolios',
+    data.portfolios.map((p) => ({ id: p.id, user_id: DEMO_USER.id, name: p.name, base_currency: p.base_currency, created_at: openedAt })),
+  );
+  const commits: object[] = [];
+  const transactions: object[] = [];
+  const summaries = data.portfolios.map((p) => {
+    let parent = genesisParent(p.id);
+    p.batches.forEach((batch, i) => {
+      const seq = i + 1;
+      const hash = commitHash(parent, batch);
+      const lastDate = batch.at(-1)?.date ?? '';
+      commits.push({
+        hash,
+        portfolio_id: p.id,
+        parent_hash: parent,
+        seq,
+        tx_count: batch.length,
+        source: SOURCE,
+        created_at: `${lastDate}T23:00:00.000Z`,
+      });
+      batch.forEach((tx, rowIndex) => {
+        transactions.push({ commit_hash: hash, portfolio_id: p.id, commit_seq: seq, row_index: rowIndex, ...tx });
+      });
+      parent = hash;
+    });
+    return {
+      id: p.id,
+      name: p.name,
+      base_currency: p.base_currency,
+      commits: p.batches.length,
+      transactions: p.batches.reduce((n, b) => n + b.length, 0),
+      head: parent,
+    };
+  });
+  await insertChunked(trx, dialect, 'ledger_commits', commits);
+  await insertChunked(trx, dialect, 'transactions', transactions);
+  return summaries;
+}
+
+async function writePacks(trx: Knex.Transaction, dialect: Dialect, data: DemoData): Promise<{ prices: number; fx_rates: number }> {
+  const packs: object[] = [];
+  const prices: object[] = [];
+  const fx: object[] = [];
+  for (const day of data.days) {
+    const id = packIdFor(day.date);
+    // Every demo pack is published whole; the newest one is what requests resolve to.
+    packs.push({
+      id,
+      date: day.date,
+      status: 'fresh',
+      content_hash: packContentHash(day.date, day.prices, day.fx),
+      source: SOURCE,
+      price_count: day.prices.length,
+      fx_count: day.fx.length,
+      created_at: `${day.date}T21:30:00.000Z`,
+      fresh_at: `${day.date}T22:00:00.000Z`,
+      error: null,
+    });
+    for (const p of day.prices) prices.push({ pack_id: id, symbol: p.symbol, close: p.close, currency: p.currency });
+    for (const r of day.fx) fx.push({ pack_id: id, base: r.base, quote: r.quote, rate: r.rate });
+  }
+  await insertChunked(trx, dialect, 'pricing_packs', packs);
+  await insertChunked(trx, dialect, 'prices', prices);
+  await insertChunked(trx, dialect, 'fx_rates', fx);
+  return { prices: prices.length, fx_rates: fx.length };
+}

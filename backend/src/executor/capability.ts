@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+
+export interface RequestUser {
+  id: string;
+  username: string;
+}
+
+export interface RequestCtx {
+  request_id: string;
+  trace_id: string | null;
+  user: RequestUser;
+  pricing_pack_id: string;
+  ledger_commit_hash: string;
+  asof_date: string;
+}
+
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+/** What a capability gets besides its arguments: the pinned request, cancellation and a way to warn. */
+export interface CapabilityCall {
+  ctx: RequestCtx;
+  /** Aborted when the pattern's deadline passes or another step fails; long work should stop. */
+  signal: AbortSignal;
+  warn(w: Warning): void;
+}
+
+/**
+ * One unit of work a pattern step can name. `run` only ever sees arguments that `args`
+ * accepted, so it can trust their shape.
+ */
+export interface Capability<A = any, R = unknown> {
+  name: string;
+  description: string;
+  args: z.ZodType<A>;
+  run(args: A, call: CapabilityCall): Promise<R>;
+}
+
+export class CapabilityRegistry {
+  private readonly byName = new Map<string, Capability>();
+
+  register(capability: Capability): void {
+    if (this.byName.has(capability.name)) {
+      throw new Error(`capability ${capability.name} is already registered`);
+    }
+    this.byName.set(capability.name, capability);
+  }
+
+  get(name: string): Capability | undefined {
+    return this.byName.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Sorted by name so listings are stable. */
+  list(): Capability[] {
+    return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}

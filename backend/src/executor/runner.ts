@@ -1,0 +1,198 @@
+import { AppError } from '../errors.js';
+import type { Capability, CapabilityRegistry, RequestCtx, Warning } from './capability.js';
+import type { Pattern, PatternStep } from './pattern.js';
+import { planOf, type PureCtx, type StepPlan } from './plan.js';
+import { parseTemplate, resolveTemplates, valueAtPath, type Ref } from './template.js';
+
+export type StepStatus = 'ok' | 'skipped' | 'failed';
+
+export interface StepReport {
+  as: string;
+  capability: string;
+  status: StepStatus;
+  duration_ms: number;
+}
+
+export interface StepInfo {
+  as: string;
+  capability: string;
+}
+
+/** Observation points for tracing and metrics; every started step is ended exactly once. */
+export interface RunHooks {
+  onStepStart?(step: StepInfo): void;
+  onStepEnd?(report: StepReport, error?: unknown): void;
+}
+
+export interface RunOptions {
+  /** Deadline for the whole run unless the pattern sets its own timeout_ms. */
+  timeoutMs: number;
+  /** Cancels the run from outside; the run rejects with the signal's reason. */
+  signal?: AbortSignal;
+  hooks?: RunHooks;
+}
+
+export interface RunOutcome {
+  result: Record<string, unknown>;
+  warnings: Warning[];
+  steps: StepReport[];
+}
+
+type Outcome = { status: 'ok'; output: unknown } | { status: 'skipped' };
+
+/**
+ * Runs a pattern as a dependency graph: each step starts as soon as the steps it reads have
+ * finished, so independent steps overlap. The first failure, the deadline or the caller's
+ * signal aborts the signal every capability holds, and the run rejects at once rather than
+ * waiting for capabilities that ignore it.
+ */
+export async function runPattern(
+  pattern: Pattern,
+  inputs: Record<string, unknown>,
+  ctx: RequestCtx,
+  registry: CapabilityRegistry,
+  opts: RunOptions,
+): Promise<RunOutcome> {
+  const plan = planOf(pattern);
+  const timeoutMs = pattern.timeout_ms ?? opts.timeoutMs;
+  const controller = new AbortController();
+  const stopped = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  const expire = () =>
+    controller.abort(new AppError('timeout', `pattern ${pattern.id} exceeded its deadline of ${timeoutMs} ms`, { timeout_ms: timeoutMs }));
+  const deadline = performance.now() + timeoutMs;
+  const timer = setTimeout(expire, timeoutMs);
+  // The timer cannot fire while work runs without yielding to the event loop (a synchronous
+  // database driver, a CPU-bound step), so step boundaries also read the clock.
+  const checkpoint = (): void => {
+    if (performance.now() >= deadline) expire();
+    controller.signal.throwIfAborted();
+  };
+  const external = opts.signal;
+  const onExternalAbort = () => controller.abort(external?.reason);
+  if (external?.aborted) onExternalAbort();
+  else external?.addEventListener('abort', onExternalAbort, { once: true });
+  try {
+    const run: Run = { pattern, inputs, ctx, registry, controller, checkpoint, hooks: opts.hooks ?? {} };
+    return await Promise.race([execute(run, plan.steps), stopped]);
+  } finally {
+    clearTimeout(timer);
+    external?.removeEventListener('abort', onExternalAbort);
+  }
+}
+
+interface Run {
+  pattern: Pattern;
+  inputs: Record<string, unknown>;
+  ctx: RequestCtx;
+  registry: CapabilityRegistry;
+  controller: AbortController;
+  /** Throws once the run is over: aborted, failed or past its deadline. */
+  checkpoint(): void;
+  hooks: RunHooks;
+}
+
+async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome> {
+  const { pattern, inputs, ctx, registry, controller, checkpoint, hooks } = run;
+  const { signal } = controller;
+  const pure: PureCtx = { asof_date: ctx.asof_date, ledger_commit_hash: ctx.ledger_commit_hash, pricing_pack_id: ctx.pricing_pack_id };
+  const outputs = new Map<string, unknown>();
+  const lookup = (ref: Ref): unknown =>
+    valueAtPath(ref.root === 'inputs' ? inputs : ref.root === 'ctx' ? pure : outputs.get(ref.root), ref.path);
+  const warnings: Warning[][] = nodes.map(() => []);
+  const reports: StepReport[] = [];
+
+  const runStep = async (node: StepPlan, index: number, deps: Promise<Outcome>[]): Promise<Outcome> => {
+    const done = await Promise.all(deps);
+    checkpoint();
+    const { step } = node;
+    const info: StepInfo = { as: step.as, capability: step.capability };
+    const started = performance.now();
+    const end = (status: StepStatus, error?: unknown): void => {
+      const report = { ...info, status, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 };
+      reports[index] = report;
+      hooks.onStepEnd?.(report, error);
+    };
+    try {
+      hooks.onStepStart?.(info);
+      if (done.some((d) => d.status === 'skipped') || (node.when && !node.when.evaluate(lookup))) {
+        end('skipped');
+        return { status: 'skipped' };
+      }
+      const capability = registry.get(step.capability);
+      if (!capability) throw new Error(`pattern ${pattern.id} step "${step.as}": capability ${step.capability} is not registered`);
+      const args = await parseArgs(pattern, step, capability, resolveTemplates(step.args ?? {}, lookup));
+      const warn = (w: Warning): void => void warnings[index]!.push({ code: w.code, message: w.message });
+      const output = (await capability.run(args, { ctx, signal, warn })) ?? null;
+      checkpoint();
+      outputs.set(step.as, output);
+      end('ok');
+      return { status: 'ok', output };
+    } catch (err) {
+      end('failed', err);
+      controller.abort(err);
+      throw err;
+    }
+  };
+
+  const outcomes: Promise<Outcome>[] = [];
+  nodes.forEach((node, i) => outcomes.push(runStep(node, i, node.deps.map((d) => outcomes[d]!))));
+  await Promise.all(outcomes);
+  return {
+    result: Object.fromEntries(pattern.outputs.map((name) => [name, outputs.get(name) ?? null])),
+    warnings: dedupe(warnings.flat()),
+    steps: reports,
+  };
+}
+
+/**
+ * Validates resolved arguments with the capability's schema. A value the client supplied
+ * (an input) is the client's mistake; a value from another step, ctx or the pattern text
+ * is the server's, so it is not blamed on the request.
+ */
+async function parseArgs(pattern: Pattern, step: PatternStep, capability: Capability, resolved: unknown): Promise<unknown> {
+  const parsed = await capability.args.safeParseAsync(resolved);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(arguments)',
+    message: issue.message,
+    source: sourceOf(step.args ?? {}, issue.path),
+  }));
+  const first = issues[0]!;
+  const serverSide = issues.find((i) => i.source?.root !== 'inputs');
+  if (serverSide) {
+    const from = serverSide.source ? `{{${serverSide.source.text}}}` : 'the pattern text';
+    throw new Error(
+      `pattern ${pattern.id} step "${step.as}": ${capability.name} rejected argument ${serverSide.path} (from ${from}): ${serverSide.message}`,
+    );
+  }
+  const input = first.source!.path[0]!;
+  throw new AppError('invalid_request', `input "${input}" is not acceptable to step "${step.as}" (${capability.name}): ${first.path}: ${first.message}`, {
+    input,
+    step: step.as,
+    capability: capability.name,
+    issues: issues.map(({ path, message }) => ({ path, message })),
+  });
+}
+
+/** The template an argument path was filled from, or null when the pattern wrote it (or left it out). */
+function sourceOf(args: unknown, path: readonly PropertyKey[]): Ref | null {
+  let node = args;
+  for (const key of path) {
+    if (typeof node === 'string') break;
+    if (typeof node !== 'object' || node === null || typeof key === 'symbol' || !Object.hasOwn(node, key)) return null;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return typeof node === 'string' ? parseTemplate(node) : null;
+}
+
+function dedupe(warnings: Warning[]): Warning[] {
+  const seen = new Set<string>();
+  return warnings.filter((w) => {
+    const key = JSON.stringify([w.code, w.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

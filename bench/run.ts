@@ -1,0 +1,147 @@
+/**
+ * Throughput and latency of POST /v1/execute (portfolio_overview on the largest demo
+ * portfolio) with the result cache off (cold) and on (warm), against an express
+ * hello-world measured in the same run. Figures are printed, never asserted.
+ *
+ *   npm run bench            (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 by default)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const apiKey = 'bench-demo-key-0123456789';
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-bench-'));
+
+interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  rssMb?: number;
+}
+
+function start(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening (?:on port )?(\d+)/.exec(out);
+      if (m) {
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening:\n${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function load(name: string, port: number, body: object, headers: Record<string, string>): Promise<Figures> {
+  const opts = {
+    url: `http://127.0.0.1:${port}/v1/execute`,
+    method: 'POST' as const,
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+  await autocannon({ ...opts, duration: 2 }); // warm-up: JIT, connection pools, page cache
+  // autocannon reports p97.5 but not p95, so percentiles come from every response time.
+  const times: number[] = [];
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+  times.sort((a, b) => a - b);
+  const pct = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN;
+  return {
+    name,
+    rps: r.requests.average,
+    p50: pct(0.5),
+    p95: pct(0.95),
+    p99: pct(0.99),
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+async function serviceRun(name: string, env: Record<string, string>): Promise<Figures> {
+  const { child, port } = await start(['bin/folio.js', 'serve'], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    FOLIO_DATA_DIR: dataDir,
+    FOLIO_DEMO_API_KEY: apiKey,
+    FOLIO_RATE_LIMIT_PER_MINUTE: '0',
+    // info: the start-up line carries the port; nothing is logged per request.
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    FOLIO_SEED_DEMO: 'true',
+    ...env,
+  });
+  try {
+    const f = await load(name, port, { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } }, {
+      authorization: `Bearer ${apiKey}`,
+    });
+    return { ...f, rssMb: rssMb(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function main() {
+  // Seed once up front so neither measured run pays for it.
+  const seed = spawn(process.execPath, ['bin/folio.js', 'seed-demo'], {
+    cwd: root,
+    env: { ...process.env, FOLIO_DATA_DIR: dataDir, FOLIO_DEMO_API_KEY: apiKey, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await new Promise((r) => seed.once('exit', r));
+
+  const base = await start(['--import=tsx', 'bench/baseline.ts'], { PORT: '0' });
+  let baseline: Figures;
+  try {
+    baseline = await load('express hello-world', base.port, { pattern_id: 'x' }, {});
+  } finally {
+    await stop(base.child);
+  }
+  const cold = await serviceRun('overview, cache off (cold)', { FOLIO_RESULT_CACHE_SIZE: '0' });
+  const warm = await serviceRun('overview, cache on (warm)', { FOLIO_RESULT_CACHE_SIZE: '1000' });
+
+  console.log(`\nPOST /v1/execute portfolio_overview pf_demo_usd, SQLite, ${connections} connections, ${seconds}s each, node ${process.version}, ${os.cpus().length} cores\n`);
+  const row = (f: Figures) =>
+    `${f.name.padEnd(30)} ${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p95 ${f.p95.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   errors ${f.errors}  non-2xx ${f.non2xx}${f.rssMb ? `   rss ${f.rssMb.toFixed(0)} MB` : ''}`;
+  for (const f of [baseline, cold, warm]) console.log(row(f));
+  console.log(`\nwarm / baseline throughput: ${(warm.rps / baseline.rps).toFixed(2)}   (target >= 0.50)`);
+  console.log(`cold / baseline throughput: ${(cold.rps / baseline.rps).toFixed(2)}`);
+  console.log(`cold p99: ${cold.p99.toFixed(1)} ms   (target < 50 ms)`);
+  console.log(`service RSS after run: cold ${cold.rssMb!.toFixed(0)} MB, warm ${warm.rssMb!.toFixed(0)} MB   (target < 250 MB)`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
