@@ -35,10 +35,17 @@ const schema = z.object({
   FOLIO_BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024, 100 * 1_048_576),
   /** Requests per minute per API key; 0 disables the limiter. */
   FOLIO_RATE_LIMIT_PER_MINUTE: intFromEnv(600, 0, 10_000_000),
+  /** How long a verified API key is trusted without asking the database; revocation takes effect within it. */
+  FOLIO_AUTH_CACHE_TTL_MS: intFromEnv(30_000, 0, 3_600_000),
+  /** How long the newest pack and ledger heads are reused; writes by other processes show within it. */
+  FOLIO_CURRENT_STATE_TTL_MS: intFromEnv(1000, 0, 60_000),
   /** Default deadline for a pattern that does not declare its own. */
   FOLIO_PATTERN_TIMEOUT_MS: intFromEnv(10_000, 1, 600_000),
   /** Entries kept in the in-process result cache; 0 turns the cache off. */
   FOLIO_RESULT_CACHE_SIZE: intFromEnv(1000, 0, 1_000_000),
+  /** Bounds of the caches of immutable data (ledger entries per commit, pack rows per pack). */
+  FOLIO_CACHE_LEDGER_ENTRIES: intFromEnv(200_000, 1, 50_000_000),
+  FOLIO_CACHE_PACK_ROWS: intFromEnv(500_000, 1, 50_000_000),
   /** Expected pack build time, used to estimate when a warming pack will be ready. */
   FOLIO_PACK_BUILD_ESTIMATE_SECONDS: intFromEnv(600, 1, 86_400),
   FOLIO_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000, 0, 600_000),

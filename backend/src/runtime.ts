@@ -4,6 +4,9 @@ import type { Knex } from 'knex';
 import { buildRegistry } from './agents/index.js';
 import type { Config } from './config.js';
 import { createDb, migrateLatest } from './db/knex.js';
+import { CurrentState } from './db/current-state.js';
+import { ProvenanceWriter } from './db/provenance-writer.js';
+import { ReadCache } from './db/read-cache.js';
 import { countUsers } from './db/repositories/users.js';
 import { seedDemo } from './demo/seed.js';
 import { ResultCache } from './executor/cache.js';
@@ -18,6 +21,8 @@ export interface Runtime {
   db: Knex;
   service: ExecutionService;
   cache: ResultCache;
+  provenance: ProvenanceWriter;
+  current: CurrentState;
 }
 
 /**
@@ -25,18 +30,28 @@ export interface Runtime {
  * database, which patterns and which agents a process runs with.
  */
 export function createRuntime(config: Config, db: Knex = createDb(config)): Runtime {
-  const registry = buildRegistry(db);
+  const reads = new ReadCache(db, {
+    maxLedgerEntries: config.FOLIO_CACHE_LEDGER_ENTRIES,
+    maxPackRows: config.FOLIO_CACHE_PACK_ROWS,
+    securityTtlMs: 300_000,
+  });
+  const registry = buildRegistry(reads);
+  const provenance = new ProvenanceWriter(db);
+  const current = new CurrentState(db, config.FOLIO_CURRENT_STATE_TTL_MS);
   const patterns = loadPatterns(PATTERNS_DIR, registry);
   const cache = new ResultCache(config.FOLIO_RESULT_CACHE_SIZE);
   const service = new ExecutionService({
     db,
+    reads,
+    provenance,
+    current,
     patterns,
     registry,
     cache,
     timeoutMs: config.FOLIO_PATTERN_TIMEOUT_MS,
     packEstimateSeconds: config.FOLIO_PACK_BUILD_ESTIMATE_SECONDS,
   });
-  return { config, db, service, cache };
+  return { config, db, service, cache, provenance, current };
 }
 
 /** Migrates, then seeds the demo data on an empty database unless that is switched off (or production). */

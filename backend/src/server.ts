@@ -20,8 +20,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     db: runtime.db,
     logger,
     service: runtime.service,
+    current: runtime.current,
     bodyLimitBytes: config.FOLIO_BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.FOLIO_RATE_LIMIT_PER_MINUTE,
+    authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -41,6 +43,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const timer = setTimeout(() => server.closeAllConnections(), config.FOLIO_SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(timer);
+      await runtime.provenance.drain();
       await runtime.db.destroy();
       logger.info('shut down');
     })());

@@ -1,9 +1,6 @@
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
-import * as ledger from '../db/repositories/ledger.js';
-import * as portfolios from '../db/repositories/portfolios.js';
-import * as securities from '../db/repositories/securities.js';
+import type { ReadCache } from '../db/read-cache.js';
 import { money } from '../domain/number.js';
 import { replayLedger } from '../domain/ledger/replay.js';
 import type { LedgerEntry } from '../domain/ledger/types.js';
@@ -12,35 +9,38 @@ import type { Capability, RequestCtx } from '../executor/capability.js';
 const portfolioArgs = z.strictObject({ portfolio_id: z.string().min(1) });
 
 /** The ledger entries visible to a request: its pinned commit, up to its as-of date. */
-async function pinnedEntries(db: Knex, portfolioId: string, ctx: RequestCtx): Promise<LedgerEntry[]> {
-  const at = await ledger.resolve(db, portfolioId, ctx.ledger_commit_hash);
-  if (!at) {
+async function pinnedEntries(reads: ReadCache, portfolioId: string, ctx: RequestCtx): Promise<LedgerEntry[]> {
+  const entries = await reads.ledgerEntries(portfolioId, ctx.ledger_commit_hash);
+  if (!entries) {
     throw new AppError('ledger_commit_not_found', `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolioId}`);
   }
-  return (await ledger.entriesUpTo(db, portfolioId, at.seq)).filter((e) => e.date <= ctx.asof_date);
+  return entries.filter((e) => e.date <= ctx.asof_date);
 }
 
-export function ledgerCapabilities(db: Knex): Capability[] {
+export function ledgerCapabilities(reads: ReadCache): Capability[] {
   const portfolio: Capability<z.infer<typeof portfolioArgs>> = {
     name: 'ledger.portfolio',
     description: 'The portfolio: id, name and base currency',
     args: portfolioArgs,
     async run({ portfolio_id }, { ctx }) {
-      const p = await portfolios.getForUser(db, portfolio_id, ctx.user.id);
+      const p = await reads.portfolioFor(portfolio_id, ctx.user.id);
       if (!p) throw new AppError('portfolio_not_found', `portfolio ${portfolio_id} does not exist`, { portfolio_id });
       return { id: p.id, name: p.name, base_currency: p.base_currency };
     },
   };
 
-  const positionsArgs = portfolioArgs.extend({ symbol: z.string().min(1).max(32).optional() });
+  const positionsArgs = portfolioArgs.extend({
+    symbol: z.string().min(1).max(32).optional(),
+    include_lots: z.boolean().default(true),
+  });
   const positions: Capability<z.infer<typeof positionsArgs>> = {
     name: 'ledger.positions',
     description: 'Open positions with FIFO lots, cash per currency and realised P&L at the pinned commit and as-of date',
     args: positionsArgs,
-    async run({ portfolio_id, symbol }, { ctx }) {
-      const entries = await pinnedEntries(db, portfolio_id, ctx);
+    async run({ portfolio_id, symbol, include_lots }, { ctx }) {
+      const entries = await pinnedEntries(reads, portfolio_id, ctx);
       const symbols = [...new Set(entries.flatMap((e) => (e.symbol ? [e.symbol] : [])))];
-      const secs = await securities.bySymbols(db, symbols);
+      const secs = await reads.securities(symbols);
       const state = replayLedger(entries, { asof: ctx.asof_date, securities: secs });
       const holdings = [...state.holdings.values()]
         .filter((h) => symbol === undefined || h.symbol === symbol)
@@ -57,7 +57,9 @@ export function ledgerCapabilities(db: Knex): Capability[] {
             cost_basis: money(h.costBasis),
             realized_pnl: money(h.realizedPnl),
             dividends: money(h.dividends),
-            lots: h.lots.map((l) => ({ acquired: l.acquired, quantity: l.quantity, unit_cost: money(l.unitCost) })),
+            ...(include_lots
+              ? { lots: h.lots.map((l) => ({ acquired: l.acquired, quantity: l.quantity, unit_cost: money(l.unitCost) })) }
+              : { lot_count: h.lots.length }),
           };
         });
       return {
@@ -85,7 +87,7 @@ export function ledgerCapabilities(db: Knex): Capability[] {
     description: 'Transactions at the pinned commit up to the as-of date, newest first, optionally for one symbol',
     args: txArgs,
     async run({ portfolio_id, symbol, limit }, { ctx }) {
-      const entries = (await pinnedEntries(db, portfolio_id, ctx)).filter((e) => symbol === undefined || e.symbol === symbol);
+      const entries = (await pinnedEntries(reads, portfolio_id, ctx)).filter((e) => symbol === undefined || e.symbol === symbol);
       const newestFirst = entries.reverse();
       return {
         total: newestFirst.length,

@@ -1,6 +1,5 @@
-import type { Knex } from 'knex';
 import { z } from 'zod';
-import * as packs from '../db/repositories/packs.js';
+import type { ReadCache } from '../db/read-cache.js';
 import { valuePortfolio } from '../domain/valuation.js';
 import type { Capability } from '../executor/capability.js';
 
@@ -21,23 +20,14 @@ const valueArgs = z.object({
   cash: z.array(z.object({ currency, balance: z.number() })).default([]),
 });
 
-export function pricingCapabilities(db: Knex): Capability[] {
+export function pricingCapabilities(reads: ReadCache): Capability[] {
   const value: Capability<z.infer<typeof valueArgs>> = {
     name: 'pricing.value',
     description: "Values holdings and cash with the pinned pack's closes and FX, in local and base currency, with weights",
     args: valueArgs,
     async run({ base_currency, holdings, cash }, { ctx, warn }) {
-      const [closes, fx] = await Promise.all([
-        packs.prices(db, ctx.pricing_pack_id, holdings.map((h) => h.symbol)),
-        packs.fx(db, ctx.pricing_pack_id),
-      ]);
-      const valuation = valuePortfolio(
-        holdings,
-        cash,
-        new Map([...closes].map(([s, p]) => [s, p.close])),
-        fx,
-        base_currency,
-      );
+      const { closes, fx } = await reads.packContent(ctx.pricing_pack_id);
+      const valuation = valuePortfolio(holdings, cash, closes, fx, base_currency);
       for (const issue of valuation.issues) warn(issue);
       const { issues: _issues, ...rest } = valuation;
       return { ...rest, pricing_pack_id: ctx.pricing_pack_id, method: 'pack closes; cost basis and cash converted at pack FX' };

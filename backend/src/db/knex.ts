@@ -63,3 +63,9 @@ export async function migrationsCurrent(db: Knex): Promise<boolean> {
   const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]];
   return pending.length === 0;
 }
+
+/** A primary-key or unique violation, in either dialect's words. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -9,23 +9,40 @@ export function canonicalJson(value: unknown): string {
   return write(value);
 }
 
+// Written with plain loops and string concatenation: this runs over every result to hash it.
 function write(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalise non-finite number ${value}`);
-      return Object.is(value, -0) ? '0' : JSON.stringify(value);
-    case 'string':
+      return Object.is(value, -0) ? '0' : String(value);
     case 'boolean':
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : write(v))).join(',')}]`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const v: unknown = value[i];
+          out += v === undefined ? 'null' : write(v);
+        }
+        return `${out}]`;
+      }
       if (value instanceof Date) return JSON.stringify(value.toISOString());
-      const entries = Object.keys(value as object)
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${write((value as Record<string, unknown>)[k])}`);
-      return `{${entries.join(',')}}`;
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += `${JSON.stringify(k)}:${write(v)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`cannot canonicalise ${typeof value}`);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError, invalid } from '../errors.js';
+import type { CurrentState } from '../db/current-state.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as packs from '../db/repositories/packs.js';
 import type { Pack } from '../db/repositories/packs.js';
@@ -31,6 +32,7 @@ const today = (): string => new Date().toISOString().slice(0, 10);
  */
 export async function resolvePins(
   db: Knex,
+  current: CurrentState,
   portfolioId: string,
   req: PinRequest,
   estimateSeconds: number,
@@ -40,7 +42,7 @@ export async function resolvePins(
   if (req.asof_date && req.asof_date > today()) {
     throw invalid(`asof_date ${req.asof_date} is in the future`, { asof_date: req.asof_date });
   }
-  const pack = await choosePack(db, req, notices, estimateSeconds);
+  const pack = await choosePack(db, current, req, notices, estimateSeconds);
   const asof = req.asof_date ?? pack.date;
   if (asof < pack.date) {
     throw invalid(`asof_date ${asof} is before the date of pricing pack ${pack.id}; prices would come from the future`, {
@@ -53,7 +55,7 @@ export async function resolvePins(
   }
   const head = req.ledger_commit_hash
     ? await ledger.resolve(db, portfolioId, req.ledger_commit_hash)
-    : await ledger.head(db, portfolioId);
+    : await current.ledgerHead(portfolioId);
   if (!head) {
     throw new AppError('ledger_commit_not_found', `ledger commit ${req.ledger_commit_hash} is not part of this portfolio's ledger`, {
       ledger_commit_hash: req.ledger_commit_hash,
@@ -63,7 +65,13 @@ export async function resolvePins(
   return { pack, ledger: head, asof_date: asof, warnings, notices };
 }
 
-async function choosePack(db: Knex, req: PinRequest, notices: Warning[], estimateSeconds: number): Promise<Pack> {
+async function choosePack(
+  db: Knex,
+  current: CurrentState,
+  req: PinRequest,
+  notices: Warning[],
+  estimateSeconds: number,
+): Promise<Pack> {
   if (req.pricing_pack_id) {
     const pinned = await packs.get(db, req.pricing_pack_id);
     if (!pinned || pinned.status === 'error') {
@@ -81,11 +89,11 @@ async function choosePack(db: Knex, req: PinRequest, notices: Warning[], estimat
     }
     return onOrBefore;
   }
-  const newest = await packs.newest(db);
+  const newest = await current.newestPack();
   if (!newest) throw new AppError('pricing_pack_not_found', 'no pricing pack has been built yet');
   if (newest.status === 'fresh') return newest;
   if (req.require_fresh) throw warming(newest, estimateSeconds);
-  const fallback = await packs.newestFresh(db);
+  const fallback = await current.newestFreshPack();
   if (!fallback) throw warming(newest, estimateSeconds);
   notices.push({
     code: 'stale_pricing_pack',

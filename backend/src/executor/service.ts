@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../db/knex.js';
+import type { CurrentState } from '../db/current-state.js';
+import type { ProvenanceWriter } from '../db/provenance-writer.js';
+import type { ReadCache } from '../db/read-cache.js';
 import { AppError } from '../errors.js';
 import * as executions from '../db/repositories/executions.js';
 import type { ExecutionRecord } from '../db/repositories/executions.js';
-import * as portfolios from '../db/repositories/portfolios.js';
 import type { User } from '../db/repositories/users.js';
 import type { CapabilityRegistry, RequestCtx, Warning } from './capability.js';
 import type { ResultCache } from './cache.js';
@@ -41,10 +44,18 @@ export interface ReplayResponse extends ExecuteResponse {
 export interface RequestMeta {
   requestId: string;
   traceId: string;
+  /** The client chose the request id, so it may collide with an earlier one. */
+  clientRequestId?: boolean;
 }
+
+const reusedRequestId = (id: string) =>
+  new AppError('conflict', `request id ${id} was already used; send a new X-Request-ID`, { request_id: id });
 
 export interface ExecutionServiceDeps {
   db: Knex;
+  reads: ReadCache;
+  current: CurrentState;
+  provenance: ProvenanceWriter;
   patterns: ReadonlyMap<string, Pattern>;
   registry: CapabilityRegistry;
   cache: ResultCache;
@@ -98,22 +109,25 @@ export class ExecutionService {
       created_at: new Date().toISOString(),
       replay_of: replayOf,
     };
-    if (await executions.exists(this.deps.db, meta.requestId)) {
-      throw new AppError('conflict', `request id ${meta.requestId} was already used; send a new X-Request-ID`, {
-        request_id: meta.requestId,
-      });
-    }
+    if (meta.clientRequestId && (await executions.exists(this.deps.db, meta.requestId))) throw reusedRequestId(meta.requestId);
+    let response: ExecuteResponse | undefined;
+    let failure: unknown;
     try {
-      const response = await this.run(user, req, meta, record, started, replayOf !== null);
+      response = await this.run(user, req, meta, record, started, replayOf !== null);
       Object.assign(record, { status: 'ok', result_hash: response.metadata.result_hash, cached: response.metadata.cached });
-      return response;
     } catch (err) {
+      failure = err;
       record.error_code = err instanceof AppError ? err.code : 'internal_error';
-      throw err;
-    } finally {
-      record.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
-      await executions.insert(this.deps.db, record);
     }
+    record.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+    try {
+      await this.deps.provenance.write(record);
+    } catch (err) {
+      // Two concurrent requests with one client-chosen id: the second loses at the primary key.
+      throw isUniqueViolation(err) ? reusedRequestId(meta.requestId) : err;
+    }
+    if (!response) throw failure;
+    return response;
   }
 
   private async run(
@@ -130,10 +144,10 @@ export class ExecutionService {
     const inputs = resolveInputs(pattern, req.inputs);
     record.inputs = inputs;
     const portfolioId = inputs.portfolio_id as string;
-    if (!(await portfolios.getForUser(db, portfolioId, user.id))) {
+    if (!(await this.deps.reads.portfolioFor(portfolioId, user.id))) {
       throw new AppError('portfolio_not_found', `portfolio ${portfolioId} does not exist`, { portfolio_id: portfolioId });
     }
-    const pins = await resolvePins(db, portfolioId, req, this.deps.packEstimateSeconds);
+    const pins = await resolvePins(db, this.deps.current, portfolioId, req, this.deps.packEstimateSeconds);
     Object.assign(record, {
       pricing_pack_id: pins.pack.id,
       ledger_commit_hash: pins.ledger.hash,

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
+import type { CurrentState } from '../db/current-state.js';
 import type { ExecutionService } from '../executor/service.js';
 import type { Logger } from '../observability/logger.js';
 import { requireApiKey } from './auth.js';
@@ -17,8 +18,10 @@ export interface AppDeps {
   db: Knex;
   logger: Logger;
   service: ExecutionService;
+  current: CurrentState;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
+  authCacheTtlMs: number;
   isShuttingDown: () => boolean;
 }
 
@@ -36,13 +39,13 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const v1 = express.Router();
-  v1.use(requireApiKey(deps.db));
+  v1.use(requireApiKey(deps.db, deps.authCacheTtlMs));
   if (deps.rateLimitPerMinute > 0) v1.use(perKeyRateLimit(deps.rateLimitPerMinute));
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
   v1.use(express.json({ limit: deps.bodyLimitBytes, strict: true }));
   v1.use(express.text({ type: 'text/csv', limit: deps.bodyLimitBytes }));
   v1.use(executeRoutes(deps.service));
-  v1.use(portfolioRoutes(deps.db));
+  v1.use(portfolioRoutes(deps.db, deps.current));
   v1.use(packRoutes(deps.db));
   app.use('/v1', v1);
 

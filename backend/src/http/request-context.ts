@@ -5,6 +5,7 @@ import type { Authenticated } from '../db/repositories/users.js';
 /** Per-request values every handler and the error mapper need. */
 export interface RequestLocals {
   requestId: string;
+  clientRequestId: boolean;
   traceId: string;
   auth?: Authenticated;
 }
@@ -31,9 +32,10 @@ export function traceIdFrom(header: string | undefined): string | null {
  */
 export function requestContext(req: Request, res: Response, next: NextFunction): void {
   const given = req.get('x-request-id');
-  const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+  const clientRequestId = given !== undefined && REQUEST_ID.test(given);
+  const requestId = clientRequestId ? given! : randomUUID();
   const traceId = traceIdFrom(req.get('traceparent')) ?? randomBytes(16).toString('hex');
-  req.folio = { requestId, traceId };
+  req.folio = { requestId, clientRequestId, traceId };
   res.setHeader('X-Request-ID', requestId);
   next();
 }

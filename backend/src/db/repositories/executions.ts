@@ -20,9 +20,11 @@ export interface ExecutionRecord {
   replay_of: string | null;
 }
 
-export async function insert(db: Knex, rec: ExecutionRecord): Promise<void> {
-  const { inputs, ...rest } = rec;
-  await db('executions').insert({ ...rest, inputs_json: JSON.stringify(inputs) });
+const toRow = ({ inputs, ...rest }: ExecutionRecord) => ({ ...rest, inputs_json: JSON.stringify(inputs) });
+
+export async function insert(db: Knex, recs: readonly ExecutionRecord[]): Promise<void> {
+  // Chunked to stay under SQLite's bind-parameter limit (17 columns per row).
+  for (let i = 0; i < recs.length; i += 50) await db('executions').insert(recs.slice(i, i + 50).map(toRow));
 }
 
 export async function exists(db: Knex, requestId: string): Promise<boolean> {

@@ -22,6 +22,11 @@ export async function getForUser(db: Knex, id: string, userId: string): Promise<
   return row ?? null;
 }
 
+export async function get(db: Knex, id: string): Promise<Portfolio | null> {
+  const row = await db('portfolios').where({ id }).first(COLUMNS);
+  return row ?? null;
+}
+
 export async function create(db: Knex, userId: string, name: string, baseCurrency: string): Promise<Portfolio> {
   const portfolio: Portfolio = {
     id: `pf_${randomUUID()}`,

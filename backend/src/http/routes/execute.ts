@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ExecutionService } from '../../executor/service.js';
 import { executeRequestSchema } from '../../executor/request.js';
+import { responseJson } from '../../executor/response-json.js';
 import { authOf } from '../auth.js';
 import { parseOr400 } from '../validate.js';
 
@@ -8,7 +9,7 @@ export function executeRoutes(service: ExecutionService): Router {
   const r = Router();
   r.post('/execute', async (req, res) => {
     const body = parseOr400(executeRequestSchema, req.body, 'body');
-    res.json(await service.execute(authOf(req).user, body, req.folio));
+    res.type('application/json').send(responseJson(await service.execute(authOf(req).user, body, req.folio)));
   });
   r.get('/executions/:id', async (req, res) => {
     const rec = await service.getExecution(authOf(req).user, req.params.id!);
@@ -16,7 +17,7 @@ export function executeRoutes(service: ExecutionService): Router {
     res.json(visible);
   });
   r.post('/executions/:id/replay', async (req, res) => {
-    res.json(await service.replay(authOf(req).user, req.params.id!, req.folio));
+    res.type('application/json').send(responseJson(await service.replay(authOf(req).user, req.params.id!, req.folio)));
   });
   r.get('/patterns', (_req, res) => {
     res.json({

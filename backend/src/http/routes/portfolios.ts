@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AppError, invalid } from '../../errors.js';
+import type { CurrentState } from '../../db/current-state.js';
 import * as ledger from '../../db/repositories/ledger.js';
 import * as portfolios from '../../db/repositories/portfolios.js';
 import * as securities from '../../db/repositories/securities.js';
@@ -17,11 +18,11 @@ const createSchema = z.strictObject({
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-export function portfolioRoutes(db: Knex): Router {
+export function portfolioRoutes(db: Knex, current: CurrentState): Router {
   const r = Router();
 
   const owned = async (req: Request<{ id: string }>) => {
-    const p = await portfolios.getForUser(db, req.params.id!, authOf(req).user.id);
+    const p = await portfolios.getForUser(db, req.params.id, authOf(req).user.id);
     if (!p) throw new AppError('portfolio_not_found', `portfolio ${req.params.id} does not exist`, { portfolio_id: req.params.id });
     return p;
   };
@@ -56,6 +57,7 @@ export function portfolioRoutes(db: Knex): Router {
     if (batch.length === 0) throw invalid('no transactions to import');
     const known = await securities.all(db);
     const commit = await ledger.appendCommit(db, p.id, batch, 'api', known, validateImport);
+    current.ledgerChanged(p.id);
     res.status(201).json({ ledger_commit_hash: commit.hash, parent_hash: commit.parent_hash, seq: commit.seq, count: batch.length });
   });
 
