@@ -3,6 +3,8 @@
  * portfolio) with the result cache off (cold) and on (warm), against an express
  * hello-world measured in the same run. Figures are printed, never asserted.
  *
+ * The service runs from the compiled build (dist/), as `npm start` runs it.
+ *
  *   npm run bench            (BENCH_SECONDS=10 BENCH_CONNECTIONS=32 by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -89,7 +91,7 @@ async function load(name: string, port: number, body: object, headers: Record<st
 }
 
 async function serviceRun(name: string, env: Record<string, string>): Promise<Figures> {
-  const { child, port } = await start(['bin/folio.js', 'serve'], {
+  const { child, port } = await start(['dist/jobs/folio.js', 'serve'], {
     PORT: '0',
     HOST: '127.0.0.1',
     FOLIO_DATA_DIR: dataDir,
@@ -113,7 +115,7 @@ async function serviceRun(name: string, env: Record<string, string>): Promise<Fi
 
 async function main() {
   // Seed once up front so neither measured run pays for it.
-  const seed = spawn(process.execPath, ['bin/folio.js', 'seed-demo'], {
+  const seed = spawn(process.execPath, ['dist/jobs/folio.js', 'seed-demo'], {
     cwd: root,
     env: { ...process.env, FOLIO_DATA_DIR: dataDir, FOLIO_DEMO_API_KEY: apiKey, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

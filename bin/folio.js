@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx, so the installed tree is the shipped tree.
+// `npx folio` runs the TypeScript sources through tsx, so it always matches the checkout;
+// `npm start` runs the compiled build in dist/ instead.
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../jobs/cli.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+await import('../jobs/folio.ts');

@@ -10,6 +10,8 @@ import { seedDemo } from '../backend/src/demo/seed.js';
 import { parseLedgerCsv } from '../backend/src/domain/ledger/parse.js';
 import { validateImport } from '../backend/src/domain/ledger/validate.js';
 import { AppError } from '../backend/src/errors.js';
+import { parseExecuteRequest } from '../backend/src/executor/request.js';
+import { responseObject } from '../backend/src/executor/response-json.js';
 import { createRuntime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
 
@@ -145,19 +147,20 @@ async function execute(argv: string[], io: Out): Promise<number> {
     const user = await findByUsername(rt.db, values.user!);
     if (!user) throw new AppError('unauthorized', `no user named ${values.user}`);
     const pattern = rt.service.getPattern(patternId);
+    const request = parseExecuteRequest({
+      pattern_id: patternId,
+      inputs: coerceInputs(raw, pattern.inputs),
+      require_fresh: !values['allow-stale'],
+      asof_date: values.asof,
+      pricing_pack_id: values.pack,
+      ledger_commit_hash: values.commit,
+    });
     const response = await rt.service.execute(
       user,
-      {
-        pattern_id: patternId,
-        inputs: coerceInputs(raw, pattern.inputs),
-        require_fresh: !values['allow-stale'],
-        asof_date: values.asof,
-        pricing_pack_id: values.pack,
-        ledger_commit_hash: values.commit,
-      },
+      request,
       { requestId: `cli-${randomUUID()}`, traceId: randomUUID().replaceAll('-', '') },
     );
-    io.out(JSON.stringify(response, null, 2));
+    io.out(JSON.stringify(responseObject(response), null, 2));
     return 0;
   } finally {
     await rt.db.destroy();

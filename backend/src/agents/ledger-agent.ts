@@ -7,6 +7,8 @@ import type { LedgerEntry } from '../domain/ledger/types.js';
 import type { Capability, RequestCtx } from '../executor/capability.js';
 
 const portfolioArgs = z.strictObject({ portfolio_id: z.string().min(1) });
+// Symbols are stored upper-case; a lower-case input must find the same holding.
+const symbolArg = z.string().trim().min(1).max(32).transform((s) => s.toUpperCase());
 
 /** The ledger entries visible to a request: its pinned commit, up to its as-of date. */
 async function pinnedEntries(reads: ReadCache, portfolioId: string, ctx: RequestCtx): Promise<LedgerEntry[]> {
@@ -30,7 +32,7 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
   };
 
   const positionsArgs = portfolioArgs.extend({
-    symbol: z.string().min(1).max(32).optional(),
+    symbol: symbolArg.optional(),
     include_lots: z.boolean().default(true),
   });
   const positions: Capability<z.infer<typeof positionsArgs>> = {
@@ -79,7 +81,7 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
   };
 
   const txArgs = portfolioArgs.extend({
-    symbol: z.string().min(1).max(32).optional(),
+    symbol: symbolArg.optional(),
     limit: z.number().int().min(1).max(10_000).default(1000),
   });
   const transactions: Capability<z.infer<typeof txArgs>> = {

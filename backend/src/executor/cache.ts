@@ -1,12 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import type { Warning } from './capability.js';
 import { deepFreeze } from './freeze.js';
+import type { SealedResult } from './result.js';
 
-export interface CachedResult {
-  result: Record<string, unknown>;
-  warnings: Warning[];
-  result_hash: string;
-}
+export type CachedResult = SealedResult;
 
 export interface CacheStats {
   hits: number;
@@ -16,8 +12,9 @@ export interface CacheStats {
 
 /**
  * Results keyed by cacheKey(). A key pins everything a result depends on, so entries never go
- * stale and only leave by LRU eviction. Entries are frozen copies: one request's response
- * handling cannot change what the next request is served.
+ * stale and only leave by LRU eviction, bounded both by count and by the size of their text.
+ * A result is kept as its serialised text, which nothing can change; the warnings are a
+ * frozen copy, so one request's handling cannot change what the next request is served.
  */
 export class ResultCache {
   private readonly lru: LRUCache<string, CachedResult> | null;
@@ -25,9 +22,12 @@ export class ResultCache {
   private misses = 0;
 
   /** `maxEntries` 0 turns caching off. */
-  constructor(maxEntries: number) {
+  constructor(maxEntries: number, maxBytes = 64 * 1024 * 1024) {
     if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new RangeError(`cache size must be a whole number >= 0, got ${maxEntries}`);
-    this.lru = maxEntries === 0 ? null : new LRUCache({ max: maxEntries });
+    this.lru =
+      maxEntries === 0
+        ? null
+        : new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, e.result_json.length * 2) });
   }
 
   get(key: string): Readonly<CachedResult> | undefined {
@@ -38,7 +38,7 @@ export class ResultCache {
   }
 
   set(key: string, entry: CachedResult): void {
-    this.lru?.set(key, deepFreeze(structuredClone(entry)));
+    this.lru?.set(key, Object.freeze({ ...entry, warnings: deepFreeze(structuredClone([...entry.warnings])) }));
   }
 
   stats(): CacheStats {

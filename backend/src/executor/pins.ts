@@ -104,7 +104,11 @@ async function choosePack(
 
 function warming(pack: Pack, estimateSeconds: number): AppError {
   const ready = new Date(Date.parse(pack.created_at) + estimateSeconds * 1000);
-  const retryAfter = Math.max(1, Math.min(estimateSeconds, Math.ceil((ready.getTime() - Date.now()) / 1000)));
+  // A failed build will not become fresh by itself: a rebuild takes a whole build.
+  const retryAfter =
+    pack.status === 'warming'
+      ? Math.max(1, Math.min(estimateSeconds, Math.ceil((ready.getTime() - Date.now()) / 1000)))
+      : estimateSeconds;
   return new AppError(
     'pricing_pack_warming',
     `pricing pack ${pack.id} is ${pack.status}; retry later or send require_fresh: false`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOr400 } from '../validation.js';
 
 const isoDate = z
   .string()
@@ -18,5 +19,7 @@ export const executeRequestSchema = z.strictObject({
 });
 
 export type ExecuteRequest = z.infer<typeof executeRequestSchema>;
+
+export const parseExecuteRequest = (body: unknown): ExecuteRequest => parseOr400(executeRequestSchema, body, 'body');
 
 export { isoDate };

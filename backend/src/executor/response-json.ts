@@ -1,20 +1,15 @@
 import type { ExecuteResponse } from './service.js';
 
-/** Cached results are frozen and shared, so each is serialised once and the text reused. */
-const serialised = new WeakMap<object, string>();
-
-function resultJson(result: Record<string, unknown>): string {
-  let json = serialised.get(result);
-  if (json === undefined) {
-    json = JSON.stringify(result);
-    if (Object.isFrozen(result)) serialised.set(result, json);
-  }
-  return json;
+/**
+ * The response body: the result's canonical text spliced in as it is, so a cached answer is
+ * never serialised again and the client receives exactly the bytes the result hash covers.
+ */
+export function responseJson(response: ExecuteResponse): string {
+  const { result_json, ...rest } = response;
+  return `{"result":${result_json},${JSON.stringify(rest).slice(1)}`;
 }
 
-/** The response body, byte for byte what JSON.stringify(response) would give. */
-export function responseJson(response: ExecuteResponse): string {
-  const { result, ...rest } = response;
-  const tail = JSON.stringify(rest);
-  return `{"result":${resultJson(result)},${tail.slice(1)}`;
+/** The response as a plain object, for callers that want to inspect or pretty-print it. */
+export function responseObject(response: ExecuteResponse): Record<string, unknown> {
+  return JSON.parse(responseJson(response));
 }

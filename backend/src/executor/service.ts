@@ -13,7 +13,7 @@ import { resolveInputs } from './inputs.js';
 import type { Pattern } from './pattern.js';
 import { resolvePins } from './pins.js';
 import type { ExecuteRequest } from './request.js';
-import { cacheKey, resultHash } from './result.js';
+import { cacheKey, sealResult, type SealedResult } from './result.js';
 import { runPattern } from './runner.js';
 
 export interface ExecutionMetadata {
@@ -30,9 +30,10 @@ export interface ExecutionMetadata {
 }
 
 export interface ExecuteResponse {
-  result: Record<string, unknown>;
+  /** The pattern outputs as canonical JSON text; see responseJson() for the whole body. */
+  result_json: string;
   metadata: ExecutionMetadata;
-  warnings: Warning[];
+  warnings: readonly Warning[];
 }
 
 export interface ReplayResponse extends ExecuteResponse {
@@ -109,7 +110,7 @@ export class ExecutionService {
       created_at: new Date().toISOString(),
       replay_of: replayOf,
     };
-    if (meta.clientRequestId && (await executions.exists(this.deps.db, meta.requestId))) throw reusedRequestId(meta.requestId);
+    if (meta.clientRequestId && (await executions.exists(this.deps.db, user.id, meta.requestId))) throw reusedRequestId(meta.requestId);
     let response: ExecuteResponse | undefined;
     let failure: unknown;
     try {
@@ -172,8 +173,7 @@ export class ExecutionService {
       asof_date: pins.asof_date,
     };
     const run = await runPattern(pattern, inputs, ctx, this.deps.registry, { timeoutMs: this.deps.timeoutMs });
-    const warnings = [...pins.warnings, ...run.warnings];
-    const entry = { result: run.result, warnings, result_hash: resultHash(run.result, warnings) };
+    const entry = sealResult(run.result, [...pins.warnings, ...run.warnings]);
     cache.set(key, entry);
     return this.respond(pattern, pins, meta, entry, false, started);
   }
@@ -182,12 +182,12 @@ export class ExecutionService {
     pattern: Pattern,
     pins: Awaited<ReturnType<typeof resolvePins>>,
     meta: RequestMeta,
-    entry: { result: Record<string, unknown>; warnings: Warning[]; result_hash: string },
+    entry: Readonly<SealedResult>,
     cached: boolean,
     started: number,
   ): ExecuteResponse {
     return {
-      result: entry.result,
+      result_json: entry.result_json,
       metadata: {
         pattern_id: pattern.id,
         pattern_version: pattern.version,

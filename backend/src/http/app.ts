@@ -43,9 +43,8 @@ export function createApp(deps: AppDeps): Express {
   if (deps.rateLimitPerMinute > 0) v1.use(perKeyRateLimit(deps.rateLimitPerMinute));
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
   v1.use(express.json({ limit: deps.bodyLimitBytes, strict: true }));
-  v1.use(express.text({ type: 'text/csv', limit: deps.bodyLimitBytes }));
   v1.use(executeRoutes(deps.service));
-  v1.use(portfolioRoutes(deps.db, deps.current));
+  v1.use(portfolioRoutes(deps.db, deps.current, deps.bodyLimitBytes));
   v1.use(packRoutes(deps.db));
   app.use('/v1', v1);
 

@@ -93,7 +93,8 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['pack_id', 'base', 'quote']);
   });
   await knex.schema.createTable('executions', (t) => {
-    t.string('request_id', 128).primary();
+    // Request ids are chosen by clients, so they are unique per user, not globally.
+    t.string('request_id', 128).notNullable();
     t.string('user_id', 64).notNullable();
     t.string('pattern_id', 100).notNullable();
     t.string('pattern_version', 32).notNullable();
@@ -110,6 +111,7 @@ export async function up(knex: Knex): Promise<void> {
     t.double('duration_ms').notNullable();
     t.string('created_at', 32).notNullable();
     t.string('replay_of', 128).nullable();
+    t.primary(['user_id', 'request_id']);
     t.index(['user_id', 'created_at']);
   });
 }

@@ -22,13 +22,19 @@ export interface ExecutionRecord {
 
 const toRow = ({ inputs, ...rest }: ExecutionRecord) => ({ ...rest, inputs_json: JSON.stringify(inputs) });
 
+/** All or nothing; chunked to stay under SQLite's bind-parameter limit (17 columns per row). */
 export async function insert(db: Knex, recs: readonly ExecutionRecord[]): Promise<void> {
-  // Chunked to stay under SQLite's bind-parameter limit (17 columns per row).
-  for (let i = 0; i < recs.length; i += 50) await db('executions').insert(recs.slice(i, i + 50).map(toRow));
+  if (recs.length <= 50) {
+    await db('executions').insert(recs.map(toRow));
+    return;
+  }
+  await db.transaction(async (trx) => {
+    for (let i = 0; i < recs.length; i += 50) await trx('executions').insert(recs.slice(i, i + 50).map(toRow));
+  });
 }
 
-export async function exists(db: Knex, requestId: string): Promise<boolean> {
-  return (await db('executions').where({ request_id: requestId }).first('request_id')) !== undefined;
+export async function exists(db: Knex, userId: string, requestId: string): Promise<boolean> {
+  return (await db('executions').where({ user_id: userId, request_id: requestId }).first('request_id')) !== undefined;
 }
 
 /** Only the caller's own executions are visible. */

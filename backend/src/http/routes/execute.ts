@@ -1,14 +1,13 @@
 import { Router } from 'express';
 import type { ExecutionService } from '../../executor/service.js';
-import { executeRequestSchema } from '../../executor/request.js';
+import { parseExecuteRequest } from '../../executor/request.js';
 import { responseJson } from '../../executor/response-json.js';
 import { authOf } from '../auth.js';
-import { parseOr400 } from '../validate.js';
 
 export function executeRoutes(service: ExecutionService): Router {
   const r = Router();
   r.post('/execute', async (req, res) => {
-    const body = parseOr400(executeRequestSchema, req.body, 'body');
+    const body = parseExecuteRequest(req.body);
     res.type('application/json').send(responseJson(await service.execute(authOf(req).user, body, req.folio)));
   });
   r.get('/executions/:id', async (req, res) => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import * as packs from '../../db/repositories/packs.js';
 import { isoDate } from '../../executor/request.js';
-import { parseOr400 } from '../validate.js';
+import { parseOr400 } from '../../validation.js';
 
 const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(50),

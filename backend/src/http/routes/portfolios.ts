@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import express, { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AppError, invalid } from '../../errors.js';
@@ -9,7 +9,7 @@ import * as securities from '../../db/repositories/securities.js';
 import { parseLedgerCsv, parseLedgerJson } from '../../domain/ledger/parse.js';
 import { validateImport } from '../../domain/ledger/validate.js';
 import { authOf } from '../auth.js';
-import { parseOr400 } from '../validate.js';
+import { parseOr400 } from '../../validation.js';
 
 const createSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -18,7 +18,7 @@ const createSchema = z.strictObject({
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-export function portfolioRoutes(db: Knex, current: CurrentState): Router {
+export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes: number): Router {
   const r = Router();
 
   const owned = async (req: Request<{ id: string }>) => {
@@ -45,7 +45,7 @@ export function portfolioRoutes(db: Knex, current: CurrentState): Router {
     res.json({ ...p, ledger_commit_hash: head.hash, commits: commits.map(({ portfolio_id: _p, ...c }) => c) });
   });
 
-  r.post('/portfolios/:id/transactions', async (req, res) => {
+  r.post('/portfolios/:id/transactions', express.text({ type: 'text/csv', limit: bodyLimitBytes }), async (req, res) => {
     const p = await owned(req);
     const batch = req.is('text/csv')
       ? parseLedgerCsv(typeof req.body === 'string' ? req.body : '', { today: today() })

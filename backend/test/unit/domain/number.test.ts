@@ -28,13 +28,7 @@ describe('domain/number round', () => {
     assert.equal(round(0.285, 2), 0.29);
   });
 
-  // BUG (backend/src/domain/number.ts:7): the nudge that turns 1.00499999… into a half is
-  // `Number.EPSILON * f`, an absolute amount that is below the spacing of doubles once
-  // |value| * 10^digits passes ~128. So decimal halves round away from zero only for small
-  // values: round(5.015, 2) is 5.01 and money(12.34565) is 12.3456, while round(1.005, 2) is
-  // 1.01. The result also depends on how a value was computed: 10.075 rounds to 10.07 but
-  // 10.07 + 0.005 (10.075000000000001) to 10.08, so two equal amounts can hash differently.
-  it.skip('treats decimal halves as halves at any magnitude (BUG: only below ~128 units of the last digit)', () => {
+  it('treats decimal halves as halves at any magnitude', () => {
     assert.equal(round(5.015, 2), 5.02);
     assert.equal(round(10.075, 2), 10.08);
     assert.equal(round(10.075, 2), round(10.07 + 0.005, 2));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ResultCache, type CachedResult } from '../../../src/executor/cache.js';
 
 const entry = (n: number): CachedResult => ({
-  result: { positions: { items: [{ symbol: 'AAPL', quantity: n }] } },
+  result_json: JSON.stringify({ positions: { items: [{ symbol: 'AAPL', quantity: n }] } }),
   warnings: [{ code: 'missing_price', message: `no close ${n}` }],
   result_hash: String(n).repeat(64).slice(0, 64),
 });
@@ -38,17 +38,28 @@ describe('executor/cache', () => {
   it('cannot be changed through the stored or the returned object', () => {
     const cache = new ResultCache(2);
     const original = entry(1);
+    const warnings = original.warnings as { code: string; message: string }[];
     cache.set('k1', original);
-    (original.result.positions as { items: Array<{ quantity: number }> }).items[0]!.quantity = 99;
-    original.warnings.push({ code: 'x', message: 'y' });
+    warnings.push({ code: 'x', message: 'y' });
+    warnings[0]!.message = 'changed';
     const hit = cache.get('k1')!;
     assert.deepEqual(hit, entry(1));
-    assert.ok(Object.isFrozen(hit) && Object.isFrozen(hit.warnings) && Object.isFrozen(hit.result.positions));
+    assert.ok(Object.isFrozen(hit) && Object.isFrozen(hit.warnings) && Object.isFrozen(hit.warnings[0]));
     assert.throws(() => {
-      (hit.result.positions as { items: Array<{ quantity: number }> }).items[0]!.quantity = 5;
+      (hit as { result_json: string }).result_json = '{}';
     }, TypeError);
     assert.throws(() => (hit.warnings as unknown[]).push({}), TypeError);
     assert.deepEqual(cache.get('k1'), entry(1));
+  });
+
+  it('evicts by the size of the stored text as well as by count', () => {
+    const big = (n: number): CachedResult => ({ ...entry(n), result_json: JSON.stringify({ pad: 'x'.repeat(1000), n }) });
+    const cache = new ResultCache(100, 5000);
+    cache.set('k1', big(1));
+    cache.set('k2', big(2));
+    cache.set('k3', big(3));
+    assert.equal(cache.get('k1'), undefined, 'the oldest entry made room');
+    assert.deepEqual(cache.get('k3'), big(3));
   });
 
   it('rejects a size that is not a whole number', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { canonicalJson, sha256Hex } from '../../../src/domain/canonical.js';
-import { cacheKey, resultHash } from '../../../src/executor/result.js';
+import { cacheKey, resultHash, sealResult } from '../../../src/executor/result.js';
 
 const key = {
   pattern_id: 'portfolio_overview',
@@ -18,6 +18,15 @@ describe('executor/result', () => {
     const hash = resultHash(result, warnings);
     assert.match(hash, /^[0-9a-f]{64}$/);
     assert.equal(hash, sha256Hex(canonicalJson({ result, warnings })));
+  });
+
+  it('seals a result as its canonical text with the same hash', () => {
+    const result = { z: [1, { b: -0, a: 'é' }], a: { y: null, x: 2.5 } };
+    const warnings = [{ message: 'm', code: 'c' }];
+    const sealed = sealResult(result, warnings);
+    assert.equal(sealed.result_json, '{"a":{"x":2.5,"y":null},"z":[1,{"a":"é","b":0}]}');
+    assert.deepEqual(JSON.parse(sealed.result_json), { a: { x: 2.5, y: null }, z: [1, { a: 'é', b: 0 }] });
+    assert.equal(sealed.result_hash, resultHash(result, warnings));
   });
 
   it('gives the same hash whatever the key order, and a different one for different content', () => {

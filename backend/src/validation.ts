@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { invalid } from '../errors.js';
+import { invalid } from './errors.js';
 
 /** Parses a request part with a zod schema; the first problems become one invalid_request. */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
