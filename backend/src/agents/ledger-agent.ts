@@ -19,6 +19,22 @@ async function pinnedEntries(reads: ReadCache, portfolioId: string, ctx: Request
   return entries.filter((e) => e.date <= ctx.asof_date);
 }
 
+const perCurrency = (m: ReadonlyMap<string, number>) =>
+  [...m.entries()].map(([currency, amount]) => ({ currency, amount: money(amount) }));
+
+const amounts = z.array(z.object({ currency: z.string(), amount: z.number() }));
+const summaryArgs = z.object({
+  positions: z.object({
+    holdings: z.array(z.unknown()),
+    closed: z.array(z.object({ symbol: z.string() }).passthrough()),
+    realized_pnl: amounts,
+    income: amounts,
+    fees: amounts,
+    external_flows: amounts,
+    transaction_count: z.number(),
+  }),
+});
+
 export function ledgerCapabilities(reads: ReadCache): Capability[] {
   const portfolio: Capability<z.infer<typeof portfolioArgs>> = {
     name: 'ledger.portfolio',
@@ -72,9 +88,10 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
         closed: [...state.closed.values()]
           .filter((c) => symbol === undefined || c.symbol === symbol)
           .map((c) => ({ symbol: c.symbol, currency: c.currency, realized_pnl: money(c.realizedPnl), dividends: money(c.dividends) })),
-        realized_pnl: [...state.realizedPnl.entries()]
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([currency, amount]) => ({ currency, amount: money(amount) })),
+        realized_pnl: perCurrency(state.realizedPnl),
+        income: perCurrency(state.income),
+        fees: perCurrency(state.fees),
+        external_flows: perCurrency(state.externalFlows),
         transaction_count: entries.length,
       };
     },
@@ -98,5 +115,22 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
     },
   };
 
-  return [portfolio, positions, transactions];
+  const summary: Capability<z.infer<typeof summaryArgs>> = {
+    name: 'ledger.summary',
+    description: 'Ledger totals per currency (realised P&L, income, fees, external flows) and closed positions, from ledger.positions',
+    args: summaryArgs,
+    async run({ positions: p }) {
+      return {
+        open_positions: p.holdings.length,
+        closed_positions: p.closed,
+        realized_pnl: p.realized_pnl,
+        income: p.income,
+        fees: p.fees,
+        external_flows: p.external_flows,
+        transaction_count: p.transaction_count,
+      };
+    },
+  };
+
+  return [portfolio, positions, transactions, summary];
 }

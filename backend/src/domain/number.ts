@@ -8,9 +8,18 @@ export function round(value: number, digits: number): number {
   const abs = Math.abs(value);
   // Doubles this large have no fractional digits left to round.
   if (abs >= 1e15 || !Number.isFinite(abs)) return Object.is(value, -0) ? 0 : value;
+  const f = 10 ** digits;
+  const scaled = abs * f;
+  // Far from a half the binary error cannot change the outcome, and an integer divided by a
+  // power of ten is the double nearest that decimal, so the arithmetic answer is exact.
+  // The product is within about 2.3e-16 * scaled of the decimal's, so a margin of 1e-15 * scaled is safe.
+  if (scaled < 2 ** 52 && Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-9 + scaled * 1e-15) {
+    const r = (Math.sign(value) * Math.round(scaled)) / f;
+    return Object.is(r, -0) ? 0 : r;
+  }
   const text = String(abs);
   // Below 1e15 exponent notation only appears for tiny magnitudes, where no decimal half occurs.
-  const shifted = text.includes('e') ? abs * 10 ** digits : Number(`${text}e${digits}`);
+  const shifted = text.includes('e') ? scaled : Number(`${text}e${digits}`);
   const r = Math.sign(value) * Number(`${Math.round(shifted)}e-${digits}`);
   return Object.is(r, -0) ? 0 : r;
 }

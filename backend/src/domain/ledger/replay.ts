@@ -76,7 +76,9 @@ export function compareEntries(a: LedgerEntry, b: LedgerEntry): number {
 /** Replays the ledger into positions (FIFO lots), cash and running totals. */
 export function replayLedger(entries: readonly LedgerEntry[], opts: ReplayOptions): LedgerState {
   const book = new Book(opts.securities);
-  for (const entry of [...entries].sort(compareEntries)) {
+  // Entries read from the database already come in ledger order; sort only when they do not.
+  const inOrder = entries.every((e, i) => i === 0 || compareEntries(entries[i - 1]!, e) <= 0);
+  for (const entry of inOrder ? entries : [...entries].sort(compareEntries)) {
     if (opts.asof === undefined || entry.date <= opts.asof) book.apply(entry);
   }
   return book.snapshot();

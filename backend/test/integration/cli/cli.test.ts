@@ -266,7 +266,7 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
     const res = json(ex);
     assert.equal(res.metadata.ledger_commit_hash, expected, 'execute pins the imported commit');
     assert.deepEqual(
-      res.result.positions.holdings.map((h: any) => [h.symbol, h.quantity]),
+      res.result.valuation.holdings.map((h: any) => [h.symbol, h.quantity]),
       [['AAPL', 10]],
     );
     assert.deepEqual(res.result.valuation.cash.map((c: any) => [c.currency, c.balance]), [['USD', 8498.5]]); // 10000 - 1500 - 1.5

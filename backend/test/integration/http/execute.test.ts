@@ -53,6 +53,13 @@ describeEachDb('POST /v1/execute', (dialect) => {
       assert.ok(h.price > 0 && h.quantity > 0, `${h.symbol} priced`);
       assert.ok(Math.abs(h.market_value - h.quantity * h.price) < 0.0001 + 1e-9 * h.market_value, `${h.symbol} value = q * p`);
     }
+    const ledger = result.ledger;
+    assert.equal(ledger.open_positions, v.holdings.length);
+    assert.ok(ledger.transaction_count > 500);
+    assert.ok(ledger.closed_positions.some((c: any) => c.symbol === 'PFE'), 'a position sold outright is listed as closed');
+    for (const key of ['realized_pnl', 'income', 'fees', 'external_flows']) {
+      assert.ok(ledger[key].some((x: any) => x.currency === 'USD' && x.amount !== 0), `${key} in USD`);
+    }
     const weights = result.allocation.by_sector.reduce((s: number, b: any) => s + b.weight, 0);
     assert.ok(Math.abs(weights - 1) < 1e-4, `sector weights sum to 1 (${weights})`);
     assert.equal(result.allocation.top_holdings.length, 10);
@@ -120,7 +127,7 @@ describeEachDb('POST /v1/execute', (dialect) => {
     assert.equal(res.body.metadata.ledger_commit_hash, first);
     const head = await srv.request('POST', '/v1/execute', { body: overview() });
     assert.ok(
-      res.body.result.positions.transaction_count < head.body.result.positions.transaction_count,
+      res.body.result.ledger.transaction_count < head.body.result.ledger.transaction_count,
       'fewer transactions at the first commit',
     );
   });
