@@ -57,8 +57,9 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
     args: positionsArgs,
     async run({ portfolio_id, symbol, include_lots }, { ctx }) {
       const entries = await pinnedEntries(reads, portfolio_id, ctx);
-      const symbols = [...new Set(entries.flatMap((e) => (e.symbol ? [e.symbol] : [])))];
-      const secs = await reads.securities(symbols);
+      const symbols = new Set<string>();
+      for (const e of entries) if (e.symbol) symbols.add(e.symbol);
+      const secs = await reads.securities([...symbols]);
       const state = replayLedger(entries, { asof: ctx.asof_date, securities: secs });
       const holdings = [...state.holdings.values()]
         .filter((h) => symbol === undefined || h.symbol === symbol)

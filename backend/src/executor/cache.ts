@@ -13,8 +13,9 @@ export interface CacheStats {
 /**
  * Results keyed by cacheKey(). A key pins everything a result depends on, so entries never go
  * stale and only leave by LRU eviction, bounded both by count and by the size of their text.
- * A result is kept as its serialised text, which nothing can change; the warnings are a
- * frozen copy, so one request's handling cannot change what the next request is served.
+ * A result is kept as its serialised bytes, copied on the way in so the caller's buffer
+ * cannot reach it; the warnings are a frozen copy. One request's handling cannot change what
+ * the next request is served.
  */
 export class ResultCache {
   private readonly lru: LRUCache<string, CachedResult> | null;
@@ -27,7 +28,7 @@ export class ResultCache {
     this.lru =
       maxEntries === 0
         ? null
-        : new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, e.result_json.length * 2) });
+        : new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, e.result_json.length) });
   }
 
   get(key: string): Readonly<CachedResult> | undefined {
@@ -38,7 +39,10 @@ export class ResultCache {
   }
 
   set(key: string, entry: CachedResult): void {
-    this.lru?.set(key, Object.freeze({ ...entry, warnings: deepFreeze(structuredClone([...entry.warnings])) }));
+    this.lru?.set(
+      key,
+      Object.freeze({ ...entry, result_json: Buffer.from(entry.result_json), warnings: deepFreeze(structuredClone([...entry.warnings])) }),
+    );
   }
 
   stats(): CacheStats {

@@ -6,20 +6,25 @@ export function resultHash(result: Record<string, unknown>, warnings: readonly W
   return sha256Hex(canonicalJson({ result, warnings }));
 }
 
-/** A finished answer: its canonical JSON text (also the response body's `result`) and its hash. */
+/** A finished answer: its canonical JSON as UTF-8 (also the response body's `result`) and its hash. */
 export interface SealedResult {
-  result_json: string;
+  result_json: Buffer;
   warnings: readonly Warning[];
   result_hash: string;
 }
 
 /**
- * Serialises a result once and hashes those same bytes, so the answer a client receives is
- * exactly the text the hash covers. Equal to resultHash(): "result" sorts before "warnings".
+ * Serialises and encodes a result once and hashes those same bytes, so the answer a client
+ * receives is exactly the text the hash covers, and a cached answer is never encoded again.
+ * Equal to resultHash(): "result" sorts before "warnings".
  */
 export function sealResult(result: Record<string, unknown>, warnings: readonly Warning[]): SealedResult {
-  const result_json = canonicalJson(result);
-  return { result_json, warnings, result_hash: sha256Hex(`{"result":${result_json},"warnings":${canonicalJson(warnings)}}`) };
+  const json = canonicalJson(result);
+  return {
+    result_json: Buffer.from(json, 'utf8'),
+    warnings,
+    result_hash: sha256Hex(`{"result":${json},"warnings":${canonicalJson(warnings)}}`),
+  };
 }
 
 /** Everything a pattern result is a pure function of. */

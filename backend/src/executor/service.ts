@@ -30,8 +30,8 @@ export interface ExecutionMetadata {
 }
 
 export interface ExecuteResponse {
-  /** The pattern outputs as canonical JSON text; see responseJson() for the whole body. */
-  result_json: string;
+  /** The pattern outputs as canonical JSON (UTF-8); see responseBody() for the whole body. */
+  result_json: Buffer;
   metadata: ExecutionMetadata;
   warnings: readonly Warning[];
 }

@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import type { ExecutionService } from '../../executor/service.js';
 import { parseExecuteRequest } from '../../executor/request.js';
-import { responseJson } from '../../executor/response-json.js';
+import { responseBody } from '../../executor/response-json.js';
 import { authOf } from '../auth.js';
 
 export function executeRoutes(service: ExecutionService): Router {
   const r = Router();
   r.post('/execute', async (req, res) => {
     const body = parseExecuteRequest(req.body);
-    res.type('application/json').send(responseJson(await service.execute(authOf(req).user, body, req.folio)));
+    res.type('application/json').send(responseBody(await service.execute(authOf(req).user, body, req.folio)));
   });
   r.get('/executions/:id', async (req, res) => {
     const rec = await service.getExecution(authOf(req).user, req.params.id!);
@@ -16,7 +16,7 @@ export function executeRoutes(service: ExecutionService): Router {
     res.json(visible);
   });
   r.post('/executions/:id/replay', async (req, res) => {
-    res.type('application/json').send(responseJson(await service.replay(authOf(req).user, req.params.id!, req.folio)));
+    res.type('application/json').send(responseBody(await service.replay(authOf(req).user, req.params.id!, req.folio)));
   });
   r.get('/patterns', (_req, res) => {
     res.json({

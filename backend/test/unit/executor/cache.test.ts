@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ResultCache, type CachedResult } from '../../../src/executor/cache.js';
 
 const entry = (n: number): CachedResult => ({
-  result_json: JSON.stringify({ positions: { items: [{ symbol: 'AAPL', quantity: n }] } }),
+  result_json: Buffer.from(JSON.stringify({ positions: { items: [{ symbol: 'AAPL', quantity: n }] } })),
   warnings: [{ code: 'missing_price', message: `no close ${n}` }],
   result_hash: String(n).repeat(64).slice(0, 64),
 });
@@ -42,19 +42,20 @@ describe('executor/cache', () => {
     cache.set('k1', original);
     warnings.push({ code: 'x', message: 'y' });
     warnings[0]!.message = 'changed';
+    original.result_json.write('XX', 0);
     const hit = cache.get('k1')!;
     assert.deepEqual(hit, entry(1));
     assert.ok(Object.isFrozen(hit) && Object.isFrozen(hit.warnings) && Object.isFrozen(hit.warnings[0]));
     assert.throws(() => {
-      (hit as { result_json: string }).result_json = '{}';
+      (hit as { result_json: Buffer }).result_json = Buffer.from('{}');
     }, TypeError);
     assert.throws(() => (hit.warnings as unknown[]).push({}), TypeError);
     assert.deepEqual(cache.get('k1'), entry(1));
   });
 
   it('evicts by the size of the stored text as well as by count', () => {
-    const big = (n: number): CachedResult => ({ ...entry(n), result_json: JSON.stringify({ pad: 'x'.repeat(1000), n }) });
-    const cache = new ResultCache(100, 5000);
+    const big = (n: number): CachedResult => ({ ...entry(n), result_json: Buffer.from(JSON.stringify({ pad: 'x'.repeat(1000), n })) });
+    const cache = new ResultCache(100, 2500);
     cache.set('k1', big(1));
     cache.set('k2', big(2));
     cache.set('k3', big(3));

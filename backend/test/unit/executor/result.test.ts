@@ -24,8 +24,8 @@ describe('executor/result', () => {
     const result = { z: [1, { b: -0, a: 'é' }], a: { y: null, x: 2.5 } };
     const warnings = [{ message: 'm', code: 'c' }];
     const sealed = sealResult(result, warnings);
-    assert.equal(sealed.result_json, '{"a":{"x":2.5,"y":null},"z":[1,{"a":"é","b":0}]}');
-    assert.deepEqual(JSON.parse(sealed.result_json), { a: { x: 2.5, y: null }, z: [1, { a: 'é', b: 0 }] });
+    assert.equal(sealed.result_json.toString('utf8'), '{"a":{"x":2.5,"y":null},"z":[1,{"a":"é","b":0}]}');
+    assert.deepEqual(JSON.parse(sealed.result_json.toString('utf8')), { a: { x: 2.5, y: null }, z: [1, { a: 'é', b: 0 }] });
     assert.equal(sealed.result_hash, resultHash(result, warnings));
   });
 
