@@ -32,12 +32,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext);
 
-  app.use(healthRoutes(deps.db, deps.isShuttingDown));
-  const openapi = openApiDocument();
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
-
   const v1 = express.Router();
   v1.use(requireApiKey(deps.db, deps.authCacheTtlMs));
   if (deps.rateLimitPerMinute > 0) v1.use(perKeyRateLimit(deps.rateLimitPerMinute));
@@ -47,6 +41,12 @@ export function createApp(deps: AppDeps): Express {
   v1.use(portfolioRoutes(deps.db, deps.current, deps.bodyLimitBytes));
   v1.use(packRoutes(deps.db));
   app.use('/v1', v1);
+
+  app.use(healthRoutes(deps.db, deps.isShuttingDown));
+  const openapi = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
 
   app.use((req) => {
     throw new AppError('not_found', `no route for ${req.method} ${req.path}`);

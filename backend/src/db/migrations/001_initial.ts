@@ -112,7 +112,6 @@ export async function up(knex: Knex): Promise<void> {
     t.string('created_at', 32).notNullable();
     t.string('replay_of', 128).nullable();
     t.primary(['user_id', 'request_id']);
-    t.index(['user_id', 'created_at']);
   });
 }
 
