@@ -32,7 +32,8 @@ export function postgresUnavailable(): Promise<string | null> {
   return pgProbe;
 }
 
-async function withAdmin<T>(fn: (admin: Knex) => Promise<T>): Promise<T> {
+/** Runs `fn` with a connection to the PostgreSQL maintenance database, for CREATE/DROP DATABASE. */
+export async function withAdmin<T>(fn: (admin: Knex) => Promise<T>): Promise<T> {
   const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
   try {
     return await fn(admin);
@@ -52,19 +53,22 @@ export interface TestDatabase {
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-test-'));
 process.once('exit', () => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 
+function sqliteHandle(file: string): TestDatabase {
+  return {
+    dialect: 'sqlite',
+    config: { sqliteFile: file },
+    open: () => createDb({ sqliteFile: file }),
+    drop: async () => {
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    },
+  };
+}
+
+const uniqueName = () => `folio_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+
 async function emptyDatabase(dialect: Dialect): Promise<TestDatabase> {
-  const name = `folio_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  if (dialect === 'sqlite') {
-    const file = path.join(tmpRoot, `${name}.sqlite`);
-    return {
-      dialect,
-      config: { sqliteFile: file },
-      open: () => createDb({ sqliteFile: file }),
-      drop: async () => {
-        for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-      },
-    };
-  }
+  const name = uniqueName();
+  if (dialect === 'sqlite') return sqliteHandle(path.join(tmpRoot, `${name}.sqlite`));
   await withAdmin((a) => a.raw(`create database ${name}`));
   return postgresHandle(name);
 }
@@ -114,18 +118,11 @@ function seededTemplate(dialect: Dialect): Promise<TestDatabase> {
 /** A private copy of the seeded demo database, cheap enough for one per suite. */
 export async function seededDatabase(dialect: Dialect): Promise<TestDatabase> {
   const tpl = await seededTemplate(dialect);
-  const name = `folio_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = uniqueName();
   if (dialect === 'sqlite') {
     const file = path.join(tmpRoot, `${name}.sqlite`);
     fs.copyFileSync(tpl.config.sqliteFile, file);
-    return {
-      dialect,
-      config: { sqliteFile: file },
-      open: () => createDb({ sqliteFile: file }),
-      drop: async () => {
-        for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-      },
-    };
+    return sqliteHandle(file);
   }
   const tplName = new URL(tpl.config.DATABASE_URL!).pathname.slice(1);
   await withAdmin((a) => a.raw(`create database ${name} template ${tplName}`));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { createDb, type Dialect } from '../../../src/db/knex.js';
 import * as ledger from '../../../src/db/repositories/ledger.js';
 import * as portfolios from '../../../src/db/repositories/portfolios.js';
@@ -12,7 +12,7 @@ import { canonicalJson, sha256Hex } from '../../../src/domain/canonical.js';
 import { genesisParent } from '../../../src/domain/ledger/commit.js';
 import type { Transaction } from '../../../src/domain/ledger/types.js';
 import { validateImport } from '../../../src/domain/ledger/validate.js';
-import { describeEachDb, PG_ADMIN_URL, seededDatabase } from '../../support/databases.js';
+import { describeEachDb, PG_ADMIN_URL, seededDatabase, withAdmin } from '../../support/databases.js';
 import { runFolio, tempDir, type Finished, type TempDir } from '../../support/folio-process.js';
 
 const HEADER = 'date,type,symbol,quantity,price,amount,currency,fee,note';
@@ -23,15 +23,6 @@ interface CliDb {
   env: Record<string, string>;
   open(): Knex;
   drop(): Promise<void>;
-}
-
-async function withAdmin<T>(fn: (admin: Knex) => Promise<T>): Promise<T> {
-  const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.destroy();
-  }
 }
 
 /**
