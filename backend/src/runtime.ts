@@ -7,8 +7,7 @@ import { createDb, migrateLatest } from './db/knex.js';
 import { CurrentState } from './db/current-state.js';
 import { ProvenanceWriter } from './db/provenance-writer.js';
 import { ReadCache } from './db/read-cache.js';
-import { countUsers } from './db/repositories/users.js';
-import { seedDemo } from './demo/seed.js';
+import { isDatabaseEmpty, seedDemo } from './demo/seed.js';
 import { ResultCache } from './executor/cache.js';
 import { loadPatterns } from './executor/loader.js';
 import { ExecutionService } from './executor/service.js';
@@ -60,7 +59,7 @@ export async function prepareDatabase(rt: Runtime, logger: Logger): Promise<void
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
   const mode = rt.config.FOLIO_SEED_DEMO;
   const wanted = mode === 'true' || (mode === 'auto' && !rt.config.isProduction);
-  if (!wanted || (await countUsers(rt.db)) > 0) return;
+  if (!wanted || !(await isDatabaseEmpty(rt.db))) return;
   const summary = await seedDemo(rt.db, { apiKey: rt.config.FOLIO_DEMO_API_KEY, seed: rt.config.FOLIO_DEMO_SEED });
   logger.info(
     { demo: summary, api_key: rt.config.FOLIO_DEMO_API_KEY },

@@ -69,10 +69,8 @@ export async function list(
   return rows.map(toPack);
 }
 
-export async function prices(db: Knex, packId: string, symbols?: readonly string[]): Promise<Map<string, PackPriceRow>> {
-  const q = db('prices').where({ pack_id: packId });
-  if (symbols) q.whereIn('symbol', symbols);
-  const rows = await q.select('symbol', 'close', 'currency');
+export async function prices(db: Knex, packId: string): Promise<Map<string, PackPriceRow>> {
+  const rows = await db('prices').where({ pack_id: packId }).select('symbol', 'close', 'currency');
   return new Map(rows.map((r: PackPriceRow) => [r.symbol, { symbol: r.symbol, close: Number(r.close), currency: r.currency }]));
 }
 

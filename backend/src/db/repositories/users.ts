@@ -46,8 +46,3 @@ export async function createUserWithKey(
   });
   return { user, apiKey };
 }
-
-export async function countUsers(db: Knex): Promise<number> {
-  const row = await db('users').count<{ n: number | string }[]>({ n: '*' }).first();
-  return Number(row?.n ?? 0);
-}

@@ -3,9 +3,6 @@ export const TX_TYPES = [
 ] as const;
 export type TxType = (typeof TX_TYPES)[number];
 
-/** External flows move money across the portfolio boundary; every other type is performance. */
-export const EXTERNAL_FLOW_TYPES: ReadonlySet<TxType> = new Set(['DEPOSIT', 'WITHDRAWAL', 'TRANSFER_IN', 'TRANSFER_OUT']);
-
 /**
  * A validated ledger transaction in its canonical form: this exact shape (nulls included) is
  * what the commit hash covers. Quantities, prices, amounts and fees are positive; the type
