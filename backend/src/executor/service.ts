@@ -49,6 +49,13 @@ export interface RequestMeta {
   clientRequestId?: boolean;
 }
 
+/** Raw inputs of a rejected request are kept for diagnosis, but not at any size. */
+const MAX_STORED_INPUT_BYTES = 16 * 1024;
+function storableInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  const size = Buffer.byteLength(JSON.stringify(inputs));
+  return size <= MAX_STORED_INPUT_BYTES ? inputs : { _omitted: `inputs of ${size} bytes are not stored` };
+}
+
 const reusedRequestId = (id: string) =>
   new AppError('conflict', `request id ${id} was already used; send a new X-Request-ID`, { request_id: id });
 
@@ -96,7 +103,7 @@ export class ExecutionService {
       user_id: user.id,
       pattern_id: req.pattern_id,
       pattern_version: '',
-      inputs: req.inputs,
+      inputs: storableInputs(req.inputs),
       pricing_pack_id: req.pricing_pack_id ?? null,
       ledger_commit_hash: req.ledger_commit_hash ?? null,
       asof_date: req.asof_date ?? null,

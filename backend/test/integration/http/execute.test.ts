@@ -193,6 +193,17 @@ describeEachDb('POST /v1/execute', (dialect) => {
       assert.equal(mine.status, 404);
     });
 
+    it('stores the provenance of a rejected request without keeping huge inputs', async () => {
+      const headers = { 'x-request-id': `huge-${dialect}` };
+      const res = await srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: USD, junk: 'x'.repeat(100_000) } }), headers });
+      assert.equal(res.status, 400);
+      const rec = await srv.request('GET', `/v1/executions/huge-${dialect}`);
+      assert.equal(rec.status, 200);
+      assert.equal(rec.body.status, 'error');
+      assert.equal(rec.body.error_code, 'invalid_request');
+      assert.match(rec.body.inputs._omitted, /not stored/);
+    });
+
     it('409 conflict when an X-Request-ID is reused', async () => {
       const headers = { 'x-request-id': `dup-${dialect}` };
       assert.equal((await srv.request('POST', '/v1/execute', { body: overview(), headers })).status, 200);
