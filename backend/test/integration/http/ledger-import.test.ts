@@ -74,6 +74,25 @@ describeEachDb('ledger import over HTTP', (dialect) => {
     assert.equal(second.body.seq, 2);
   });
 
+  it('serialises concurrent imports into one unbroken chain', async () => {
+    const id = await newPortfolio('USD');
+    const d = pack.date;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => importCsv(id, [`${d},DEPOSIT,,,,${100 + i},USD,,batch ${i}`])),
+    );
+    assert.deepEqual(results.map((r) => r.status), Array(8).fill(201), JSON.stringify(results.map((r) => r.body)));
+    const commits = (await srv.request('GET', `/v1/portfolios/${id}`)).body.commits;
+    assert.deepEqual(commits.map((c: any) => c.seq), [1, 2, 3, 4, 5, 6, 7, 8]);
+    let parent = genesisParent(id);
+    for (const c of commits) {
+      assert.equal(c.parent_hash, parent, `commit ${c.seq} links to the one before`);
+      parent = c.hash;
+    }
+    const ov = await srv.request('POST', '/v1/execute', { body: { pattern_id: 'portfolio_overview', inputs: { portfolio_id: id } } });
+    assert.equal(ov.body.result.valuation.totals.total_value, 8 * 100 + 28, 'every deposit counted once');
+    assert.equal(ov.body.metadata.ledger_commit_hash, parent, 'the newest commit is pinned at once');
+  });
+
   it('values foreign holdings with the pack FX rate', async () => {
     const id = await newPortfolio('EUR');
     const d = pack.date;
