@@ -1,25 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
-
-/** A blank variable (as `PORT=${PORT}` in a compose file leaves it) means unset, never 0. */
-const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.string().optional();
 
 const intFromEnv = (def: number, min: number, max: number) =>
-  z.preprocess(blankIsUnset, z.coerce.number().int().min(min).max(max).default(def));
+  z.coerce.number().int().min(min).max(max).default(def);
 
 const boolFromEnv = (def: boolean) =>
-  z.preprocess(
-    blankIsUnset,
-    z
-      .enum(['true', 'false', '1', '0', 'yes', 'no'])
-      .default(def ? 'true' : 'false')
-      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
-  );
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -73,7 +64,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment once; every bad variable is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // A blank variable (as `PORT=${PORT}` in a compose file leaves it) means unset, never 0 or "".
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(set);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
