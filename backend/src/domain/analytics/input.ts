@@ -24,7 +24,7 @@ export interface AnalyticsWarning {
 const DAY_MS = 86_400_000;
 
 /** Days since 1970-01-01 for a calendar date written YYYY-MM-DD. */
-export function dayNumber(date: unknown, what: string): number {
+function dayNumber(date: unknown, what: string): number {
   if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
     throw new AnalyticsInputError(`${what}: date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
   }

@@ -3,10 +3,18 @@
  * finite numbers and enough of them.
  */
 
+/**
+ * Mean with one correction pass for the rounding of the first. Besides the accuracy, it
+ * makes the mean of a constant series that constant exactly, so its deviation is exactly 0
+ * and a ratio over it is reported undefined rather than astronomically large.
+ */
 export function mean(xs: readonly number[]): number {
   let s = 0;
   for (const x of xs) s += x;
-  return s / xs.length;
+  const m = s / xs.length;
+  let c = 0;
+  for (const x of xs) c += x - m;
+  return m + c / xs.length;
 }
 
 /** Sample covariance, divisor n - 1; two passes so a large common mean does not cancel digits away. */

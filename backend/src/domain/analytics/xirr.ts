@@ -10,16 +10,20 @@ export interface XirrOptions {
   /** Newton's starting rate; Excel's default of 10% unless given. */
   guess?: number;
   /**
-   * Largest |NPV| accepted, as a fraction of the sum of |amounts|. For negative rates the NPV
-   * is carried to the last flow's date first (see NpvFunction).
+   * Largest |NPV| accepted, as a fraction of the sum of the discounted flows' sizes. Relative
+   * to the discounted flows rather than the raw amounts, so a huge flow far in the future
+   * cannot make a poor rate look converged.
    */
   tolerance?: number;
   /** Newton steps before the bracketing fallback takes over. */
   max_newton_iterations?: number;
 }
 
+/**
+ * The rate, or why there is none: a failure is a value, never a NaN. `iterations` counts the
+ * steps of the method that found the rate.
+ */
 export type XirrResult =
-  /** `iterations` counts the steps of the method that found the rate. */
   | { ok: true; rate: number; iterations: number; method: 'newton' | 'bisection' }
   | { ok: false; reason: 'too_few_flows' | 'all_zero' | 'no_sign_change' | 'no_root_found'; message: string };
 
@@ -42,10 +46,12 @@ export function xnpv(flows: readonly CashFlow[], rate: number): number {
  * Money-weighted return: the annual rate, Actual/365 from the first flow, at which the flows'
  * net present value is zero (Excel's XIRR).
  *
- * Newton's method runs first from the guess. When it leaves the domain (rate <= -1), stops
- * moving towards a root or runs out of steps, the rate is bracketed by scanning outwards
- * from the guess and found by bisection, which cannot fail once a sign change is bracketed.
- * With several roots (flows that change sign more than once) the one nearest the guess wins.
+ * Newton's method runs first from the guess. When a step leaves the domain (rate <= -1) or
+ * is not finite (a flat NPV), or Newton has not converged within its steps, the rate is
+ * bracketed by scanning rates from -100% upwards and found by bisection, which cannot fail
+ * once a sign change is bracketed. With several roots (flows that change sign more than
+ * once) Newton finds whichever it converges to and the fallback takes the bracket nearest
+ * the guess; passing a guess is how a caller chooses between them.
  */
 export function xirr(flows: readonly CashFlow[], opts: XirrOptions = {}): XirrResult {
   const guess = finite(opts.guess ?? 0.1, 'guess');
@@ -67,12 +73,11 @@ export function xirr(flows: readonly CashFlow[], opts: XirrOptions = {}): XirrRe
   }
 
   const f = new NpvFunction(times, amounts);
-  const limit = tolerance * amounts.reduce((s, a) => s + Math.abs(a), 0);
 
   let rate = guess;
   for (let steps = 0; ; steps++) {
-    const { value, slope } = f.at(rate);
-    if (Math.abs(value) <= limit) return { ok: true, rate, iterations: steps, method: 'newton' };
+    const { value, slope, scale } = f.at(rate);
+    if (Math.abs(value) <= tolerance * scale) return { ok: true, rate, iterations: steps, method: 'newton' };
     if (steps === maxNewton) break;
     const next = rate - value / slope;
     if (!Number.isFinite(next) || next <= -1) break;
@@ -87,7 +92,7 @@ export function xirr(flows: readonly CashFlow[], opts: XirrOptions = {}): XirrRe
       message: `no rate between ${LOWEST_RATE} and ${HIGHEST_RATE} sets the net present value to zero`,
     };
   }
-  return bisect(f, bracket, limit);
+  return bisect(f, bracket, tolerance);
 }
 
 function prepare(flows: readonly CashFlow[]): { times: number[]; amounts: number[] } {
@@ -103,7 +108,8 @@ function prepare(flows: readonly CashFlow[]): { times: number[]; amounts: number
  * date for rates >= 0 (the NPV) and at the last date for rates < 0 (the NPV times
  * (1 + r)^T). Either way every term is at most its flow in size, even near -100% or across
  * decades, and the two agree at r = 0, so the function is continuous and has exactly the
- * NPV's roots and signs.
+ * NPV's roots and signs. Scaling every term by the same positive factor leaves the ratio of
+ * the value to the terms' total size unchanged, so the tolerance means the same in both forms.
  */
 class NpvFunction {
   private readonly horizon: number;
@@ -115,25 +121,29 @@ class NpvFunction {
     this.horizon = times[times.length - 1] ?? 0;
   }
 
-  at(rate: number): { value: number; slope: number } {
+  /** The value, its derivative in the rate, and the sum of the terms' sizes to judge the value against. */
+  at(rate: number): { value: number; slope: number; scale: number } {
     const logGrowth = Math.log1p(rate);
     const origin = rate >= 0 ? 0 : this.horizon;
     let value = 0;
     let slope = 0;
+    let scale = 0;
     for (let i = 0; i < this.amounts.length; i++) {
       const exponent = origin - this.times[i]!;
       const term = this.amounts[i]! * Math.exp(exponent * logGrowth);
       value += term;
+      scale += Math.abs(term);
       slope += (exponent * term) / (1 + rate);
     }
-    return { value, slope };
+    return { value, slope, scale };
   }
 }
 
 /** Rates to try when bracketing: dense towards -100%, where total-loss returns live, and doubling upwards. */
 const SCAN_RATES: readonly number[] = (() => {
   const rates: number[] = [];
-  for (let k = 9; k >= 1; k--) rates.push(-1 + 10 ** -k);
+  rates.push(LOWEST_RATE);
+  for (let k = 8; k >= 1; k--) rates.push(-1 + 10 ** -k);
   rates.push(-0.5, -0.25, 0, 0.1, 0.25, 0.5);
   for (let r = 1; r <= HIGHEST_RATE; r *= 2) rates.push(r);
   return rates;
@@ -158,16 +168,16 @@ function findBracket(f: NpvFunction, guess: number): [number, number] | null {
   return best;
 }
 
-function bisect(f: NpvFunction, [lo0, hi0]: [number, number], limit: number): XirrResult {
+function bisect(f: NpvFunction, [lo0, hi0]: [number, number], tolerance: number): XirrResult {
   let lo = lo0;
   let hi = hi0;
   let fLo = f.at(lo).value;
   for (let i = 1; ; i++) {
     const mid = lo + (hi - lo) / 2;
-    const fMid = f.at(mid).value;
+    const { value: fMid, scale } = f.at(mid);
     // Near -100% the NPV can be so steep that no double meets the tolerance; once the bracket
     // is as narrow as doubles allow, its midpoint is the root to machine precision.
-    if (Math.abs(fMid) <= limit || mid <= lo || mid >= hi) return { ok: true, rate: mid, iterations: i, method: 'bisection' };
+    if (Math.abs(fMid) <= tolerance * scale || mid <= lo || mid >= hi) return { ok: true, rate: mid, iterations: i, method: 'bisection' };
     if (Math.sign(fMid) === Math.sign(fLo)) {
       lo = mid;
       fLo = fMid;
