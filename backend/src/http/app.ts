@@ -9,7 +9,7 @@ import { errorHandler } from './error-handler.js';
 import { openApiDocument } from './openapi.js';
 import { perKeyRateLimit } from './rate-limit.js';
 import { requestContext } from './request-context.js';
-import { executeRoutes } from './routes/execute.js';
+import { executeHandler, executeRoutes } from './routes/execute.js';
 import { healthRoutes } from './routes/health.js';
 import { packRoutes } from './routes/packs.js';
 import { portfolioRoutes } from './routes/portfolios.js';
@@ -32,11 +32,17 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext);
 
-  const v1 = express.Router();
-  v1.use(requireApiKey(deps.db, deps.authCacheTtlMs));
-  if (deps.rateLimitPerMinute > 0) v1.use(perKeyRateLimit(deps.rateLimitPerMinute));
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
-  v1.use(express.json({ limit: deps.bodyLimitBytes, strict: true }));
+  const v1Chain = [
+    requireApiKey(deps.db, deps.authCacheTtlMs),
+    ...(deps.rateLimitPerMinute > 0 ? [perKeyRateLimit(deps.rateLimitPerMinute)] : []),
+    express.json({ limit: deps.bodyLimitBytes, strict: true }),
+  ];
+  // The hot route sits directly on the app: one router fewer to walk for every execution.
+  app.post('/v1/execute', ...v1Chain, executeHandler(deps.service));
+
+  const v1 = express.Router();
+  v1.use(...v1Chain);
   v1.use(executeRoutes(deps.service));
   v1.use(portfolioRoutes(deps.db, deps.current, deps.bodyLimitBytes));
   v1.use(packRoutes(deps.db));

@@ -1,22 +1,32 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ExecutionService } from '../../executor/service.js';
 import { parseExecuteRequest } from '../../executor/request.js';
 import { responseBody } from '../../executor/response-json.js';
 import { authOf } from '../auth.js';
 
+/** The body is complete bytes already, so it is written as is, without express's send logic. */
+function sendJsonBytes(res: Response, body: Buffer): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+  res.end(body);
+}
+
+/** POST /v1/execute: the hot route, which app.ts mounts directly rather than inside a router. */
+export function executeHandler(service: ExecutionService) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const body = parseExecuteRequest(req.body);
+    sendJsonBytes(res, responseBody(await service.execute(authOf(req).user, body, req.folio)));
+  };
+}
+
 export function executeRoutes(service: ExecutionService): Router {
   const r = Router();
-  r.post('/execute', async (req, res) => {
-    const body = parseExecuteRequest(req.body);
-    res.type('application/json').send(responseBody(await service.execute(authOf(req).user, body, req.folio)));
-  });
   r.get('/executions/:id', async (req, res) => {
     const rec = await service.getExecution(authOf(req).user, req.params.id!);
     const { user_id: _owner, ...visible } = rec;
     res.json(visible);
   });
   r.post('/executions/:id/replay', async (req, res) => {
-    res.type('application/json').send(responseBody(await service.replay(authOf(req).user, req.params.id!, req.folio)));
+    sendJsonBytes(res, responseBody(await service.replay(authOf(req).user, req.params.id!, req.folio)));
   });
   r.get('/patterns', (_req, res) => {
     res.json({
