@@ -1,12 +1,14 @@
 import type { ReadCache } from '../db/read-cache.js';
 import { CapabilityRegistry } from '../executor/capability.js';
 import { allocationCapabilities } from './allocation-agent.js';
+import { historyCapabilities } from './history-agent.js';
 import { holdingsCapabilities } from './holdings-agent.js';
 import { ledgerCapabilities } from './ledger-agent.js';
+import { metricsCapabilities } from './metrics-agent.js';
 import { pricingCapabilities } from './pricing-agent.js';
 
 export function buildRegistry(reads: ReadCache): CapabilityRegistry {
   const registry = new CapabilityRegistry();
-  for (const c of [...ledgerCapabilities(reads), ...pricingCapabilities(reads), ...allocationCapabilities(), ...holdingsCapabilities()]) registry.register(c);
+  for (const c of [...ledgerCapabilities(reads), ...pricingCapabilities(reads), ...allocationCapabilities(), ...holdingsCapabilities(), ...historyCapabilities(reads), ...metricsCapabilities()]) registry.register(c);
   return registry;
 }

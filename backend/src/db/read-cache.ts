@@ -78,6 +78,20 @@ export class ReadCache {
     });
   }
 
+  /**
+   * The fresh packs in force from `from` to `to`. Not cached: a pack can still turn fresh
+   * after it was first listed.
+   */
+  freshPacksCovering(from: string, to: string): Promise<packs.Pack[]> {
+    return packs.freshCovering(this.db, from, to);
+  }
+
+  /** The newest `count` fresh packs dated on or before `onOrBefore`, newest first. Not cached, like the above. */
+  recentFreshPacks(onOrBefore: string, count: number): Promise<packs.Pack[]> {
+    const dayAfter = new Date(Date.parse(`${onOrBefore}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    return packs.list(this.db, { limit: count, before: dayAfter, status: 'fresh' });
+  }
+
   /** A portfolio only when `userId` owns it: someone else's portfolio looks exactly like a missing one. */
   async portfolioFor(id: string, userId: string): Promise<Portfolio | null> {
     let p = this.portfolioRows.get(id);

@@ -1,7 +1,8 @@
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { DEMO_KEY, DEMO_SEED, type TestDatabase } from './databases.js';
+import type { Dialect } from '../../src/db/knex.js';
+import { DEMO_KEY, DEMO_SEED, seededDatabase, type TestDatabase } from './databases.js';
 
 export interface TestServer {
   url: string;
@@ -55,4 +56,21 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
     },
     close: () => running.shutdown(),
   };
+}
+
+/**
+ * Hooks for a suite that needs its own copy of the seeded demo database and a server on it;
+ * the returned object is filled in before the suite's tests run.
+ */
+export function useSeededServer(dialect: Dialect, env: Record<string, string> = {}): { db: TestDatabase; srv: TestServer } {
+  const ctx = {} as { db: TestDatabase; srv: TestServer };
+  before(async () => {
+    ctx.db = await seededDatabase(dialect);
+    ctx.srv = await startTestServer(ctx.db, env);
+  });
+  after(async () => {
+    await ctx.srv?.close();
+    await ctx.db?.drop();
+  });
+  return ctx;
 }

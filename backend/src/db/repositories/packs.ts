@@ -78,3 +78,17 @@ export async function fx(db: Knex, packId: string): Promise<PackFxRow[]> {
   const rows = await db('fx_rates').where({ pack_id: packId }).orderBy(['base', 'quote']).select('base', 'quote', 'rate');
   return rows.map((r: PackFxRow) => ({ base: r.base, quote: r.quote, rate: Number(r.rate) }));
 }
+
+/**
+ * The fresh packs that price every day from `from` to `to`: those dated in that range, oldest
+ * first, preceded by the newest one before `from`, which is in force on the range's first days.
+ */
+export async function freshCovering(db: Knex, from: string, to: string): Promise<Pack[]> {
+  const [before, within] = await Promise.all([
+    newestFresh(db, previousDay(from)),
+    db('pricing_packs').where({ status: 'fresh' }).andWhere('date', '>=', from).andWhere('date', '<=', to).orderBy('date', 'asc').select(COLUMNS),
+  ]);
+  return [...(before ? [before] : []), ...within.map(toPack)];
+}
+
+const previousDay = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);

@@ -75,7 +75,7 @@ export function compareEntries(a: LedgerEntry, b: LedgerEntry): number {
 
 /** Replays the ledger into positions (FIFO lots), cash and running totals. */
 export function replayLedger(entries: readonly LedgerEntry[], opts: ReplayOptions): LedgerState {
-  const book = new Book(opts.securities);
+  const book = new LedgerBook(opts.securities);
   // Entries read from the database already come in ledger order; sort only when they do not.
   const inOrder = entries.every((e, i) => i === 0 || compareEntries(entries[i - 1]!, e) <= 0);
   for (const entry of inOrder ? entries : [...entries].sort(compareEntries)) {
@@ -92,7 +92,11 @@ interface Position {
   dividends: number;
 }
 
-class Book {
+/**
+ * The ledger applied one entry at a time, for callers that need the state after each day
+ * without replaying from the start every time. Entries must be applied in ledger order.
+ */
+export class LedgerBook {
   private readonly positions = new Map<string, Position>();
   private readonly cash = new Map<string, number>();
   private readonly income = new Map<string, number>();
@@ -221,6 +225,19 @@ class Book {
       this.positions.set(symbol, pos);
     }
     return pos;
+  }
+
+  /** Open quantities by symbol, without copying lots: what valuing a day needs. */
+  openQuantities(): Map<string, { currency: string; quantity: number }> {
+    const open = new Map<string, { currency: string; quantity: number }>();
+    for (const pos of this.positions.values()) {
+      if (pos.lots.length > 0) open.set(pos.symbol, { currency: pos.currency, quantity: totalQuantity(pos.lots) });
+    }
+    return open;
+  }
+
+  cashBalances(): ReadonlyMap<string, number> {
+    return this.cash;
   }
 
   snapshot(): LedgerState {

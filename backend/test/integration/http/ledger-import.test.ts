@@ -1,43 +1,36 @@
 import assert from 'node:assert/strict';
 import { canonicalJson, sha256Hex } from '../../../src/domain/canonical.js';
 import { genesisParent } from '../../../src/domain/ledger/commit.js';
-import { describeEachDb, seededDatabase, type TestDatabase } from '../../support/databases.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { describeEachDb } from '../../support/databases.js';
+import { useSeededServer } from '../../support/server.js';
 
 const HEADER = 'date,type,symbol,quantity,price,amount,currency,fee,note';
 
 describeEachDb('ledger import over HTTP', (dialect) => {
-  let db: TestDatabase;
-  let srv: TestServer;
+  const t = useSeededServer(dialect);
   let pack: { id: string; date: string; prices: { symbol: string; close: number }[]; fx: { base: string; quote: string; rate: number }[] };
   before(async () => {
-    db = await seededDatabase(dialect);
-    srv = await startTestServer(db);
-    const list = await srv.request('GET', '/v1/packs?limit=1');
-    pack = (await srv.request('GET', `/v1/packs/${list.body.packs[0].id}`)).body;
-  });
-  after(async () => {
-    await srv?.close();
-    await db?.drop();
+    const list = await t.srv.request('GET', '/v1/packs?limit=1');
+    pack = (await t.srv.request('GET', `/v1/packs/${list.body.packs[0].id}`)).body;
   });
 
   const newPortfolio = async (base = 'USD') => {
-    const res = await srv.request('POST', '/v1/portfolios', { body: { name: `test ${base}`, base_currency: base } });
+    const res = await t.srv.request('POST', '/v1/portfolios', { body: { name: `test ${base}`, base_currency: base } });
     assert.equal(res.status, 201, res.text);
     return res.body.id as string;
   };
   const importCsv = (id: string, rows: string[]) =>
-    srv.request('POST', `/v1/portfolios/${id}/transactions`, { raw: [HEADER, ...rows].join('\n'), headers: { 'content-type': 'text/csv' } });
+    t.srv.request('POST', `/v1/portfolios/${id}/transactions`, { raw: [HEADER, ...rows].join('\n'), headers: { 'content-type': 'text/csv' } });
   const closeOf = (symbol: string) => pack.prices.find((p) => p.symbol === symbol)!.close;
 
   it('creates, lists and reads portfolios', async () => {
     const id = await newPortfolio('EUR');
-    const list = await srv.request('GET', '/v1/portfolios');
+    const list = await t.srv.request('GET', '/v1/portfolios');
     assert.ok(list.body.portfolios.some((p: any) => p.id === id && p.base_currency === 'EUR'));
-    const one = await srv.request('GET', `/v1/portfolios/${id}`);
+    const one = await t.srv.request('GET', `/v1/portfolios/${id}`);
     assert.equal(one.body.ledger_commit_hash, genesisParent(id), 'an empty ledger is its genesis');
     assert.deepEqual(one.body.commits, []);
-    const bad = await srv.request('POST', '/v1/portfolios', { body: { name: '', base_currency: 'usd' } });
+    const bad = await t.srv.request('POST', '/v1/portfolios', { body: { name: '', base_currency: 'usd' } });
     assert.equal(bad.status, 400);
   });
 
@@ -54,7 +47,7 @@ describeEachDb('ledger import over HTTP', (dialect) => {
     ];
     assert.equal(res.body.ledger_commit_hash, sha256Hex(genesisParent(id) + canonicalJson(batch)));
 
-    const ov = await srv.request('POST', '/v1/execute', { body: { pattern_id: 'portfolio_overview', inputs: { portfolio_id: id } } });
+    const ov = await t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'portfolio_overview', inputs: { portfolio_id: id } } });
     assert.equal(ov.status, 200, ov.text);
     const v = ov.body.result.valuation;
     const aapl = v.holdings[0];
@@ -66,7 +59,7 @@ describeEachDb('ledger import over HTTP', (dialect) => {
     assert.equal(v.totals.total_value, Math.round((100000 - 1.5) * 1e4) / 1e4);
     assert.equal(ov.body.metadata.ledger_commit_hash, res.body.ledger_commit_hash);
 
-    const second = await srv.request('POST', `/v1/portfolios/${id}/transactions`, {
+    const second = await t.srv.request('POST', `/v1/portfolios/${id}/transactions`, {
       body: { transactions: [{ date: d, type: 'SELL', symbol: 'AAPL', quantity: '4', price: closeOf('AAPL'), currency: 'USD' }] },
     });
     assert.equal(second.status, 201, second.text);
@@ -81,14 +74,14 @@ describeEachDb('ledger import over HTTP', (dialect) => {
       Array.from({ length: 8 }, (_, i) => importCsv(id, [`${d},DEPOSIT,,,,${100 + i},USD,,batch ${i}`])),
     );
     assert.deepEqual(results.map((r) => r.status), Array(8).fill(201), JSON.stringify(results.map((r) => r.body)));
-    const commits = (await srv.request('GET', `/v1/portfolios/${id}`)).body.commits;
+    const commits = (await t.srv.request('GET', `/v1/portfolios/${id}`)).body.commits;
     assert.deepEqual(commits.map((c: any) => c.seq), [1, 2, 3, 4, 5, 6, 7, 8]);
     let parent = genesisParent(id);
     for (const c of commits) {
       assert.equal(c.parent_hash, parent, `commit ${c.seq} links to the one before`);
       parent = c.hash;
     }
-    const ov = await srv.request('POST', '/v1/execute', { body: { pattern_id: 'portfolio_overview', inputs: { portfolio_id: id } } });
+    const ov = await t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'portfolio_overview', inputs: { portfolio_id: id } } });
     assert.equal(ov.body.result.valuation.totals.total_value, 8 * 100 + 28, 'every deposit counted once');
     assert.equal(ov.body.metadata.ledger_commit_hash, parent, 'the newest commit is pinned at once');
   });
@@ -98,7 +91,7 @@ describeEachDb('ledger import over HTTP', (dialect) => {
     const d = pack.date;
     const res = await importCsv(id, [`${d},DEPOSIT,,,,5000,USD,,`, `${d},BUY,MSFT,2,${closeOf('MSFT')},,USD,,`]);
     assert.equal(res.status, 201, res.text);
-    const ov = await srv.request('POST', '/v1/execute', { body: { pattern_id: 'portfolio_overview', inputs: { portfolio_id: id } } });
+    const ov = await t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'portfolio_overview', inputs: { portfolio_id: id } } });
     const eurUsd = pack.fx.find((r) => r.base === 'EUR' && r.quote === 'USD')!.rate;
     const msft = ov.body.result.valuation.holdings[0];
     assert.ok(Math.abs(msft.fx_rate - 1 / eurUsd) < 1e-12);
@@ -127,14 +120,14 @@ describeEachDb('ledger import over HTTP', (dialect) => {
         assert.match(res.body.message, pattern);
         const rowErrors = res.body.details.errors as { row: number }[];
         assert.ok(rowErrors.some((e) => e.row === row), JSON.stringify(res.body.details));
-        const after = await srv.request('GET', `/v1/portfolios/${id}`);
+        const after = await t.srv.request('GET', `/v1/portfolios/${id}`);
         assert.deepEqual(after.body.commits, [], 'nothing written');
       });
     }
 
     it('415 for a body that is neither CSV nor JSON', async () => {
       const id = await newPortfolio();
-      const res = await srv.request('POST', `/v1/portfolios/${id}/transactions`, { raw: 'hello', headers: { 'content-type': 'text/plain' } });
+      const res = await t.srv.request('POST', `/v1/portfolios/${id}/transactions`, { raw: 'hello', headers: { 'content-type': 'text/plain' } });
       assert.equal(res.status, 415);
     });
 

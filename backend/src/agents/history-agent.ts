@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type { PackData, ReadCache } from '../db/read-cache.js';
+import { calendarDays, HistoryDataError, valuationHistory, type DayMarket } from '../domain/history.js';
+import { money } from '../domain/number.js';
+import { AppError, invalid } from '../errors.js';
+import type { Capability, CapabilityCall, RequestCtx } from '../executor/capability.js';
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const valuesArgs = z
+  .strictObject({
+    portfolio_id: z.string().min(1),
+    base_currency: z.string().regex(/^[A-Z]{3}$/),
+    start_date: date.nullish(),
+    end_date: date.nullish(),
+    /** Instead of dates: this many pricing days back from the as-of date. */
+    lookback_days: z.number().int().min(1).max(10_000).nullish(),
+    /** A security whose closes on the pricing days are returned alongside. */
+    benchmark: z.string().trim().min(1).max(32).transform((s) => s.toUpperCase()).nullish(),
+  })
+  .refine((a) => (a.lookback_days != null) !== (a.start_date != null && a.end_date != null), {
+    message: 'give either start_date and end_date, or lookback_days',
+  });
+
+const METHOD =
+  'end-of-day value of cash and positions in the base currency, with closes and FX of the newest fresh pricing pack on or before each calendar day; ' +
+  "external flows (deposits, withdrawals, transfers; securities transfers at their recorded price) converted at their day's FX";
+
+/** Pack ids are `PP_<date>` by contract, so the pinned pack's date needs no lookup. */
+const packDate = (packId: string): string => {
+  const m = /^PP_(\d{4}-\d{2}-\d{2})$/.exec(packId);
+  if (!m) throw new Error(`pricing pack id ${packId} does not name a date`);
+  return m[1]!;
+};
+
+const earlier = (a: string, b: string): string => (a < b ? a : b);
+
+/** The period a request asks about, checked against its pins. */
+async function period(
+  reads: ReadCache,
+  args: { start_date?: string | null; end_date?: string | null; lookback_days?: number | null },
+  ctx: RequestCtx,
+  warn: CapabilityCall['warn'],
+): Promise<{ start: string; end: string }> {
+  if (args.lookback_days != null) {
+    const wanted = args.lookback_days + 1;
+    const recent = await reads.recentFreshPacks(packDate(ctx.pricing_pack_id), wanted);
+    const oldest = recent[recent.length - 1];
+    if (!oldest) throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${ctx.pricing_pack_id}`);
+    if (recent.length < wanted) {
+      warn({
+        code: 'lookback_shortened',
+        message: `only ${recent.length - 1} pricing days are available before the pinned pack, fewer than the ${args.lookback_days} asked for`,
+      });
+    }
+    return { start: oldest.date, end: ctx.asof_date };
+  }
+  const start = args.start_date!;
+  const end = args.end_date!;
+  if (start > end) throw invalid(`start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
+  if (end > ctx.asof_date) throw invalid(`end_date ${end} is after the as-of date ${ctx.asof_date}`, { end_date: end, asof_date: ctx.asof_date });
+  return { start, end };
+}
+
+export function historyCapabilities(reads: ReadCache): Capability[] {
+  const values: Capability<z.infer<typeof valuesArgs>> = {
+    name: 'history.values',
+    description:
+      'Daily portfolio value in the base currency with external flows separated, from the pack series up to the pinned pack; ' +
+      'for start_date..end_date or the last lookback_days pricing days',
+    args: valuesArgs,
+    async run(args, { ctx, warn, signal }) {
+      const { portfolio_id, base_currency, benchmark } = args;
+      const { start, end } = await period(reads, args, ctx, warn);
+      const entries = await reads.ledgerEntries(portfolio_id, ctx.ledger_commit_hash);
+      if (!entries) {
+        throw new AppError('ledger_commit_not_found', `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolio_id}`);
+      }
+      const visible = entries.filter((e) => e.date <= end);
+      const symbols = [...new Set(visible.flatMap((e) => (e.symbol === null ? [] : [e.symbol])))];
+      if (benchmark != null) symbols.push(benchmark);
+
+      // Packs newer than the pinned one did not exist for the answer being reproduced.
+      const [securities, packs] = await Promise.all([
+        reads.securities(symbols),
+        reads.freshPacksCovering(start, earlier(packDate(ctx.pricing_pack_id), end)),
+      ]);
+      if (benchmark != null && !securities.has(benchmark)) {
+        throw new AppError('security_not_found', `benchmark ${benchmark} is not a known security`, { symbol: benchmark });
+      }
+      const contents = await Promise.all(packs.map((p) => reads.packContent(p.id)));
+      signal.throwIfAborted();
+
+      const markets: { date: string; data: PackData }[] = packs.map((p, i) => ({ date: p.date, data: contents[i]! }));
+      let inForce = -1;
+      const marketOn = (day: string): DayMarket | null => {
+        while (inForce + 1 < markets.length && markets[inForce + 1]!.date <= day) inForce++;
+        return inForce < 0 ? null : markets[inForce]!.data;
+      };
+
+      let history;
+      try {
+        history = valuationHistory({ entries: visible, securities, baseCurrency: base_currency, days: calendarDays(start, end), marketOn });
+      } catch (e) {
+        if (!(e instanceof HistoryDataError)) throw e;
+        throw new AppError('pricing_pack_not_found', e.message, { date: e.date, ...e.missing });
+      }
+      for (const w of history.warnings) warn(w);
+
+      const pricing = markets.filter((m) => m.date >= start);
+      return {
+        base_currency,
+        start_date: start,
+        end_date: end,
+        points: history.points.map((p) => ({ date: p.date, value: money(p.value), inflow: money(p.inflow), outflow: money(p.outflow) })),
+        pricing_days: pricing.map((m) => m.date),
+        benchmark:
+          benchmark == null
+            ? null
+            : {
+                symbol: benchmark,
+                currency: securities.get(benchmark)!.currency,
+                closes: pricing.flatMap((m) => {
+                  const close = m.data.closes.get(benchmark);
+                  return close === undefined ? [] : [{ date: m.date, close }];
+                }),
+              },
+        method: METHOD,
+      };
+    },
+  };
+  return [values];
+}

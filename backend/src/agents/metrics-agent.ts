@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { benchmarkRisk } from '../domain/analytics/benchmark.js';
+import { maxDrawdown } from '../domain/analytics/drawdown.js';
+import { sharpeRatio, sortinoRatio, volatility } from '../domain/analytics/risk.js';
+import { timeWeightedReturn } from '../domain/analytics/twr.js';
+import { historicalVar, parametricVar } from '../domain/analytics/var.js';
+import { xirr, type CashFlow } from '../domain/analytics/xirr.js';
+import type { HistoryPoint } from '../domain/history.js';
+import { round } from '../domain/number.js';
+import { invalid } from '../errors.js';
+import type { Capability } from '../executor/capability.js';
+
+const RETURN_DIGITS = 10;
+const ret = (v: number): number => round(v, RETURN_DIGITS);
+
+const seriesArg = z.object({
+  base_currency: z.string(),
+  start_date: z.string(),
+  end_date: z.string(),
+  points: z.array(z.object({ date: z.string(), value: z.number(), inflow: z.number(), outflow: z.number() })).min(1),
+}).passthrough();
+const performanceArgs = z.object({ series: seriesArg });
+const riskArgs = z.object({
+  series: seriesArg.extend({
+    pricing_days: z.array(z.string()),
+    benchmark: z.object({ symbol: z.string(), currency: z.string(), closes: z.array(z.object({ date: z.string(), close: z.number() })) }).nullable(),
+  }),
+});
+
+/** No risk-free series is stored, so excess returns are over zero; every ratio states it. */
+const RISK_FREE_RATE = 0;
+
+const CONFIDENCES = [0.95, 0.99] as const;
+const HORIZONS = [1, 10] as const;
+
+const MWR_METHOD =
+  'money-weighted return: XIRR, Actual/365, of the investor\'s flows: the first day\'s closing value invested at the start, ' +
+  'inflows invested and outflows returned on their days, the last day\'s closing value returned at the end; annual rate';
+
+/**
+ * The investor's side of the series, as XIRR wants it. The first day's flows are already in
+ * its closing value, as in the TWR, so they are not counted again.
+ */
+function investorFlows(points: readonly HistoryPoint[]): CashFlow[] {
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  const flows: CashFlow[] = [];
+  if (first.value !== 0) flows.push({ date: first.date, amount: -first.value });
+  for (const p of points.slice(1)) {
+    if (p.inflow !== 0) flows.push({ date: p.date, amount: -p.inflow });
+    if (p.outflow !== 0) flows.push({ date: p.date, amount: p.outflow });
+  }
+  flows.push({ date: last.date, amount: last.value });
+  return flows;
+}
+
+/** The daily TWR both metrics start from, its warnings passed on to the response. */
+function twrOf(points: Parameters<typeof timeWeightedReturn>[0], warn: (w: { code: string; message: string }) => void) {
+  const twr = timeWeightedReturn(points);
+  for (const w of twr.warnings) warn(w);
+  return twr;
+}
+
+export function metricsCapabilities(): Capability[] {
+  const performance: Capability<z.infer<typeof performanceArgs>> = {
+    name: 'metrics.performance',
+    description: 'Time-weighted (daily, cumulative, annualised) and money-weighted returns of a history.values series',
+    args: performanceArgs,
+    async run({ series }, { warn }) {
+      const twr = twrOf(series.points, warn);
+      const mwr = xirr(investorFlows(series.points));
+      if (!mwr.ok) warn({ code: 'mwr_unavailable', message: `money-weighted return not computed: ${mwr.message}` });
+      return {
+        twr: {
+          cumulative: ret(twr.cumulative),
+          annualized: twr.annualized === null ? null : ret(twr.annualized),
+          daily: twr.daily.map((d) => ({ date: d.date, return: ret(d.return), cumulative: ret(d.cumulative) })),
+          method: twr.method,
+        },
+        mwr: mwr.ok
+          ? { annualized: ret(mwr.rate), status: 'ok', method: MWR_METHOD }
+          : { annualized: null, status: mwr.reason, method: MWR_METHOD },
+        period: { start_date: series.start_date, end_date: series.end_date, days: twr.days },
+        currency: series.base_currency,
+        method: `returns in ${series.base_currency} from daily values including cash; returns are fractions (0.01 = 1%) rounded to ${RETURN_DIGITS} decimals`,
+      };
+    },
+  };
+  const risk: Capability<z.infer<typeof riskArgs>> = {
+    name: 'metrics.risk',
+    description: 'Volatility, Sharpe, Sortino, maximum drawdown, VaR and CVaR, and beta and tracking error against a benchmark, from a history.values series',
+    args: riskArgs,
+    async run({ series }, { warn }) {
+      const twr = twrOf(series.points, warn);
+      // Weekends and holidays have no prices, so their zero returns would dilute every daily
+      // statistic: returns are compounded from one pricing day to the next instead.
+      const growth = new Map(twr.daily.map((d) => [d.date, 1 + d.cumulative]));
+      const index = series.pricing_days.filter((d) => growth.has(d)).map((date) => ({ date, value: growth.get(date)! }));
+      const returns = index.slice(1).map((p, i) => p.value / index[i]!.value - 1);
+      if (returns.length < 2) {
+        throw invalid(`risk figures need at least 2 daily returns; the period ${series.start_date} to ${series.end_date} has ${returns.length}`, {
+          start_date: series.start_date,
+          end_date: series.end_date,
+        });
+      }
+
+      const vol = volatility(returns);
+      const sharpe = sharpeRatio(returns, { risk_free_rate: RISK_FREE_RATE });
+      const sortino = sortinoRatio(returns, { risk_free_rate: RISK_FREE_RATE });
+      for (const w of [...sharpe.warnings, ...sortino.warnings]) warn(w);
+      const ratio = (r: typeof sharpe) => ({
+        ratio: r.ratio === null ? null : ret(r.ratio),
+        annualized_excess_return: ret(r.annualized_excess_return),
+        annualized_risk: ret(r.annualized_risk),
+        risk_free_rate: r.risk_free_rate,
+        method: r.method,
+      });
+      const drawdown = maxDrawdown(twr.daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
+      const vars = (fn: typeof historicalVar) =>
+        CONFIDENCES.flatMap((confidence) =>
+          HORIZONS.map((horizon_days) => {
+            const v = fn(returns, { confidence, horizon_days });
+            return { confidence, horizon_days, var: ret(v.var), cvar: ret(v.cvar), method: v.method };
+          }),
+        );
+
+      let benchmark = null;
+      if (series.benchmark !== null) {
+        const { symbol, closes } = series.benchmark;
+        if (closes.length < 3) {
+          throw invalid(`benchmark ${symbol} has closes on ${closes.length} pricing day(s) of the period; beta needs at least 3`, { benchmark: symbol });
+        }
+        const b = benchmarkRisk(index, series.benchmark.closes.map((c) => ({ date: c.date, value: c.close })));
+        for (const w of b.warnings) warn(w);
+        benchmark = {
+          symbol: series.benchmark.symbol,
+          currency: series.benchmark.currency,
+          beta: b.beta === null ? null : ret(b.beta),
+          tracking_error: ret(b.tracking_error),
+          observations: b.observations,
+          method: `${b.method}; the portfolio in ${series.base_currency}, the benchmark's closes in ${series.benchmark.currency}`,
+        };
+      }
+
+      return {
+        period: { start_date: series.start_date, end_date: series.end_date, pricing_days: index.length, returns: returns.length },
+        currency: series.base_currency,
+        volatility: { daily: ret(vol.daily), annualized: ret(vol.annualized), observations: vol.observations, method: vol.method },
+        sharpe: ratio(sharpe),
+        sortino: ratio(sortino),
+        max_drawdown: { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` },
+        var: { historical: vars(historicalVar), parametric: vars(parametricVar) },
+        benchmark,
+        method:
+          `daily time-weighted returns in ${series.base_currency} between consecutive pricing days (${twr.method}); ` +
+          `losses as positive fractions of value; figures rounded to ${RETURN_DIGITS} decimals`,
+      };
+    },
+  };
+  return [performance, risk];
+}

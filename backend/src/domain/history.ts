@@ -1,0 +1,165 @@
+import type { AnalyticsWarning } from './analytics/input.js';
+import { FxTable, type FxRate } from './fx.js';
+import { compareEntries, LedgerBook } from './ledger/replay.js';
+import { isSecurityTransfer } from './ledger/securities.js';
+import type { LedgerEntry, SecurityInfo } from './ledger/types.js';
+
+/** The market data in force on a day: the newest pack dated on or before it. */
+export interface DayMarket {
+  closes: ReadonlyMap<string, number>;
+  fx: readonly FxRate[];
+}
+
+/** One calendar day in the base currency; `inflow` and `outflow` are that day's external flows, both positive. */
+export interface HistoryPoint {
+  date: string;
+  value: number;
+  inflow: number;
+  outflow: number;
+}
+
+export interface HistoryInput {
+  /** The whole ledger up to at least the last day, in ledger order. */
+  entries: readonly LedgerEntry[];
+  securities: ReadonlyMap<string, SecurityInfo>;
+  baseCurrency: string;
+  /** Consecutive calendar days, oldest first. */
+  days: readonly string[];
+  /**
+   * Null before the first pack. Asked for the day before the first day, then for each day in
+   * order. The same object for days under the same pack lets its closes be read once.
+   */
+  marketOn(date: string): DayMarket | null;
+}
+
+export interface History {
+  points: HistoryPoint[];
+  warnings: AnalyticsWarning[];
+}
+
+/**
+ * Market data the history cannot do without: a close for a holding that has never been
+ * priced, or an FX rate for a currency the portfolio holds. Naming the day and what is
+ * missing lets the caller tell which pack to repair.
+ */
+export class HistoryDataError extends Error {
+  constructor(
+    message: string,
+    readonly date: string,
+    readonly missing: { pair: string } | { symbol: string },
+  ) {
+    super(message);
+    this.name = 'HistoryDataError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+const addDays = (date: string, n: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+
+/** Calendar days from `start` to `end` inclusive. */
+export function calendarDays(start: string, end: string): string[] {
+  const days: string[] = [];
+  for (let d = start; d <= end; d = addDays(d, 1)) days.push(d);
+  return days;
+}
+
+/**
+ * The portfolio's end-of-day value and external flows for every day, cash included.
+ *
+ * Flows are converted at their own day's FX, the same rates that value the day, so a flow
+ * changes value and flow by the same amount and moves no return. A holding missing from the
+ * day's pack keeps its last known close (reported once per symbol with the days it was
+ * carried); a close is never taken from a later day, because that would let the future leak
+ * into the past. A holding with no close so far, or a currency with no rate, is an error.
+ */
+export function valuationHistory(input: HistoryInput): History {
+  const { baseCurrency, days } = input;
+  const book = new LedgerBook(input.securities);
+  const entries = input.entries.every((e, i) => i === 0 || compareEntries(input.entries[i - 1]!, e) <= 0)
+    ? input.entries
+    : [...input.entries].sort(compareEntries);
+  const lastClose = new Map<string, number>();
+  const carried = new Map<string, { first: string; last: string }>();
+  let market: DayMarket | null = null;
+  let fx = new FxTable([]);
+
+  const toBase = (amount: number, currency: string, date: string): number => {
+    if (amount === 0 || currency === baseCurrency) return amount;
+    const rate = market === null ? null : fx.rate(currency, baseCurrency);
+    if (rate === null) {
+      const pair = `${currency}/${baseCurrency}`;
+      const where = market === null ? 'no pricing pack is in force' : 'the pricing pack in force has no rate for it';
+      throw new HistoryDataError(`no FX rate ${pair} on ${date}: ${where}`, date, { pair });
+    }
+    return amount * rate;
+  };
+
+  // A close from the pack in force just before the period is as good as one from inside it.
+  if (days.length > 0) {
+    for (const [symbol, close] of input.marketOn(addDays(days[0]!, -1))?.closes ?? []) lastClose.set(symbol, close);
+  }
+
+  const points: HistoryPoint[] = [];
+  let next = 0;
+  for (const date of days) {
+    const today = input.marketOn(date);
+    if (today !== market) {
+      market = today;
+      fx = new FxTable(today?.fx ?? []);
+      for (const [symbol, close] of today?.closes ?? []) lastClose.set(symbol, close);
+    }
+
+    let inflow = 0;
+    let outflow = 0;
+    for (; next < entries.length && entries[next]!.date <= date; next++) {
+      const e = entries[next]!;
+      book.apply(e);
+      if (e.date !== date) continue;
+      const flow = externalFlow(e);
+      if (flow > 0) inflow += toBase(flow, e.currency, date);
+      else if (flow < 0) outflow -= toBase(flow, e.currency, date);
+    }
+
+    let value = 0;
+    for (const [currency, balance] of book.cashBalances()) value += toBase(balance, currency, date);
+    for (const [symbol, { currency, quantity }] of book.openQuantities()) {
+      let close = market?.closes.get(symbol);
+      if (close === undefined) {
+        close = lastClose.get(symbol);
+        if (close === undefined) {
+          throw new HistoryDataError(`no close for ${symbol} on or before ${date}, so the holding cannot be valued`, date, { symbol });
+        }
+        const span = carried.get(symbol);
+        if (span) span.last = date;
+        else carried.set(symbol, { first: date, last: date });
+      }
+      value += toBase(quantity * close, currency, date);
+    }
+    points.push({ date, value, inflow, outflow });
+  }
+
+  const warnings = [...carried].map(([symbol, { first, last }]) => ({
+    code: 'price_carried_forward',
+    message: `${symbol} has no close in the pricing pack in force on some days between ${first} and ${last}; its last known close was carried forward`,
+  }));
+  return { points, warnings };
+}
+
+/**
+ * Money or securities crossing the portfolio boundary, in the entry's currency: positive in,
+ * negative out, 0 for performance. Only called after the book applied the entry, which
+ * rejects a flow without its amount, quantity or price.
+ */
+function externalFlow(e: LedgerEntry): number {
+  const size = (): number => (isSecurityTransfer(e) ? e.quantity! * e.price! : e.amount!);
+  switch (e.type) {
+    case 'DEPOSIT':
+    case 'TRANSFER_IN':
+      return size();
+    case 'WITHDRAWAL':
+    case 'TRANSFER_OUT':
+      return -size();
+    default:
+      return 0;
+  }
+}
