@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PackData, ReadCache } from '../db/read-cache.js';
+import type { Pack } from '../db/repositories/packs.js';
 import { calendarDays, HistoryDataError, valuationHistory, type DayMarket } from '../domain/history.js';
 import { money } from '../domain/number.js';
 import { AppError, invalid } from '../errors.js';
@@ -26,13 +27,30 @@ const METHOD =
   "external flows (deposits, withdrawals, transfers; securities transfers at their recorded price) converted at their day's FX";
 
 /** Pack ids are `PP_<date>` by contract, so the pinned pack's date needs no lookup. */
-const packDate = (packId: string): string => {
+export const packDate = (packId: string): string => {
   const m = /^PP_(\d{4}-\d{2}-\d{2})$/.exec(packId);
   if (!m) throw new Error(`pricing pack id ${packId} does not name a date`);
   return m[1]!;
 };
 
 const earlier = (a: string, b: string): string => (a < b ? a : b);
+
+/**
+ * The fresh packs of the last `lookback` pricing days up to the pinned pack, newest first, the
+ * oldest being the period's first day. Fewer available shortens the period with a warning.
+ */
+export async function lookbackPacks(reads: ReadCache, lookback: number, ctx: RequestCtx, warn: CapabilityCall['warn']): Promise<Pack[]> {
+  const wanted = lookback + 1;
+  const recent = await reads.recentFreshPacks(packDate(ctx.pricing_pack_id), wanted);
+  if (recent.length === 0) throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${ctx.pricing_pack_id}`);
+  if (recent.length < wanted) {
+    warn({
+      code: 'lookback_shortened',
+      message: `only ${recent.length - 1} pricing days are available before the pinned pack, fewer than the ${lookback} asked for`,
+    });
+  }
+  return recent;
+}
 
 /** The period a request asks about, checked against its pins. */
 async function period(
@@ -42,17 +60,8 @@ async function period(
   warn: CapabilityCall['warn'],
 ): Promise<{ start: string; end: string }> {
   if (args.lookback_days != null) {
-    const wanted = args.lookback_days + 1;
-    const recent = await reads.recentFreshPacks(packDate(ctx.pricing_pack_id), wanted);
-    const oldest = recent[recent.length - 1];
-    if (!oldest) throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${ctx.pricing_pack_id}`);
-    if (recent.length < wanted) {
-      warn({
-        code: 'lookback_shortened',
-        message: `only ${recent.length - 1} pricing days are available before the pinned pack, fewer than the ${args.lookback_days} asked for`,
-      });
-    }
-    return { start: oldest.date, end: ctx.asof_date };
+    const recent = await lookbackPacks(reads, args.lookback_days, ctx, warn);
+    return { start: recent[recent.length - 1]!.date, end: ctx.asof_date };
   }
   const start = args.start_date!;
   const end = args.end_date!;

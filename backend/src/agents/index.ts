@@ -1,6 +1,7 @@
 import type { ReadCache } from '../db/read-cache.js';
 import { CapabilityRegistry } from '../executor/capability.js';
 import { allocationCapabilities } from './allocation-agent.js';
+import { attributionCapabilities } from './attribution-agent.js';
 import { historyCapabilities } from './history-agent.js';
 import { holdingsCapabilities } from './holdings-agent.js';
 import { ledgerCapabilities } from './ledger-agent.js';
@@ -9,6 +10,6 @@ import { pricingCapabilities } from './pricing-agent.js';
 
 export function buildRegistry(reads: ReadCache): CapabilityRegistry {
   const registry = new CapabilityRegistry();
-  for (const c of [...ledgerCapabilities(reads), ...pricingCapabilities(reads), ...allocationCapabilities(), ...holdingsCapabilities(), ...historyCapabilities(reads), ...metricsCapabilities()]) registry.register(c);
+  for (const c of [...ledgerCapabilities(reads), ...pricingCapabilities(reads), ...allocationCapabilities(), ...holdingsCapabilities(), ...historyCapabilities(reads), ...metricsCapabilities(), ...attributionCapabilities(reads)]) registry.register(c);
   return registry;
 }
