@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PackData, ReadCache } from '../db/read-cache.js';
 import type { Pack } from '../db/repositories/packs.js';
-import { calendarDays, HistoryDataError, valuationHistory, type DayMarket } from '../domain/history.js';
+import { calendarDays, HistoryDataError, valuationHistorySteps, type DayMarket, type History } from '../domain/history.js';
 import { money } from '../domain/number.js';
 import { AppError, invalid } from '../errors.js';
 import type { Capability, CapabilityCall, RequestCtx } from '../executor/capability.js';
@@ -34,6 +34,34 @@ export const packDate = (packId: string): string => {
 };
 
 const earlier = (a: string, b: string): string => (a < b ? a : b);
+
+/**
+ * Longest stretch of history computation between two turns of the event loop: long enough
+ * that the pauses cost little, short enough that a health check or a cheap request queued
+ * behind a multi-year history waits a few milliseconds, not the whole computation.
+ */
+const SLICE_MS = 5;
+
+/**
+ * Uncached packs read per turn of the event loop. SQLite answers synchronously, so years of
+ * packs read at once held the loop for most of a second; PostgreSQL's pool is smaller than
+ * this anyway, so the reads still overlap.
+ */
+const PACKS_PER_TURN = 50;
+
+/** Runs the history day by day, yielding to the event loop between slices and stopping once the call is aborted. */
+async function runSliced(steps: Generator<void, History, void>, signal: AbortSignal): Promise<History> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal.throwIfAborted();
+      sliceStart = performance.now();
+    }
+  }
+}
 
 /**
  * The fresh packs of the last `lookback` pricing days up to the pinned pack, newest first, the
@@ -96,7 +124,12 @@ export function historyCapabilities(reads: ReadCache): Capability[] {
       if (benchmark != null && !securities.has(benchmark)) {
         throw new AppError('security_not_found', `benchmark ${benchmark} is not a known security`, { symbol: benchmark });
       }
-      const contents = await Promise.all(packs.map((p) => reads.packContent(p.id)));
+      const contents: PackData[] = [];
+      for (let i = 0; i < packs.length; i += PACKS_PER_TURN) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        signal.throwIfAborted();
+        contents.push(...(await Promise.all(packs.slice(i, i + PACKS_PER_TURN).map((p) => reads.packContent(p.id)))));
+      }
       signal.throwIfAborted();
 
       const markets: { date: string; data: PackData }[] = packs.map((p, i) => ({ date: p.date, data: contents[i]! }));
@@ -108,7 +141,10 @@ export function historyCapabilities(reads: ReadCache): Capability[] {
 
       let history;
       try {
-        history = valuationHistory({ entries: visible, securities, baseCurrency: base_currency, days: calendarDays(start, end), marketOn });
+        history = await runSliced(
+          valuationHistorySteps({ entries: visible, securities, baseCurrency: base_currency, days: calendarDays(start, end), marketOn }),
+          signal,
+        );
       } catch (e) {
         if (!(e instanceof HistoryDataError)) throw e;
         throw new AppError('pricing_pack_not_found', e.message, { date: e.date, ...e.missing });

@@ -3,6 +3,7 @@ import { dialectOf, type Dialect } from '../db/knex.js';
 import { hashApiKey } from '../domain/apikey.js';
 import { commitHash, genesisParent } from '../domain/ledger/commit.js';
 import { packContentHash, packIdFor } from '../domain/pack.js';
+import type { Transaction } from '../domain/ledger/types.js';
 import { generateDemo, type DemoData } from './generator.js';
 
 export const DEMO_USER = { id: 'usr_demo', username: 'demo' } as const;
@@ -42,12 +43,40 @@ const INSERT_LIMITS: Readonly<Record<Dialect, { rows: number; params: number }>>
   postgres: { rows: 5_000, params: 65_535 },
 };
 
-async function insertChunked(trx: Knex.Transaction, dialect: Dialect, table: string, rows: readonly object[]): Promise<void> {
+export async function insertChunked(trx: Knex.Transaction, table: string, rows: readonly object[]): Promise<void> {
   const first = rows[0];
   if (!first) return;
-  const limits = INSERT_LIMITS[dialect];
+  const limits = INSERT_LIMITS[dialectOf(trx)];
   const size = Math.max(1, Math.min(limits.rows, Math.floor(limits.params / Object.keys(first).length)));
   for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
+}
+
+/**
+ * The rows of one portfolio's hash chain, a commit per batch. Commit timestamps come from the
+ * batch's last date, so the same batches always give the same rows.
+ */
+export function chainRows(portfolioId: string, batches: readonly Transaction[][], source: string) {
+  const commits: object[] = [];
+  const transactions: object[] = [];
+  let parent = genesisParent(portfolioId);
+  batches.forEach((batch, i) => {
+    const seq = i + 1;
+    const hash = commitHash(parent, batch);
+    commits.push({
+      hash,
+      portfolio_id: portfolioId,
+      parent_hash: parent,
+      seq,
+      tx_count: batch.length,
+      source,
+      created_at: `${batch.at(-1)?.date ?? ''}T23:00:00.000Z`,
+    });
+    batch.forEach((tx, rowIndex) => {
+      transactions.push({ commit_hash: hash, portfolio_id: portfolioId, commit_seq: seq, row_index: rowIndex, ...tx });
+    });
+    parent = hash;
+  });
+  return { commits, transactions, head: parent };
 }
 
 /** True before anyone, demo or real, has an account. */
@@ -61,7 +90,6 @@ export async function isDatabaseEmpty(db: Knex): Promise<boolean> {
  * Writes nothing when the demo user already exists.
  */
 export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number }): Promise<SeedSummary> {
-  const dialect = dialectOf(db);
   return db.transaction(async (trx) => {
     if (await trx('users').where({ username: DEMO_USER.username }).first('id')) {
       return { seeded: false, reason: `user "${DEMO_USER.username}" already exists` };
@@ -87,10 +115,10 @@ export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number })
 
     // Securities are shared reference data: ones already known are left as they are.
     const known = new Set((await trx('securities').select('symbol')).map((r: { symbol: string }) => r.symbol));
-    await insertChunked(trx, dialect, 'securities', data.securities.filter((s) => !known.has(s.symbol)));
+    await insertChunked(trx, 'securities', data.securities.filter((s) => !known.has(s.symbol)));
 
-    const portfolios = await writeLedgers(trx, dialect, data, openedAt);
-    const counts = await writePacks(trx, dialect, data);
+    const portfolios = await writeLedgers(trx, data, openedAt);
+    const counts = await writePacks(trx, data.days, SOURCE);
     return {
       seeded: true,
       user_id: DEMO_USER.id,
@@ -105,54 +133,36 @@ export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number })
   });
 }
 
-async function writeLedgers(trx: Knex.Transaction, dialect: Dialect, data: DemoData, openedAt: string): Promise<SeededPortfolio[]> {
-  await insertChunked(
-    trx,
-    dialect,
-    'portfolios',
+async function writeLedgers(trx: Knex.Transaction, data: DemoData, openedAt: string): Promise<SeededPortfolio[]> {
+  await insertChunked(trx, 'portfolios',
     data.portfolios.map((p) => ({ id: p.id, user_id: DEMO_USER.id, name: p.name, base_currency: p.base_currency, created_at: openedAt })),
   );
   const commits: object[] = [];
   const transactions: object[] = [];
   const summaries = data.portfolios.map((p) => {
-    let parent = genesisParent(p.id);
-    p.batches.forEach((batch, i) => {
-      const seq = i + 1;
-      const hash = commitHash(parent, batch);
-      const lastDate = batch.at(-1)?.date ?? '';
-      commits.push({
-        hash,
-        portfolio_id: p.id,
-        parent_hash: parent,
-        seq,
-        tx_count: batch.length,
-        source: SOURCE,
-        created_at: `${lastDate}T23:00:00.000Z`,
-      });
-      batch.forEach((tx, rowIndex) => {
-        transactions.push({ commit_hash: hash, portfolio_id: p.id, commit_seq: seq, row_index: rowIndex, ...tx });
-      });
-      parent = hash;
-    });
+    const chain = chainRows(p.id, p.batches, SOURCE);
+    commits.push(...chain.commits);
+    transactions.push(...chain.transactions);
     return {
       id: p.id,
       name: p.name,
       base_currency: p.base_currency,
       commits: p.batches.length,
-      transactions: p.batches.reduce((n, b) => n + b.length, 0),
-      head: parent,
+      transactions: chain.transactions.length,
+      head: chain.head,
     };
   });
-  await insertChunked(trx, dialect, 'ledger_commits', commits);
-  await insertChunked(trx, dialect, 'transactions', transactions);
+  await insertChunked(trx, 'ledger_commits', commits);
+  await insertChunked(trx, 'transactions', transactions);
   return summaries;
 }
 
-async function writePacks(trx: Knex.Transaction, dialect: Dialect, data: DemoData): Promise<{ prices: number; fx_rates: number }> {
+/** One fresh pack per day with its prices and FX, as a pack build would publish it. */
+export async function writePacks(trx: Knex.Transaction, days: DemoData['days'], source: string): Promise<{ prices: number; fx_rates: number }> {
   const packs: object[] = [];
   const prices: object[] = [];
   const fx: object[] = [];
-  for (const day of data.days) {
+  for (const day of days) {
     const id = packIdFor(day.date);
     // Every demo pack is published whole; the newest one is what requests resolve to.
     packs.push({
@@ -160,7 +170,7 @@ async function writePacks(trx: Knex.Transaction, dialect: Dialect, data: DemoDat
       date: day.date,
       status: 'fresh',
       content_hash: packContentHash(day.date, day.prices, day.fx),
-      source: SOURCE,
+      source,
       price_count: day.prices.length,
       fx_count: day.fx.length,
       created_at: `${day.date}T21:30:00.000Z`,
@@ -170,8 +180,8 @@ async function writePacks(trx: Knex.Transaction, dialect: Dialect, data: DemoDat
     for (const p of day.prices) prices.push({ pack_id: id, symbol: p.symbol, close: p.close, currency: p.currency });
     for (const r of day.fx) fx.push({ pack_id: id, base: r.base, quote: r.quote, rate: r.rate });
   }
-  await insertChunked(trx, dialect, 'pricing_packs', packs);
-  await insertChunked(trx, dialect, 'prices', prices);
-  await insertChunked(trx, dialect, 'fx_rates', fx);
+  await insertChunked(trx, 'pricing_packs', packs);
+  await insertChunked(trx, 'prices', prices);
+  await insertChunked(trx, 'fx_rates', fx);
   return { prices: prices.length, fx_rates: fx.length };
 }

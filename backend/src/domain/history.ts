@@ -73,6 +73,19 @@ export function calendarDays(start: string, end: string): string[] {
  * into the past. A holding with no close so far, or a currency with no rate, is an error.
  */
 export function valuationHistory(input: HistoryInput): History {
+  const steps = valuationHistorySteps(input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link valuationHistory} one day at a time: it yields after each day and returns the
+ * history. Years of days over hundreds of positions is enough CPU to stall a server, so a
+ * caller that must stay responsive can pause between days without this module knowing how.
+ */
+export function* valuationHistorySteps(input: HistoryInput): Generator<void, History, void> {
   const { baseCurrency, days } = input;
   const book = new LedgerBook(input.securities);
   const entries = input.entries.every((e, i) => i === 0 || compareEntries(input.entries[i - 1]!, e) <= 0)
@@ -82,10 +95,18 @@ export function valuationHistory(input: HistoryInput): History {
   const carried = new Map<string, { first: string; last: string }>();
   let market: DayMarket | null = null;
   let fx = new FxTable([]);
+  // Every holding in a currency converts at the same rate until the pack changes, and
+  // FxTable.rate builds a key string per call: over hundreds of holdings and years of days
+  // that was a large share of the whole computation.
+  const rates = new Map<string, number | null>();
 
   const toBase = (amount: number, currency: string, date: string): number => {
     if (amount === 0 || currency === baseCurrency) return amount;
-    const rate = market === null ? null : fx.rate(currency, baseCurrency);
+    let rate = rates.get(currency);
+    if (rate === undefined) {
+      rate = market === null ? null : fx.rate(currency, baseCurrency);
+      rates.set(currency, rate);
+    }
     if (rate === null) {
       const pair = `${currency}/${baseCurrency}`;
       const where = market === null ? 'no pricing pack is in force' : 'the pricing pack in force has no rate for it';
@@ -101,16 +122,20 @@ export function valuationHistory(input: HistoryInput): History {
 
   const points: HistoryPoint[] = [];
   let next = 0;
+  // Rebuilt only on days with entries: the book is unchanged in between, and building it daily dominated the garbage.
+  let open = book.openQuantities();
   for (const date of days) {
     const today = input.marketOn(date);
     if (today !== market) {
       market = today;
       fx = new FxTable(today?.fx ?? []);
+      rates.clear();
       for (const [symbol, close] of today?.closes ?? []) lastClose.set(symbol, close);
     }
 
     let inflow = 0;
     let outflow = 0;
+    const applied = next;
     for (; next < entries.length && entries[next]!.date <= date; next++) {
       const e = entries[next]!;
       book.apply(e);
@@ -119,10 +144,11 @@ export function valuationHistory(input: HistoryInput): History {
       if (flow > 0) inflow += toBase(flow, e.currency, date);
       else if (flow < 0) outflow -= toBase(flow, e.currency, date);
     }
+    if (next > applied) open = book.openQuantities();
 
     let value = 0;
     for (const [currency, balance] of book.cashBalances()) value += toBase(balance, currency, date);
-    for (const [symbol, { currency, quantity }] of book.openQuantities()) {
+    for (const [symbol, { currency, quantity }] of open) {
       let close = market?.closes.get(symbol);
       if (close === undefined) {
         close = lastClose.get(symbol);
@@ -136,6 +162,7 @@ export function valuationHistory(input: HistoryInput): History {
       value += toBase(quantity * close, currency, date);
     }
     points.push({ date, value, inflow, outflow });
+    yield;
   }
 
   const warnings = [...carried].map(([symbol, { first, last }]) => ({
