@@ -14,6 +14,7 @@ import { parseExecuteRequest } from '../backend/src/executor/request.js';
 import { responseObject } from '../backend/src/executor/response-json.js';
 import { createRuntime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
+import { todayUtc } from '../backend/src/clock.js';
 
 const USAGE = `usage: folio <command> [options]
 
@@ -109,7 +110,7 @@ async function ledgerImport(argv: string[], io: Out): Promise<number> {
     throw new UsageError('ledger import needs --portfolio ID and exactly one CSV file');
   }
   if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const batch = parseLedgerCsv(fs.readFileSync(file, 'utf8'), { today: new Date().toISOString().slice(0, 10) });
+  const batch = parseLedgerCsv(fs.readFileSync(file, 'utf8'), { today: todayUtc() });
   return withDb(async (_config, db) => {
     await migrateLatest(db);
     const portfolio = await db('portfolios').where({ id: values.portfolio }).first('id');

@@ -9,12 +9,13 @@ import {
   type Decomposition,
 } from '../domain/analytics/attribution.js';
 import { FxTable } from '../domain/fx.js';
-import { compareEntries, LedgerBook } from '../domain/ledger/replay.js';
+import { replayLedger } from '../domain/ledger/replay.js';
 import type { TxType } from '../domain/ledger/types.js';
 import { money, round } from '../domain/number.js';
 import { AppError, invalid } from '../errors.js';
 import type { Capability } from '../executor/capability.js';
 import { lookbackPacks, packDate } from './history-agent.js';
+import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const RETURN_DIGITS = 10;
 const ret = (v: number): number => round(v, RETURN_DIGITS);
@@ -59,19 +60,15 @@ export function attributionCapabilities(reads: ReadCache): Capability[] {
       const start = startPack.date;
       const end = endPack.date;
 
-      const entries = await reads.ledgerEntries(portfolio_id, ctx.ledger_commit_hash);
-      if (!entries) {
-        throw new AppError('ledger_commit_not_found', `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolio_id}`);
-      }
-      const held = entries.filter((e) => e.date <= start).sort(compareEntries);
+      const entries = await entriesAtPin(reads, portfolio_id, ctx);
+      const held = entries.filter((e) => e.date <= start);
       const [securities, startData, endData] = await Promise.all([
-        reads.securities([...new Set(held.flatMap((e) => (e.symbol === null ? [] : [e.symbol])))]),
+        reads.securities(symbolsOf(held)),
         reads.packContent(startPack.id),
         reads.packContent(endPack.id),
       ]);
       signal.throwIfAborted();
-      const book = new LedgerBook(securities);
-      for (const e of held) book.apply(e);
+      const atStart = replayLedger(held, { securities });
 
       const changes = entries.filter((e) => e.date > start && e.date <= end && HOLDING_CHANGES.has(e.type)).length;
       if (changes > 0) {
@@ -113,15 +110,15 @@ export function attributionCapabilities(reads: ReadCache): Capability[] {
         throw new AppError('pricing_pack_not_found', `no FX rate ${pair} on ${pack.date} in pricing pack ${pack.id}`, { date: pack.date, pair });
       };
 
-      const positions = [...book.openQuantities()].sort(([a], [b]) => (a < b ? -1 : 1));
       const lines: Line[] = [];
-      for (const [symbol, { currency: ccy, quantity }] of positions) {
+      // LedgerState maps iterate in sorted key order.
+      for (const { symbol, currency: ccy, quantity } of atStart.holdings.values()) {
         const [price_start, price_end] = await Promise.all([closeAt(symbol, startPack, startData), closeAt(symbol, endPack, endData)]);
         const fx = { fx_start: fxAt(ccy, 0), fx_end: fxAt(ccy, 1) };
         lines.push({ symbol, kind: 'security', currency: ccy, quantity, price_start, price_end, ...fx, weight: 0 });
       }
       // Cash earns nothing here (interest is income, not price), but foreign cash still moves with its rate.
-      for (const [ccy, balance] of [...book.cashBalances()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const [ccy, balance] of atStart.cash) {
         if (balance === 0) continue;
         const fx = { fx_start: fxAt(ccy, 0), fx_end: fxAt(ccy, 1) };
         lines.push({ symbol: `CASH:${ccy}`, kind: 'cash', currency: ccy, quantity: balance, price_start: 1, price_end: 1, ...fx, weight: 0 });

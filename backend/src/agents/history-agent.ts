@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { z } from 'zod';
 import type { PackData, ReadCache } from '../db/read-cache.js';
 import type { Pack } from '../db/repositories/packs.js';
@@ -5,6 +6,7 @@ import { calendarDays, HistoryDataError, valuationHistorySteps, type DayMarket, 
 import { money } from '../domain/number.js';
 import { AppError, invalid } from '../errors.js';
 import type { Capability, CapabilityCall, RequestCtx } from '../executor/capability.js';
+import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const valuesArgs = z
@@ -56,7 +58,7 @@ async function runSliced(steps: Generator<void, History, void>, signal: AbortSig
     const step = steps.next();
     if (step.done) return step.value;
     if (performance.now() - sliceStart >= SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await setImmediate();
       signal.throwIfAborted();
       sliceStart = performance.now();
     }
@@ -108,12 +110,8 @@ export function historyCapabilities(reads: ReadCache): Capability[] {
     async run(args, { ctx, warn, signal }) {
       const { portfolio_id, base_currency, benchmark } = args;
       const { start, end } = await period(reads, args, ctx, warn);
-      const entries = await reads.ledgerEntries(portfolio_id, ctx.ledger_commit_hash);
-      if (!entries) {
-        throw new AppError('ledger_commit_not_found', `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolio_id}`);
-      }
-      const visible = entries.filter((e) => e.date <= end);
-      const symbols = [...new Set(visible.flatMap((e) => (e.symbol === null ? [] : [e.symbol])))];
+      const visible = (await entriesAtPin(reads, portfolio_id, ctx)).filter((e) => e.date <= end);
+      const symbols = symbolsOf(visible);
       if (benchmark != null) symbols.push(benchmark);
 
       // Packs newer than the pinned one did not exist for the answer being reproduced.
@@ -126,7 +124,7 @@ export function historyCapabilities(reads: ReadCache): Capability[] {
       }
       const contents: PackData[] = [];
       for (let i = 0; i < packs.length; i += PACKS_PER_TURN) {
-        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        if (i > 0) await setImmediate();
         signal.throwIfAborted();
         contents.push(...(await Promise.all(packs.slice(i, i + PACKS_PER_TURN).map((p) => reads.packContent(p.id)))));
       }

@@ -5,6 +5,7 @@ import { money } from '../domain/number.js';
 import { replayLedger } from '../domain/ledger/replay.js';
 import type { LedgerEntry } from '../domain/ledger/types.js';
 import type { Capability, RequestCtx } from '../executor/capability.js';
+import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const portfolioArgs = z.strictObject({ portfolio_id: z.string().min(1) });
 // Symbols are stored upper-case; a lower-case input must find the same holding.
@@ -12,11 +13,7 @@ const symbolArg = z.string().trim().min(1).max(32).transform((s) => s.toUpperCas
 
 /** The ledger entries visible to a request: its pinned commit, up to its as-of date. */
 async function pinnedEntries(reads: ReadCache, portfolioId: string, ctx: RequestCtx): Promise<LedgerEntry[]> {
-  const entries = await reads.ledgerEntries(portfolioId, ctx.ledger_commit_hash);
-  if (!entries) {
-    throw new AppError('ledger_commit_not_found', `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolioId}`);
-  }
-  return entries.filter((e) => e.date <= ctx.asof_date);
+  return (await entriesAtPin(reads, portfolioId, ctx)).filter((e) => e.date <= ctx.asof_date);
 }
 
 const perCurrency = (m: ReadonlyMap<string, number>) =>
@@ -57,9 +54,7 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
     args: positionsArgs,
     async run({ portfolio_id, symbol, include_lots }, { ctx }) {
       const entries = await pinnedEntries(reads, portfolio_id, ctx);
-      const symbols = new Set<string>();
-      for (const e of entries) if (e.symbol) symbols.add(e.symbol);
-      const secs = await reads.securities([...symbols]);
+      const secs = await reads.securities(symbolsOf(entries));
       const state = replayLedger(entries, { asof: ctx.asof_date, securities: secs });
       const holdings = [...state.holdings.values()]
         .filter((h) => symbol === undefined || h.symbol === symbol)

@@ -1,3 +1,4 @@
+import { setImmediate as setImmediateAsync } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import * as executions from './repositories/executions.js';
 import type { ExecutionRecord } from './repositories/executions.js';
@@ -35,7 +36,7 @@ export class ProvenanceWriter {
     while (this.queue.length > 0 || this.inflight.size > 0) {
       if (this.queue.length > 0 && !this.scheduled) this.flush();
       await Promise.allSettled([...this.inflight]);
-      if (this.queue.length > 0) await new Promise((r) => setImmediate(r));
+      if (this.queue.length > 0) await setImmediateAsync();
     }
   }
 

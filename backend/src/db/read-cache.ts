@@ -6,6 +6,7 @@ import * as packs from './repositories/packs.js';
 import * as portfolios from './repositories/portfolios.js';
 import type { Portfolio } from './repositories/portfolios.js';
 import * as securities from './repositories/securities.js';
+import { addDays } from '../domain/dates.js';
 
 export interface PackData {
   closes: ReadonlyMap<string, number>;
@@ -88,8 +89,7 @@ export class ReadCache {
 
   /** The newest `count` fresh packs dated on or before `onOrBefore`, newest first. Not cached, like the above. */
   recentFreshPacks(onOrBefore: string, count: number): Promise<packs.Pack[]> {
-    const dayAfter = new Date(Date.parse(`${onOrBefore}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    return packs.list(this.db, { limit: count, before: dayAfter, status: 'fresh' });
+    return packs.list(this.db, { limit: count, before: addDays(onOrBefore, 1), status: 'fresh' });
   }
 
   /** A portfolio only when `userId` owns it: someone else's portfolio looks exactly like a missing one. */

@@ -3,6 +3,7 @@ import { FxTable, type FxRate } from './fx.js';
 import { compareEntries, LedgerBook } from './ledger/replay.js';
 import { isSecurityTransfer } from './ledger/securities.js';
 import type { LedgerEntry, SecurityInfo } from './ledger/types.js';
+import { addDays } from './dates.js';
 
 /** The market data in force on a day: the newest pack dated on or before it. */
 export interface DayMarket {
@@ -53,8 +54,6 @@ export class HistoryDataError extends Error {
   }
 }
 
-const DAY_MS = 86_400_000;
-const addDays = (date: string, n: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
 /** Calendar days from `start` to `end` inclusive. */
 export function calendarDays(start: string, end: string): string[] {

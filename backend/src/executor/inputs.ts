@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { InputSpec, Pattern } from './pattern.js';
+import { isCalendarDate } from '../domain/dates.js';
 
 /**
  * Turns a request's raw inputs into the canonical inputs a result is keyed by: validated,
@@ -82,13 +83,6 @@ function valueProblem(spec: InputSpec, value: unknown): string | null {
     return `must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}`;
   }
   return null;
-}
-
-function isCalendarDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  // Date rolls 2025-02-30 over to March; only a real date survives the round trip.
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -5,6 +5,7 @@ import * as ledger from '../db/repositories/ledger.js';
 import * as packs from '../db/repositories/packs.js';
 import type { Pack } from '../db/repositories/packs.js';
 import type { Warning } from './capability.js';
+import { todayUtc } from '../clock.js';
 
 export interface PinRequest {
   require_fresh: boolean;
@@ -23,7 +24,6 @@ export interface Pins {
   notices: Warning[];
 }
 
-const today = (): string => new Date().toISOString().slice(0, 10);
 
 /**
  * Chooses the pack and ledger commit a request is pinned to. Explicit pins win (replay);
@@ -39,7 +39,7 @@ export async function resolvePins(
 ): Promise<Pins> {
   const warnings: Warning[] = [];
   const notices: Warning[] = [];
-  if (req.asof_date && req.asof_date > today()) {
+  if (req.asof_date && req.asof_date > todayUtc()) {
     throw invalid(`asof_date ${req.asof_date} is in the future`, { asof_date: req.asof_date });
   }
   const pack = await choosePack(db, current, req, notices, estimateSeconds);

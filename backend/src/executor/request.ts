@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { isCalendarDate } from '../domain/dates.js';
 import { parseOr400 } from '../validation.js';
 
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, 'must be a real calendar date');
+  .refine(isCalendarDate, 'must be a real calendar date');
 
 export const executeRequestSchema = z.strictObject({
   pattern_id: z.string().min(1).max(100),

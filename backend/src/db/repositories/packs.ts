@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { addDays } from '../../domain/dates.js';
 
 export type PackStatus = 'warming' | 'fresh' | 'error' | 'superseded';
 
@@ -85,10 +86,8 @@ export async function fx(db: Knex, packId: string): Promise<PackFxRow[]> {
  */
 export async function freshCovering(db: Knex, from: string, to: string): Promise<Pack[]> {
   const [before, within] = await Promise.all([
-    newestFresh(db, previousDay(from)),
+    newestFresh(db, addDays(from, -1)),
     db('pricing_packs').where({ status: 'fresh' }).andWhere('date', '>=', from).andWhere('date', '<=', to).orderBy('date', 'asc').select(COLUMNS),
   ]);
   return [...(before ? [before] : []), ...within.map(toPack)];
 }
-
-const previousDay = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);

@@ -1,3 +1,5 @@
+import { dayNumber, isCalendarDate } from '../dates.js';
+
 /**
  * Bad input to an analytics function: a malformed date, a non-finite number, series out of
  * order. Thrown rather than repaired, because a repaired series would give an answer about
@@ -21,19 +23,13 @@ export interface AnalyticsWarning {
   message: string;
 }
 
-const DAY_MS = 86_400_000;
-
 /** Days since 1970-01-01 for a calendar date written YYYY-MM-DD. */
-function dayNumber(date: unknown, what: string): number {
+function checkedDayNumber(date: unknown, what: string): number {
   if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
     throw new AnalyticsInputError(`${what}: date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
   }
-  const ms = Date.parse(`${date}T00:00:00Z`);
-  // A date such as 2025-02-30 may be rolled over into March; only a real date survives the round trip.
-  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) {
-    throw new AnalyticsInputError(`${what}: ${date} is not a calendar date`);
-  }
-  return Math.round(ms / DAY_MS);
+  if (!isCalendarDate(date)) throw new AnalyticsInputError(`${what}: ${date} is not a calendar date`);
+  return dayNumber(date);
 }
 
 /**
@@ -43,7 +39,7 @@ function dayNumber(date: unknown, what: string): number {
 export function chronologicalDays(dates: readonly unknown[], what: string, strict: boolean): number[] {
   const days: number[] = [];
   for (let i = 0; i < dates.length; i++) {
-    const day = dayNumber(dates[i], `${what}[${i}]`);
+    const day = checkedDayNumber(dates[i], `${what}[${i}]`);
     const prev = days[i - 1];
     if (prev !== undefined && (strict ? day <= prev : day < prev)) {
       throw new AnalyticsInputError(

@@ -1,6 +1,7 @@
 import { CsvError, parse as parseCsv, type InfoRecord } from 'csv-parse/sync';
 import { z } from 'zod';
 import { invalid } from '../../errors.js';
+import { isCalendarDate } from '../dates.js';
 import { RowErrorList } from './row-errors.js';
 import { isSecurityTransfer } from './securities.js';
 import { TX_TYPES, type Transaction, type TxType } from './types.js';
@@ -296,14 +297,6 @@ function checkTypeRules(tx: FieldValues, ctx: z.RefinementCtx): void {
     if (tx.quantity === 1) fail('quantity', 'quantity (new shares per old share) must not be 1 for SPLIT');
     if (tx.fee !== 0) fail('fee', 'fee must be 0 for SPLIT');
   }
-}
-
-function isCalendarDate(text: string): boolean {
-  const [y = NaN, m = NaN, d = NaN] = text.split('-').map(Number);
-  const date = new Date(0);
-  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 onto 1900-1999.
-  date.setUTCFullYear(y, m - 1, d);
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

@@ -10,13 +10,13 @@ import { parseLedgerCsv, parseLedgerJson } from '../../domain/ledger/parse.js';
 import { validateImport } from '../../domain/ledger/validate.js';
 import { authOf } from '../auth.js';
 import { parseOr400 } from '../../validation.js';
+import { todayUtc } from '../../clock.js';
 
 const createSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   base_currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
 });
 
-const today = () => new Date().toISOString().slice(0, 10);
 
 export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes: number): Router {
   const r = Router();
@@ -48,9 +48,9 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
   r.post('/portfolios/:id/transactions', express.text({ type: 'text/csv', limit: bodyLimitBytes }), async (req, res) => {
     const p = await owned(req);
     const batch = req.is('text/csv')
-      ? parseLedgerCsv(typeof req.body === 'string' ? req.body : '', { today: today() })
+      ? parseLedgerCsv(typeof req.body === 'string' ? req.body : '', { today: todayUtc() })
       : req.is('application/json')
-        ? parseLedgerJson(req.body, { today: today() })
+        ? parseLedgerJson(req.body, { today: todayUtc() })
         : (() => {
             throw new AppError('unsupported_media_type', 'send text/csv (the ledger CSV) or application/json ({"transactions": [...]})');
           })();
