@@ -6,6 +6,7 @@ import { calendarDays, HistoryDataError, valuationHistorySteps, type DayMarket, 
 import { money } from '../domain/number.js';
 import { AppError, invalid } from '../errors.js';
 import type { Capability, CapabilityCall, RequestCtx } from '../executor/capability.js';
+import { symbolArg } from './args.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -18,7 +19,7 @@ const valuesArgs = z
     /** Instead of dates: this many pricing days back from the as-of date. */
     lookback_days: z.number().int().min(1).max(10_000).nullish(),
     /** A security whose closes on the pricing days are returned alongside. */
-    benchmark: z.string().trim().min(1).max(32).transform((s) => s.toUpperCase()).nullish(),
+    benchmark: symbolArg.nullish(),
   })
   .refine((a) => (a.lookback_days != null) !== (a.start_date != null && a.end_date != null), {
     message: 'give either start_date and end_date, or lookback_days',

@@ -5,11 +5,10 @@ import { money } from '../domain/number.js';
 import { replayLedger } from '../domain/ledger/replay.js';
 import type { LedgerEntry } from '../domain/ledger/types.js';
 import type { Capability, RequestCtx } from '../executor/capability.js';
+import { symbolArg } from './args.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const portfolioArgs = z.strictObject({ portfolio_id: z.string().min(1) });
-// Symbols are stored upper-case; a lower-case input must find the same holding.
-const symbolArg = z.string().trim().min(1).max(32).transform((s) => s.toUpperCase());
 
 /** The ledger entries visible to a request: its pinned commit, up to its as-of date. */
 async function pinnedEntries(reads: ReadCache, portfolioId: string, ctx: RequestCtx): Promise<LedgerEntry[]> {
