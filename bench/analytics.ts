@@ -1,6 +1,7 @@
 /**
  * Latency of the `performance` and `risk` patterns on a 500-position, 3-year portfolio, one
- * client at a time with the result cache off, on SQLite and on PostgreSQL, while a second
+ * client at a time with the result and history caches off (every request computes its
+ * history again from the cached ledger and packs), on SQLite and on PostgreSQL, while a second
  * client polls GET /health/live to show whether the history computation blocks other
  * requests. Figures are printed, never asserted.
  *
@@ -149,6 +150,7 @@ async function measure(env: Record<string, string>, inputs: object, patternId: s
     LOG_LEVEL: 'info',
     FOLIO_SEED_DEMO: 'false',
     FOLIO_RESULT_CACHE_SIZE: '0',
+    FOLIO_CACHE_HISTORY_POINTS: '0',
     FOLIO_RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   });
@@ -222,7 +224,7 @@ async function main() {
     `data set: ${data.securities.length} securities, ${data.days.length} trading days (${data.days[0]!.date}..${data.days.at(-1)!.date}), ` +
       `${data.securities.length * data.days.length} price rows, ${transactions} transactions in ${data.batches.length} commits; generated in ${generated.toFixed(0)} ms`,
   );
-  console.log(`single client, ${REQUESTS} sequential requests per pattern, result cache off; node ${process.version}, ${os.cpus().length} cores`);
+  console.log(`single client, ${REQUESTS} sequential requests per pattern, result and history caches off; node ${process.version}, ${os.cpus().length} cores`);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-bench-analytics-'));
   try {

@@ -15,6 +15,8 @@ import { responseObject } from '../backend/src/executor/response-json.js';
 import { createRuntime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
 import { todayUtc } from '../backend/src/clock.js';
+import { buildPackCommand, markFreshCommand, PACK_USAGE, packsCommand, reconcileCommand, schedulerCommand } from './pack-commands.js';
+import { UsageError, type Out } from './usage.js';
 
 const USAGE = `usage: folio <command> [options]
 
@@ -25,12 +27,10 @@ commands:
   ledger import --portfolio ID FILE.csv   import a ledger CSV as one commit (all or nothing)
   execute PATTERN --input k=v ... [--user NAME] [--asof YYYY-MM-DD] [--pack PP_...] [--commit HASH] [--allow-stale]
                                           run a pattern and print the response as JSON
+${PACK_USAGE}
 
 exit codes: 0 ok, 1 failure, 2 usage error`;
 
-class UsageError extends Error {}
-
-type Out = { out: (s: string) => void; err: (s: string) => void };
 const stdio: Out = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
 export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
@@ -55,6 +55,16 @@ export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
         return await ledgerImport(rest, io);
       case 'execute':
         return await execute(rest, io);
+      case 'build-pack':
+        return await buildPackCommand(rest, io);
+      case 'reconcile':
+        return await reconcileCommand(rest, io);
+      case 'mark-fresh':
+        return await markFreshCommand(rest, io);
+      case 'packs':
+        return await packsCommand(rest, io);
+      case 'scheduler':
+        return await schedulerCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,8 +1,18 @@
 import { createServer, type Server } from 'node:http';
+import { trace } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
 import { createApp } from './http/app.js';
+import { registerProviderMetrics } from './observability/breaker-metrics.js';
+import { ExecutionTelemetry } from './observability/execution-telemetry.js';
+import { registerPackMetrics } from './observability/pack-metrics.js';
+import { stopTracing, tracingActive } from './observability/instrument.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type FolioMetrics } from './observability/metrics.js';
+import { idHasher } from './observability/pii.js';
+import { flushSentry } from './observability/sentry.js';
 import { createRuntime, prepareDatabase, type Runtime } from './runtime.js';
+import { createProvider } from './providers/index.js';
+import { createPackScheduler, packJobSettings, type PackScheduler } from '../../jobs/scheduler.js';
 
 export interface RunningServer {
   server: Server;
@@ -15,6 +25,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = createRuntime(config);
   await prepareDatabase(runtime, logger);
+  const metrics = observe(runtime, config, logger);
   let shuttingDown = false;
   const app = createApp({
     db: runtime.db,
@@ -25,6 +36,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     rateLimitPerMinute: config.FOLIO_RATE_LIMIT_PER_MINUTE,
     authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
+    metrics,
   });
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);
@@ -44,6 +56,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port, database: config.DATABASE_URL ? 'postgres' : config.sqliteFile }, `listening on port ${port}`);
+  const scheduler = config.FOLIO_SCHEDULER === 'service' ? startPackScheduler(config, runtime.db, logger) : null;
 
   let closing: Promise<void> | undefined;
   const shutdown = () =>
@@ -54,11 +67,44 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const timer = setTimeout(() => server.closeAllConnections(), config.FOLIO_SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(timer);
+      // A build in progress finishes (or fails) before the database closes under it.
+      await scheduler?.stop();
       await runtime.provenance.drain();
       await runtime.db.destroy();
+      // Reports of the last requests must not die with the process.
+      await flushSentry(config.FOLIO_SHUTDOWN_TIMEOUT_MS);
       logger.info('shut down');
     })());
   return { server, runtime, port, shutdown };
+}
+
+/** The process's one metrics registry, and the execution telemetry that feeds it (and spans, with tracing on). */
+function observe(runtime: Runtime, config: Config, logger: Logger): FolioMetrics {
+  const metrics = createMetrics(runtime.service.listPatterns());
+  registerProviderMetrics(metrics.registry);
+  registerPackMetrics(metrics.registry, runtime.db, {
+    freshBy: config.FOLIO_PACK_FRESH_BY,
+    timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
+    staleSeconds: config.FOLIO_PACK_WARMING_STALE_SECONDS,
+  });
+  const tracing = tracingActive() ? { tracer: trace.getTracer('folio-executor'), hashId: idHasher(config, logger) } : null;
+  runtime.service.observeWith(new ExecutionTelemetry(metrics, tracing));
+  return metrics;
+}
+
+/** FOLIO_SCHEDULER=service: this process runs the pack schedule; the per-date job lock keeps replicas from building twice. */
+function startPackScheduler(config: Config, db: Runtime['db'], logger: Logger): PackScheduler {
+  const scheduler = createPackScheduler(
+    { db, logger },
+    {
+      schedule: config.FOLIO_PACK_SCHEDULE,
+      timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
+      settings: packJobSettings(config),
+      provider: () => createProvider(config.FOLIO_PROVIDER, config),
+    },
+  );
+  scheduler.start();
+  return scheduler;
 }
 
 /** Entry point for `folio serve` / `npm start`. */
@@ -69,13 +115,17 @@ export async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
-      running.shutdown().then(
-        () => process.exit(0),
-        (err) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      // Tracing stops last, so the spans of the requests that drained are flushed too.
+      running
+        .shutdown()
+        .then(stopTracing)
+        .then(
+          () => process.exit(0),
+          (err) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     });
   }
 }

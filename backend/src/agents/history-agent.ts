@@ -4,8 +4,9 @@ import type { PackData, ReadCache } from '../db/read-cache.js';
 import type { Pack } from '../db/repositories/packs.js';
 import { calendarDays, HistoryDataError, valuationHistorySteps, type DayMarket, type History } from '../domain/history.js';
 import { money } from '../domain/number.js';
+import { packDateOf } from '../domain/pack.js';
 import { AppError, invalid } from '../errors.js';
-import type { Capability, CapabilityCall, RequestCtx } from '../executor/capability.js';
+import type { Capability, CapabilityCall, RequestCtx, Warning } from '../executor/capability.js';
 import { symbolArg } from './args.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
@@ -29,12 +30,8 @@ const METHOD =
   'end-of-day value of cash and positions in the base currency, with closes and FX of the newest fresh pricing pack on or before each calendar day; ' +
   "external flows (deposits, withdrawals, transfers; securities transfers at their recorded price) converted at their day's FX";
 
-/** Pack ids are `PP_<date>` by contract, so the pinned pack's date needs no lookup. */
-export const packDate = (packId: string): string => {
-  const m = /^PP_(\d{4}-\d{2}-\d{2})$/.exec(packId);
-  if (!m) throw new Error(`pricing pack id ${packId} does not name a date`);
-  return m[1]!;
-};
+/** Pack ids name their date by contract, so the pinned pack's date needs no lookup. */
+export const packDate = packDateOf;
 
 const earlier = (a: string, b: string): string => (a < b ? a : b);
 
@@ -46,11 +43,11 @@ const earlier = (a: string, b: string): string => (a < b ? a : b);
 const SLICE_MS = 5;
 
 /**
- * Uncached packs read per turn of the event loop. SQLite answers synchronously, so years of
- * packs read at once held the loop for most of a second; PostgreSQL's pool is smaller than
- * this anyway, so the reads still overlap.
+ * Packs read per batch (one query for their prices, one for their FX), with a turn of the
+ * event loop between batches: SQLite answers synchronously, so years of packs read at once
+ * held the loop for most of a second.
  */
-const PACKS_PER_TURN = 50;
+const PACKS_PER_BATCH = 50;
 
 /** Runs the history day by day, yielding to the event loop between slices and stopping once the call is aborted. */
 async function runSliced(steps: Generator<void, History, void>, signal: AbortSignal): Promise<History> {
@@ -101,6 +98,72 @@ async function period(
   return { start, end };
 }
 
+async function computeValues(reads: ReadCache, args: z.infer<typeof valuesArgs>, { ctx, warn, signal }: CapabilityCall) {
+  const { portfolio_id, base_currency, benchmark } = args;
+  const { start, end } = await period(reads, args, ctx, warn);
+  const visible = (await entriesAtPin(reads, portfolio_id, ctx)).filter((e) => e.date <= end);
+  const symbols = symbolsOf(visible);
+  if (benchmark != null) symbols.push(benchmark);
+
+  // Packs newer than the pinned one did not exist for the answer being reproduced.
+  const [securities, packs] = await Promise.all([
+    reads.securities(symbols),
+    reads.freshPacksCovering(start, earlier(packDate(ctx.pricing_pack_id), end)),
+  ]);
+  if (benchmark != null && !securities.has(benchmark)) {
+    throw new AppError('security_not_found', `benchmark ${benchmark} is not a known security`, { symbol: benchmark });
+  }
+  const contents: PackData[] = [];
+  for (let i = 0; i < packs.length; i += PACKS_PER_BATCH) {
+    if (i > 0) await setImmediate();
+    signal.throwIfAborted();
+    contents.push(...(await reads.packContents(packs.slice(i, i + PACKS_PER_BATCH).map((p) => p.id))));
+  }
+  signal.throwIfAborted();
+
+  const markets: { date: string; data: PackData }[] = packs.map((p, i) => ({ date: p.date, data: contents[i]! }));
+  let inForce = -1;
+  const marketOn = (day: string): DayMarket | null => {
+    while (inForce + 1 < markets.length && markets[inForce + 1]!.date <= day) inForce++;
+    return inForce < 0 ? null : markets[inForce]!.data;
+  };
+
+  let history;
+  try {
+    history = await runSliced(
+      valuationHistorySteps({ entries: visible, securities, baseCurrency: base_currency, days: calendarDays(start, end), marketOn }),
+      signal,
+    );
+  } catch (e) {
+    if (!(e instanceof HistoryDataError)) throw e;
+    throw new AppError('pricing_pack_not_found', e.message, { date: e.date, ...e.missing });
+  }
+  for (const w of history.warnings) warn(w);
+
+  const pricing = markets.filter((m) => m.date >= start);
+  return {
+    base_currency,
+    start_date: start,
+    end_date: end,
+    points: history.points.map((p) => ({ date: p.date, value: money(p.value), inflow: money(p.inflow), outflow: money(p.outflow) })),
+    pricing_days: pricing.map((m) => m.date),
+    benchmark:
+      benchmark == null
+        ? null
+        : {
+            symbol: benchmark,
+            currency: securities.get(benchmark)!.currency,
+            closes: pricing.flatMap((m) => {
+              const close = m.data.closes.get(benchmark);
+              return close === undefined ? [] : [{ date: m.date, close }];
+            }),
+          },
+    method: METHOD,
+  };
+}
+
+type HistoryValues = Awaited<ReturnType<typeof computeValues>>;
+
 export function historyCapabilities(reads: ReadCache): Capability[] {
   const values: Capability<z.infer<typeof valuesArgs>> = {
     name: 'history.values',
@@ -108,69 +171,30 @@ export function historyCapabilities(reads: ReadCache): Capability[] {
       'Daily portfolio value in the base currency with external flows separated, from the pack series up to the pinned pack; ' +
       'for start_date..end_date or the last lookback_days pricing days',
     args: valuesArgs,
-    async run(args, { ctx, warn, signal }) {
-      const { portfolio_id, base_currency, benchmark } = args;
-      const { start, end } = await period(reads, args, ctx, warn);
-      const visible = (await entriesAtPin(reads, portfolio_id, ctx)).filter((e) => e.date <= end);
-      const symbols = symbolsOf(visible);
-      if (benchmark != null) symbols.push(benchmark);
-
-      // Packs newer than the pinned one did not exist for the answer being reproduced.
-      const [securities, packs] = await Promise.all([
-        reads.securities(symbols),
-        reads.freshPacksCovering(start, earlier(packDate(ctx.pricing_pack_id), end)),
-      ]);
-      if (benchmark != null && !securities.has(benchmark)) {
-        throw new AppError('security_not_found', `benchmark ${benchmark} is not a known security`, { symbol: benchmark });
+    /**
+     * A history is a pure function of its arguments and pins, and costs tens of milliseconds
+     * for a large portfolio, so it is kept (with the warnings it raised) for the next request
+     * with the same pins: the overview's metrics strip then costs a lookup.
+     */
+    async run(args, call) {
+      const key = `history:${JSON.stringify([args, call.ctx.ledger_commit_hash, call.ctx.pricing_pack_id, call.ctx.asof_date])}`;
+      const hit = reads.derived<{ output: HistoryValues; warnings: Warning[] }>(key);
+      if (hit) {
+        hit.warnings.forEach(call.warn);
+        return hit.output;
       }
-      const contents: PackData[] = [];
-      for (let i = 0; i < packs.length; i += PACKS_PER_TURN) {
-        if (i > 0) await setImmediate();
-        signal.throwIfAborted();
-        contents.push(...(await Promise.all(packs.slice(i, i + PACKS_PER_TURN).map((p) => reads.packContent(p.id)))));
-      }
-      signal.throwIfAborted();
-
-      const markets: { date: string; data: PackData }[] = packs.map((p, i) => ({ date: p.date, data: contents[i]! }));
-      let inForce = -1;
-      const marketOn = (day: string): DayMarket | null => {
-        while (inForce + 1 < markets.length && markets[inForce + 1]!.date <= day) inForce++;
-        return inForce < 0 ? null : markets[inForce]!.data;
-      };
-
-      let history;
-      try {
-        history = await runSliced(
-          valuationHistorySteps({ entries: visible, securities, baseCurrency: base_currency, days: calendarDays(start, end), marketOn }),
-          signal,
-        );
-      } catch (e) {
-        if (!(e instanceof HistoryDataError)) throw e;
-        throw new AppError('pricing_pack_not_found', e.message, { date: e.date, ...e.missing });
-      }
-      for (const w of history.warnings) warn(w);
-
-      const pricing = markets.filter((m) => m.date >= start);
-      return {
-        base_currency,
-        start_date: start,
-        end_date: end,
-        points: history.points.map((p) => ({ date: p.date, value: money(p.value), inflow: money(p.inflow), outflow: money(p.outflow) })),
-        pricing_days: pricing.map((m) => m.date),
-        benchmark:
-          benchmark == null
-            ? null
-            : {
-                symbol: benchmark,
-                currency: securities.get(benchmark)!.currency,
-                closes: pricing.flatMap((m) => {
-                  const close = m.data.closes.get(benchmark);
-                  return close === undefined ? [] : [{ date: m.date, close }];
-                }),
-              },
-        method: METHOD,
-      };
+      const warnings: Warning[] = [];
+      const output = await computeValues(reads, args, {
+        ...call,
+        warn: (w) => {
+          warnings.push(w);
+          call.warn(w);
+        },
+      });
+      reads.setDerived(key, { output, warnings }, output.points.length + (output.benchmark?.closes.length ?? 0));
+      return output;
     },
   };
+
   return [values];
 }

@@ -27,6 +27,8 @@ const riskArgs = z.object({
   }),
 });
 
+const summaryArgs = z.object({ series: riskArgs.shape.series, total_value: z.number() });
+
 /** No risk-free series is stored, so excess returns are over zero; every ratio states it. */
 const RISK_FREE_RATE = 0;
 
@@ -52,6 +54,27 @@ function investorFlows(points: readonly HistoryPoint[]): CashFlow[] {
   }
   flows.push({ date: last.date, amount: last.value });
   return flows;
+}
+
+/**
+ * Weekends and holidays have no prices, so their zero returns would dilute every daily
+ * statistic: returns are compounded from one pricing day to the next instead, on the growth
+ * index 1 + cumulative TWR.
+ */
+function pricingDayReturns(daily: readonly { date: string; cumulative: number }[], pricingDays: readonly string[]) {
+  const growth = new Map(daily.map((d) => [d.date, 1 + d.cumulative]));
+  const index = pricingDays.filter((d) => growth.has(d)).map((date) => ({ date, value: growth.get(date)! }));
+  const returns = index.slice(1).map((p, i) => p.value / index[i]!.value - 1);
+  return { index, returns };
+}
+
+/**
+ * A portfolio younger than the period would start with days of nothing invested, each a
+ * zero-base warning and a 0 return: the series starts the day before its first activity instead.
+ */
+function fromFirstActivity<P extends HistoryPoint>(points: readonly P[]): P[] {
+  const first = points.findIndex((p) => p.value !== 0 || p.inflow !== 0 || p.outflow !== 0);
+  return first <= 0 ? [...points] : points.slice(first - 1);
 }
 
 /** The daily TWR both metrics start from, its warnings passed on to the response. */
@@ -92,11 +115,7 @@ export function metricsCapabilities(): Capability[] {
     args: riskArgs,
     async run({ series }, { warn }) {
       const twr = twrOf(series.points, warn);
-      // Weekends and holidays have no prices, so their zero returns would dilute every daily
-      // statistic: returns are compounded from one pricing day to the next instead.
-      const growth = new Map(twr.daily.map((d) => [d.date, 1 + d.cumulative]));
-      const index = series.pricing_days.filter((d) => growth.has(d)).map((date) => ({ date, value: growth.get(date)! }));
-      const returns = index.slice(1).map((p, i) => p.value / index[i]!.value - 1);
+      const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
       if (returns.length < 2) {
         throw invalid(`risk figures need at least 2 daily returns; the period ${series.start_date} to ${series.end_date} has ${returns.length}`, {
           start_date: series.start_date,
@@ -157,5 +176,48 @@ export function metricsCapabilities(): Capability[] {
       };
     },
   };
-  return [performance, risk];
+  const summary: Capability<z.infer<typeof summaryArgs>> = {
+    name: 'metrics.summary',
+    description: 'The metrics strip: total value, time-weighted return, volatility, Sharpe and maximum drawdown over a history.values series',
+    args: summaryArgs,
+    async run({ series, total_value }, { warn }) {
+      const points = fromFirstActivity(series.points);
+      const start = points[0]!.date;
+      const period = { start_date: start, end_date: series.end_date, days: 0, pricing_days: 0 };
+      const strip = {
+        period,
+        currency: series.base_currency,
+        total_value: { value: total_value, method: `value of cash and positions at the pinned pack, in ${series.base_currency}` },
+        twr: null as null | { cumulative: number; annualized: number | null; method: string },
+        volatility: null as null | { annualized: number; observations: number; method: string },
+        sharpe: null as null | { ratio: number | null; risk_free_rate: number; method: string },
+        max_drawdown: null as null | (ReturnType<typeof maxDrawdown> & { method: string }),
+        method:
+          `from daily values in ${series.base_currency} over the period (starting the day before the portfolio's first activity when it is younger); ` +
+          `returns are fractions rounded to ${RETURN_DIGITS} decimals`,
+      };
+      if (points.every((p) => p.value === 0 && p.inflow === 0 && p.outflow === 0)) {
+        warn({ code: 'metrics_unavailable', message: `the portfolio holds nothing between ${series.start_date} and ${series.end_date}; no return or risk figures` });
+        return strip;
+      }
+      const twr = twrOf(points, warn);
+      period.days = twr.days;
+      strip.twr = { cumulative: ret(twr.cumulative), annualized: twr.annualized === null ? null : ret(twr.annualized), method: twr.method };
+      const drawdown = maxDrawdown(twr.daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
+      strip.max_drawdown = { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` };
+      const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
+      period.pricing_days = index.length;
+      if (returns.length < 2) {
+        warn({ code: 'metrics_partial', message: `volatility and Sharpe need at least 2 daily returns; the period from ${start} has ${returns.length}` });
+        return strip;
+      }
+      const vol = volatility(returns);
+      const sharpe = sharpeRatio(returns, { risk_free_rate: RISK_FREE_RATE });
+      for (const w of sharpe.warnings) warn(w);
+      strip.volatility = { annualized: ret(vol.annualized), observations: vol.observations, method: vol.method };
+      strip.sharpe = { ratio: sharpe.ratio === null ? null : ret(sharpe.ratio), risk_free_rate: sharpe.risk_free_rate, method: sharpe.method };
+      return strip;
+    },
+  };
+  return [performance, risk, summary];
 }

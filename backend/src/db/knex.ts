@@ -2,11 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import * as m001 from './migrations/001_initial.js';
+import * as m002 from './migrations/002_pack_jobs.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 
 /** Migrations are imported, not globbed, so they load the same under tsx, tsc output and tests. */
-const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001_initial', m001]];
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['001_initial', m001],
+  ['002_pack_jobs', m002],
+];
 
 const migrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => MIGRATIONS.map(([name]) => name),

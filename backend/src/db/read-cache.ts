@@ -30,11 +30,13 @@ export class ReadCache {
   private readonly securityInfo: LRUCache<string, SecurityInfo>;
   private readonly portfolioRows = new LRUCache<string, Portfolio>({ max: 100_000 });
   private readonly loading = new Map<string, Promise<unknown>>();
+  private readonly derivedValues: LRUCache<string, {}> | null;
 
   constructor(
     private readonly db: Knex,
-    opts: { maxLedgerEntries: number; maxPackRows: number; securityTtlMs: number },
+    opts: { maxLedgerEntries: number; maxPackRows: number; securityTtlMs: number; maxDerivedSize: number },
   ) {
+    this.derivedValues = opts.maxDerivedSize > 0 ? new LRUCache({ maxSize: opts.maxDerivedSize }) : null;
     this.entries = new LRUCache({ maxSize: Math.max(1, opts.maxLedgerEntries), sizeCalculation: (v) => Math.max(1, v.length) });
     this.packData = new LRUCache({
       maxSize: Math.max(1, opts.maxPackRows),
@@ -61,6 +63,18 @@ export class ReadCache {
     }
   }
 
+  /**
+   * Values computed from immutable data alone (a valuation history up to a ledger commit and
+   * a pack), under a key naming those identities; `size` is in the caller's unit (points).
+   */
+  derived<V extends {}>(key: string): V | undefined {
+    return this.derivedValues?.get(key) as V | undefined;
+  }
+
+  setDerived(key: string, value: {}, size: number): void {
+    this.derivedValues?.set(key, value, { size: Math.max(1, size) });
+  }
+
   /** Every entry of the chain up to `commitHash`, in ledger order; null when the hash is not in this portfolio's chain. */
   async ledgerEntries(portfolioId: string, commitHash: string): Promise<LedgerEntry[] | null> {
     const key = `ledger:${portfolioId}:${commitHash}`;
@@ -72,11 +86,39 @@ export class ReadCache {
   }
 
   /** Closes and FX of a pack; callers only ask for packs that are fresh or superseded, whose content is final. */
-  packContent(packId: string): Promise<PackData> {
-    return this.through(this.packData, `pack:${packId}`, async () => {
-      const [prices, fx] = await Promise.all([packs.prices(this.db, packId), packs.fx(this.db, packId)]);
-      return { closes: new Map([...prices].map(([s, p]) => [s, p.close])), fx };
-    });
+  async packContent(packId: string): Promise<PackData> {
+    return (await this.packContents([packId]))[0]!;
+  }
+
+  /**
+   * Closes and FX of several packs, in the order asked; the ones not cached (and not already
+   * loading) are read together in one batch rather than two queries per pack.
+   */
+  packContents(packIds: readonly string[]): Promise<PackData[]> {
+    const cached = (id: string): Promise<PackData> | undefined => {
+      const known = this.packData.get(`pack:${id}`);
+      return known ? Promise.resolve(known) : (this.loading.get(`pack:${id}`) as Promise<PackData> | undefined);
+    };
+    const slots = packIds.map(cached);
+    const missing = packIds.filter((_, i) => slots[i] === undefined);
+    if (missing.length > 0) {
+      const batch = packs.contentsOf(this.db, missing);
+      const load = (id: string): Promise<PackData> => {
+        const key = `pack:${id}`;
+        const one = batch.then((rows) => {
+          const { prices, fx } = rows.get(id)!;
+          const data: PackData = { closes: new Map(prices.map((p) => [p.symbol, p.close])), fx };
+          this.packData.set(key, data);
+          return data;
+        });
+        const forget = () => void this.loading.delete(key);
+        one.then(forget, forget);
+        this.loading.set(key, one);
+        return one;
+      };
+      packIds.forEach((id, i) => (slots[i] ??= load(id)));
+    }
+    return Promise.all(slots as Promise<PackData>[]);
   }
 
   /**

@@ -38,6 +38,12 @@ export interface Capability<A = any, R = unknown> {
   run(args: A, call: CapabilityCall): Promise<R>;
 }
 
+/** Capabilities are named `<agent>.<action>`: each agent module serves one namespace. */
+export function agentOf(capabilityName: string): string {
+  const dot = capabilityName.indexOf('.');
+  return dot > 0 ? capabilityName.slice(0, dot) : capabilityName;
+}
+
 export class CapabilityRegistry {
   private readonly byName = new Map<string, Capability>();
 

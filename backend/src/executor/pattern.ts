@@ -28,6 +28,8 @@ export interface Pattern {
   name: string;
   description: string;
   timeout_ms?: number;
+  /** False when a result depends on more than its pins, so a cached one could be out of date. */
+  cache_results?: boolean;
   inputs: Record<string, InputSpec>;
   steps: PatternStep[];
   outputs: string[];

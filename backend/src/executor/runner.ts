@@ -22,6 +22,13 @@ export interface StepInfo {
 export interface RunHooks {
   onStepStart?(step: StepInfo): void;
   onStepEnd?(report: StepReport, error?: unknown): void;
+  /**
+   * Runs one whole step (start to end hooks included). Steps run concurrently, so this is
+   * where an observer can make its own context (a span) current for everything the step does.
+   */
+  wrapStep?<T>(step: StepInfo, run: () => Promise<T>): Promise<T>;
+  /** Runs one capability call, as wrapStep does for the step around it. */
+  wrapCapability?<T>(step: StepInfo, run: () => Promise<T>): Promise<T>;
 }
 
 export interface RunOptions {
@@ -108,6 +115,11 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
     checkpoint();
     const { step } = node;
     const info: StepInfo = { as: step.as, capability: step.capability };
+    return hooks.wrapStep ? hooks.wrapStep(info, () => stepBody(node, index, done, info)) : stepBody(node, index, done, info);
+  };
+
+  const stepBody = async (node: StepPlan, index: number, done: Outcome[], info: StepInfo): Promise<Outcome> => {
+    const { step } = node;
     const started = performance.now();
     const end = (status: StepStatus, error?: unknown): void => {
       const report = { ...info, status, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 };
@@ -124,7 +136,8 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
       if (!capability) throw new Error(`pattern ${pattern.id} step "${step.as}": capability ${step.capability} is not registered`);
       const args = await parseArgs(pattern, step, capability, resolveTemplates(step.args ?? {}, lookup));
       const warn = (w: Warning): void => void warnings[index]!.push({ code: w.code, message: w.message });
-      const output = (await capability.run(args, { ctx, signal, warn })) ?? null;
+      const call = { ctx, signal, warn };
+      const output = (await (hooks.wrapCapability ? hooks.wrapCapability(info, () => capability.run(args, call)) : capability.run(args, call))) ?? null;
       checkpoint();
       outputs.set(step.as, output);
       end('ok');

@@ -14,7 +14,7 @@ import type { Pattern } from './pattern.js';
 import { resolvePins } from './pins.js';
 import type { ExecuteRequest } from './request.js';
 import { cacheKey, sealResult, type SealedResult } from './result.js';
-import { runPattern } from './runner.js';
+import { runPattern, type RunHooks } from './runner.js';
 
 export interface ExecutionMetadata {
   pattern_id: string;
@@ -59,6 +59,37 @@ function storableInputs(inputs: Record<string, unknown>): Record<string, unknown
 const reusedRequestId = (id: string) =>
   new AppError('conflict', `request id ${id} was already used; send a new X-Request-ID`, { request_id: id });
 
+/**
+ * What observability (tracing, metrics) learns about each execution. executor/ defines the
+ * seam and imports no telemetry library; observability/execution-telemetry.ts implements it.
+ */
+export interface ExecutionObserver {
+  /** Runs one execution; whatever context the observer makes current is current for all of it. */
+  observe<T>(start: ExecutionStart, run: (probe: ExecutionProbe) => Promise<T>): Promise<T>;
+}
+
+export interface ExecutionStart {
+  /** As requested: it may name no pattern. */
+  pattern_id: string;
+  user_id: string;
+  /** The client's inputs; an observer may report their names, never their values. */
+  inputs: Readonly<Record<string, unknown>>;
+}
+
+/** Told what an execution finds out as it goes; a failure is the rejection of `run` itself. */
+export interface ExecutionProbe {
+  pattern(pattern: Pattern): void;
+  pinned(pricingPackId: string, ledgerCommitHash: string, asofDate: string): void;
+  /** The result cache was consulted (a replay bypasses it). */
+  cache(hit: boolean): void;
+  succeeded(resultHash: string, cached: boolean): void;
+  /** Step hooks for the pattern run. */
+  readonly hooks: RunHooks | undefined;
+}
+
+const silentProbe: ExecutionProbe = { pattern() {}, pinned() {}, cache() {}, succeeded() {}, hooks: undefined };
+const unobserved: ExecutionObserver = { observe: (_start, run) => run(silentProbe) };
+
 export interface ExecutionServiceDeps {
   db: Knex;
   reads: ReadCache;
@@ -81,8 +112,15 @@ export function assertPortfolioScoped(patterns: ReadonlyMap<string, Pattern>): v
 }
 
 export class ExecutionService {
+  private observer: ExecutionObserver = unobserved;
+
   constructor(private readonly deps: ExecutionServiceDeps) {
     assertPortfolioScoped(deps.patterns);
+  }
+
+  /** Set once by the composition root, before the first execution. */
+  observeWith(observer: ExecutionObserver): void {
+    this.observer = observer;
   }
 
   listPatterns(): Pattern[] {
@@ -96,7 +134,19 @@ export class ExecutionService {
   }
 
   /** Runs a request and stores its provenance, whether it succeeds or fails. */
-  async execute(user: User, req: ExecuteRequest, meta: RequestMeta, replayOf: string | null = null): Promise<ExecuteResponse> {
+  execute(user: User, req: ExecuteRequest, meta: RequestMeta, replayOf: string | null = null): Promise<ExecuteResponse> {
+    return this.observer.observe({ pattern_id: req.pattern_id, user_id: user.id, inputs: req.inputs }, (probe) =>
+      this.executeObserved(user, req, meta, replayOf, probe),
+    );
+  }
+
+  private async executeObserved(
+    user: User,
+    req: ExecuteRequest,
+    meta: RequestMeta,
+    replayOf: string | null,
+    probe: ExecutionProbe,
+  ): Promise<ExecuteResponse> {
     const started = performance.now();
     const record: ExecutionRecord = {
       request_id: meta.requestId,
@@ -121,7 +171,7 @@ export class ExecutionService {
     let response: ExecuteResponse | undefined;
     let failure: unknown;
     try {
-      response = await this.run(user, req, meta, record, started, replayOf !== null);
+      response = await this.run(user, req, meta, record, started, replayOf !== null, probe);
       Object.assign(record, { status: 'ok', result_hash: response.metadata.result_hash, cached: response.metadata.cached });
     } catch (err) {
       failure = err;
@@ -135,6 +185,7 @@ export class ExecutionService {
       throw isUniqueViolation(err) ? reusedRequestId(meta.requestId) : err;
     }
     if (!response) throw failure;
+    probe.succeeded(response.metadata.result_hash, response.metadata.cached);
     return response;
   }
 
@@ -145,9 +196,11 @@ export class ExecutionService {
     record: ExecutionRecord,
     started: number,
     bypassCache: boolean,
+    probe: ExecutionProbe,
   ): Promise<ExecuteResponse> {
     const { db, cache } = this.deps;
     const pattern = this.getPattern(req.pattern_id);
+    probe.pattern(pattern);
     record.pattern_version = pattern.version;
     const inputs = resolveInputs(pattern, req.inputs);
     record.inputs = inputs;
@@ -161,6 +214,7 @@ export class ExecutionService {
       ledger_commit_hash: pins.ledger.hash,
       asof_date: pins.asof_date,
     });
+    probe.pinned(pins.pack.id, pins.ledger.hash, pins.asof_date);
     const key = cacheKey({
       pattern_id: pattern.id,
       pattern_version: pattern.version,
@@ -169,7 +223,9 @@ export class ExecutionService {
       ledger_commit_hash: pins.ledger.hash,
       asof_date: pins.asof_date,
     });
-    const hit = bypassCache ? undefined : cache.get(key);
+    const cacheable = pattern.cache_results !== false;
+    const hit = bypassCache || !cacheable ? undefined : cache.get(key);
+    if (!bypassCache && cacheable) probe.cache(hit !== undefined);
     if (hit) return this.respond(pattern, pins, meta, hit, true, started);
     const ctx: RequestCtx = {
       request_id: meta.requestId,
@@ -179,9 +235,9 @@ export class ExecutionService {
       ledger_commit_hash: pins.ledger.hash,
       asof_date: pins.asof_date,
     };
-    const run = await runPattern(pattern, inputs, ctx, this.deps.registry, { timeoutMs: this.deps.timeoutMs });
+    const run = await runPattern(pattern, inputs, ctx, this.deps.registry, { timeoutMs: this.deps.timeoutMs, hooks: probe.hooks });
     const entry = sealResult(run.result, [...pins.warnings, ...run.warnings]);
-    cache.set(key, entry);
+    if (cacheable) cache.set(key, entry);
     return this.respond(pattern, pins, meta, entry, false, started);
   }
 

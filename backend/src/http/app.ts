@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { CurrentState } from '../db/current-state.js';
 import type { ExecutionService } from '../executor/service.js';
+import { httpMetrics, noteErrorCode } from '../observability/http-metrics.js';
 import type { Logger } from '../observability/logger.js';
+import type { FolioMetrics } from '../observability/metrics.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { openApiDocument } from './openapi.js';
@@ -11,6 +13,7 @@ import { perKeyRateLimit } from './rate-limit.js';
 import { requestContext } from './request-context.js';
 import { executeHandler, executeRoutes } from './routes/execute.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsHandler } from './routes/metrics.js';
 import { packRoutes } from './routes/packs.js';
 import { portfolioRoutes } from './routes/portfolios.js';
 
@@ -23,6 +26,7 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   authCacheTtlMs: number;
   isShuttingDown: () => boolean;
+  metrics: FolioMetrics;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -31,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext);
+  app.use(httpMetrics(deps.metrics, new Set(deps.service.listPatterns().map((p) => p.id))));
 
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
   const v1Chain = [
@@ -49,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', v1);
 
   app.use(healthRoutes(deps.db, deps.isShuttingDown));
+  app.get('/metrics', metricsHandler(deps.metrics.registry));
   const openapi = openApiDocument();
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -57,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((req) => {
     throw new AppError('not_found', `no route for ${req.method} ${req.path}`);
   });
+  app.use(noteErrorCode);
   app.use(errorHandler(deps.logger));
   return app;
 }

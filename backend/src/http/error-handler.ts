@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { captureServerError } from '../observability/sentry.js';
 
 /** Body-parser failures carry a `type`; they become taxonomy errors here and nowhere else. */
 function fromBodyParser(err: { type?: string; limit?: number }): AppError | null {
@@ -39,12 +40,29 @@ export function sendError(req: Request, res: Response, e: AppError): void {
   });
 }
 
+/** The matched route pattern, so reports group by endpoint and carry no ids from the path. */
+function routeOf(req: Request): string {
+  const route = (req as { route?: { path?: unknown } }).route?.path;
+  if (typeof route !== 'string') return `${req.method} (no route)`;
+  // A router resets baseUrl once left; its mount prefix is what the path has before the route's segments.
+  const segments = req.originalUrl.split('?')[0]!.split('/').filter(Boolean);
+  const prefix = segments.slice(0, Math.max(0, segments.length - route.split('/').filter(Boolean).length));
+  return `${req.method} ${prefix.map((s) => `/${s}`).join('')}${route}`;
+}
+
 export function errorHandler(logger: Logger) {
   // Express recognises error middleware by its four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = toAppError(err);
     if (e.status >= 500) {
       logger.error({ err, request_id: req.folio?.requestId, trace_id: req.folio?.traceId, code: e.code }, 'request failed');
+      captureServerError(err, {
+        request_id: req.folio?.requestId ?? '',
+        trace_id: req.folio?.traceId ?? '',
+        route: routeOf(req),
+        pattern_id: typeof req.body?.pattern_id === 'string' ? req.body.pattern_id : undefined,
+        user_id: req.folio?.auth?.user.id,
+      });
     }
     if (res.headersSent) {
       res.end();

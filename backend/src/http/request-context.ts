@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Authenticated } from '../db/repositories/users.js';
+import type { ErrorCode } from '../errors.js';
+import { activeTraceId, withRequestId } from '../observability/correlation.js';
 
 /** Per-request values every handler and the error mapper need. */
 export interface RequestLocals {
@@ -8,6 +10,8 @@ export interface RequestLocals {
   clientRequestId: boolean;
   traceId: string;
   auth?: Authenticated;
+  /** The taxonomy code of the error response, once there is one (for metrics). */
+  errorCode?: ErrorCode;
 }
 
 declare module 'express-serve-static-core' {
@@ -41,15 +45,17 @@ export function traceIdFrom(header: string | undefined): string | null {
 
 /**
  * Accepts a well-formed X-Request-ID (anything else is replaced, never echoed) and joins
- * the caller's trace when a valid traceparent is sent.
+ * the caller's trace when a valid traceparent is sent. With tracing on, the trace id is the
+ * request span's (which already continues a valid traceparent), so responses, stored
+ * executions and exported spans agree.
  */
 export function requestContext(req: Request, res: Response, next: NextFunction): void {
   const given = req.get('x-request-id');
   const clientRequestId = given !== undefined && REQUEST_ID.test(given);
   const requestId = clientRequestId ? given! : uuidV7();
   // randomUUID draws from a pooled entropy buffer, far cheaper per call than randomBytes.
-  const traceId = traceIdFrom(req.get('traceparent')) ?? randomUUID().replaceAll('-', '');
+  const traceId = activeTraceId() ?? traceIdFrom(req.get('traceparent')) ?? randomUUID().replaceAll('-', '');
   req.folio = { requestId, clientRequestId, traceId };
   res.setHeader('X-Request-ID', requestId);
-  next();
+  withRequestId(requestId, next);
 }

@@ -1,25 +1,30 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { logCorrelation } from './correlation.js';
 
-/** Paths whose values never reach a log line: secrets and personal financial data. */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.cookie',
-  '*.api_key',
-  '*.apiKey',
-  '*.password',
-  '*.token',
-];
+/** Credentials, in whatever object they turn up (headers, configs, error details). */
+const SECRET_FIELDS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'api_key', 'apiKey', 'password', 'passwd', 'secret', 'token', 'access_token', 'refresh_token', 'dsn', 'DATABASE_URL', 'PII_HASH_KEY', 'SENTRY_DSN'];
+/**
+ * A user's money: request logs must not carry it at all. Request inputs and bodies are covered
+ * whole; the rest are the field names results and ledger rows use.
+ */
+const FINANCIAL_FIELDS = ['amount', 'amounts', 'quantity', 'price', 'prices', 'value', 'values', 'market_value', 'total_value', 'balance', 'balances', 'cash', 'cost_basis', 'fee', 'fees', 'inputs', 'body', 'result'];
 
-export function createLogger(opts: { level: string; pretty: boolean }): Logger {
-  return pino({
+const path = (prefix: string, field: string) => (/^[A-Za-z_$][\w$]*$/.test(field) ? `${prefix}${prefix ? '.' : ''}${field}` : `${prefix}["${field}"]`);
+
+/** Paths whose values never reach a log line: at the top level and two levels down. */
+export const REDACTED_LOG_PATHS = [...SECRET_FIELDS, ...FINANCIAL_FIELDS].flatMap((f) => [path('', f), path('*', f), path('*.*', f)]);
+
+export function createLogger(opts: { level: string; pretty: boolean; destination?: DestinationStream }): Logger {
+  const options: pino.LoggerOptions = {
     level: opts.level,
     base: { service: 'folio-executor' },
     redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Lines written inside a request or job carry its trace_id, span_id and request_id.
+    mixin: logCorrelation,
     ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
 export type { Logger };

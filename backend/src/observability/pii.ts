@@ -1,4 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Logger } from './logger.js';
 
 /**
  * Identifiers leave the process only as a keyed hash: HMAC-SHA256 under PII_HASH_KEY, cut to
@@ -7,6 +9,26 @@ import { createHmac } from 'node:crypto';
  */
 export type IdHasher = (value: string) => string;
 
+/** The shape of every keyed hash; our own identifiers (usr_…, pf_…, key_…) never have it. */
+export const HASHED_ID = /^[0-9a-f]{16}$/;
+
 export function keyedHasher(key: string): IdHasher {
   return (value) => createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 16);
+}
+
+let processKey: string | undefined;
+
+/**
+ * The process's identifier hasher, shared by error reports and spans so that one user's hash
+ * is the same in Sentry and in the traces. Without PII_HASH_KEY (config.ts refuses that in
+ * production while anything is exported) a random key is made once per process: nothing
+ * leaks, but hashes then differ between restarts and instances, hence the warning.
+ */
+export function idHasher(config: Pick<Config, 'PII_HASH_KEY'>, logger: Pick<Logger, 'warn'>): IdHasher {
+  if (config.PII_HASH_KEY !== undefined) return keyedHasher(config.PII_HASH_KEY);
+  if (processKey === undefined) {
+    processKey = randomBytes(32).toString('hex');
+    logger.warn('PII_HASH_KEY is unset: identifiers are hashed with a random per-process key, so their hashes differ between restarts and instances');
+  }
+  return keyedHasher(processKey);
 }

@@ -9,9 +9,9 @@ export interface MarketSnapshot {
 
 export interface SnapshotRequest {
   date: string;
-  /** Symbols wanted; a provider may return more, never invents missing ones. */
+  /** Symbols wanted; a provider may return more, never invents missing ones. Empty: every symbol it has. */
   symbols: readonly string[];
-  /** Currency pairs wanted as `BASE/QUOTE`. */
+  /** Currency pairs wanted as `BASE/QUOTE`, returned in the direction the source quotes them. Empty: every rate it has. */
   pairs: readonly string[];
   signal?: AbortSignal;
 }

@@ -1,5 +1,9 @@
 import type { Knex } from 'knex';
 import { addDays } from '../../domain/dates.js';
+import { packContentHash, type PackFx, type PackPrice } from '../../domain/pack.js';
+import { insertChunked } from '../../demo/seed.js';
+import { AppError } from '../../errors.js';
+import { dialectOf } from '../knex.js';
 
 export type PackStatus = 'warming' | 'fresh' | 'error' | 'superseded';
 
@@ -43,13 +47,25 @@ export async function get(db: Knex, id: string): Promise<Pack | null> {
   return row ? toPack(row) : null;
 }
 
-/** The newest pack that is still current (superseded versions are history, not candidates). */
+/**
+ * The newest pack that is still current (superseded versions are history, not candidates).
+ * Within a date a fresh version wins, so a forced rebuild that is still warming (or failed)
+ * does not hide the fresh version it is meant to replace.
+ */
 export async function newest(db: Knex): Promise<Pack | null> {
   const row = await db('pricing_packs')
     .whereNot({ status: 'superseded' })
-    .orderBy([{ column: 'date', order: 'desc' }, { column: 'created_at', order: 'desc' }])
+    .orderBy('date', 'desc')
+    .orderByRaw("case when status = 'fresh' then 0 else 1 end")
+    .orderBy('created_at', 'desc')
     .first(COLUMNS);
   return row ? toPack(row) : null;
+}
+
+/** Every version of one date's pack, oldest first. */
+export async function forDate(db: Knex, date: string): Promise<Pack[]> {
+  const rows = await db('pricing_packs').where({ date }).orderBy('created_at', 'asc').select(COLUMNS);
+  return rows.map(toPack);
 }
 
 export async function newestFresh(db: Knex, onOrBefore?: string): Promise<Pack | null> {
@@ -90,4 +106,203 @@ export async function freshCovering(db: Knex, from: string, to: string): Promise
     db('pricing_packs').where({ status: 'fresh' }).andWhere('date', '>=', from).andWhere('date', '<=', to).orderBy('date', 'asc').select(COLUMNS),
   ]);
   return [...(before ? [before] : []), ...within.map(toPack)];
+}
+
+/**
+ * Prices and FX of several packs in two queries, for a history spanning hundreds of packs
+ * that would otherwise cost two round trips per pack. Packs without rows map to empty lists.
+ */
+export async function contentsOf(db: Knex, packIds: readonly string[]): Promise<Map<string, { prices: PackPriceRow[]; fx: PackFxRow[] }>> {
+  const out = new Map(packIds.map((id) => [id, { prices: [] as PackPriceRow[], fx: [] as PackFxRow[] }]));
+  if (packIds.length === 0) return out;
+  const [priceRows, fxRows] = await Promise.all([
+    db('prices').whereIn('pack_id', packIds).select('pack_id', 'symbol', 'close', 'currency'),
+    db('fx_rates').whereIn('pack_id', packIds).orderBy(['pack_id', 'base', 'quote']).select('pack_id', 'base', 'quote', 'rate'),
+  ]);
+  for (const r of priceRows) out.get(r.pack_id)!.prices.push({ symbol: r.symbol, close: Number(r.close), currency: r.currency });
+  for (const r of fxRows) out.get(r.pack_id)!.fx.push({ base: r.base, quote: r.quote, rate: Number(r.rate) });
+  return out;
+}
+
+// ---- Building packs (jobs/build-pack.ts, reconcile.ts, mark-fresh.ts) ----
+
+/** What a build records beyond the public pack row. */
+export interface BuildState {
+  reconciled_at: string | null;
+  fresh_forced: boolean;
+}
+
+export async function buildState(db: Knex, id: string): Promise<BuildState | null> {
+  const row = await db('pricing_packs').where({ id }).first('reconciled_at', 'fresh_forced');
+  return row ? { reconciled_at: row.reconciled_at ?? null, fresh_forced: Boolean(Number(row.fresh_forced)) } : null;
+}
+
+/**
+ * Starts a build as a `warming` pack. `reuse` names a version that was never served (warming
+ * or error): its rows are deleted and it starts over under the same id; otherwise the id is new.
+ */
+export async function startBuild(db: Knex, p: { id: string; date: string; source: string; now: string; reuse: boolean }): Promise<void> {
+  await db.transaction(async (trx) => {
+    const fields = {
+      status: 'warming', source: p.source, created_at: p.now, content_hash: null, price_count: 0, fx_count: 0,
+      fresh_at: null, error: null, reconciled_at: null, fresh_forced: false,
+    };
+    if (!p.reuse) {
+      await trx('pricing_packs').insert({ id: p.id, date: p.date, ...fields });
+      return;
+    }
+    const reset = await trx('pricing_packs').where({ id: p.id }).whereIn('status', ['warming', 'error']).update(fields);
+    if (reset !== 1) throw new AppError('conflict', `pricing pack ${p.id} is no longer warming or error; it cannot be rebuilt in place`);
+    for (const table of ['prices', 'fx_rates', 'pack_portfolios', 'pack_positions']) await trx(table).where({ pack_id: p.id }).delete();
+  });
+}
+
+/** The positions one portfolio held on the pack's date, replayed from one ledger commit when the pack was built. */
+export interface PositionSnapshot {
+  portfolioId: string;
+  ledgerCommitHash: string;
+  baseCurrency: string;
+  /** Valued with the snapshot exactly as fetched, before it was written. */
+  nav: number;
+  positions: { kind: 'security' | 'cash'; code: string; currency: string; quantity: number }[];
+}
+
+export interface PackContent {
+  prices: readonly PackPrice[];
+  fx: readonly PackFx[];
+  contentHash: string;
+  snapshots: readonly PositionSnapshot[];
+  /** Set when the content does not cover the portfolios: the pack ends in `error` with it. */
+  error: string | null;
+}
+
+/** Rows per progress report; each slice is still written as multi-row inserts. */
+const PROGRESS_ROWS = 2_000;
+
+/**
+ * Writes a build's rows, hash and counts in one transaction, so a crash leaves either nothing
+ * or everything; the pack stays `warming` (only mark-fresh publishes it) or ends in `error`.
+ */
+export async function writeContent(
+  db: Knex,
+  id: string,
+  content: PackContent,
+  onRows: (written: number, total: number) => void = () => {},
+): Promise<void> {
+  const tables: [string, object[]][] = [
+    ['prices', content.prices.map((r) => ({ pack_id: id, symbol: r.symbol, close: r.close, currency: r.currency }))],
+    ['fx_rates', content.fx.map((r) => ({ pack_id: id, base: r.base, quote: r.quote, rate: r.rate }))],
+    ['pack_portfolios', content.snapshots.map((s) => ({
+      pack_id: id, portfolio_id: s.portfolioId, ledger_commit_hash: s.ledgerCommitHash, base_currency: s.baseCurrency, nav: s.nav,
+    }))],
+    ['pack_positions', content.snapshots.flatMap((s) => s.positions.map((p) => ({ pack_id: id, portfolio_id: s.portfolioId, ...p })))],
+  ];
+  const total = tables.reduce((n, [, rows]) => n + rows.length, 0);
+  await db.transaction(async (trx) => {
+    const pack = await lockPack(trx, id);
+    if (pack?.status !== 'warming') throw new AppError('conflict', `pricing pack ${id} is ${pack?.status ?? 'missing'}, not warming; its build was taken over`);
+    let written = 0;
+    for (const [table, rows] of tables) {
+      for (let i = 0; i < rows.length; i += PROGRESS_ROWS) {
+        const slice = rows.slice(i, i + PROGRESS_ROWS);
+        await insertChunked(trx, table, slice);
+        written += slice.length;
+        onRows(written, total);
+      }
+    }
+    await trx('pricing_packs').where({ id }).update({
+      content_hash: content.contentHash,
+      price_count: content.prices.length,
+      fx_count: content.fx.length,
+      status: content.error === null ? 'warming' : 'error',
+      error: content.error,
+    });
+  });
+}
+
+/** Ends a build that never got its content (the provider failed); a pack that got further is left alone. */
+export async function failBuild(db: Knex, id: string, message: string): Promise<void> {
+  await db('pricing_packs').where({ id, status: 'warming' }).update({ status: 'error', error: message.slice(0, 2000) });
+}
+
+export async function setReconciled(db: Knex, id: string, at: string | null): Promise<void> {
+  await db('pricing_packs').where({ id }).update({ reconciled_at: at });
+}
+
+export async function snapshots(db: Knex, packId: string): Promise<PositionSnapshot[]> {
+  const [heads, rows] = await Promise.all([
+    db('pack_portfolios').where({ pack_id: packId }).orderBy('portfolio_id').select('portfolio_id', 'ledger_commit_hash', 'base_currency', 'nav'),
+    db('pack_positions').where({ pack_id: packId }).orderBy(['portfolio_id', 'kind', 'code']).select('portfolio_id', 'kind', 'code', 'currency', 'quantity'),
+  ]);
+  const byPortfolio = new Map<string, PositionSnapshot>(
+    heads.map((h: Record<string, string>) => [
+      h.portfolio_id!,
+      { portfolioId: h.portfolio_id!, ledgerCommitHash: h.ledger_commit_hash!, baseCurrency: h.base_currency!, nav: Number(h.nav), positions: [] },
+    ]),
+  );
+  for (const r of rows) {
+    // A position row without its portfolio row is kept visible as its own (empty-headed) snapshot.
+    let s = byPortfolio.get(r.portfolio_id);
+    if (!s) {
+      s = { portfolioId: r.portfolio_id, ledgerCommitHash: '', baseCurrency: '', nav: Number.NaN, positions: [] };
+      byPortfolio.set(r.portfolio_id, s);
+    }
+    s.positions.push({ kind: r.kind, code: r.code, currency: r.currency, quantity: Number(r.quantity) });
+  }
+  return [...byPortfolio.values()];
+}
+
+/**
+ * Publishes a warming pack: inside one transaction the stored rows are counted and hashed
+ * again and must match what the build recorded, so a pack whose data is partial can never
+ * become fresh; the date's previous fresh version becomes `superseded` in the same commit.
+ */
+export async function publish(db: Knex, id: string, opts: { now: string; forced: boolean }): Promise<{ superseded: string[] }> {
+  return db.transaction(async (trx) => {
+    const pack = await lockPack(trx, id);
+    if (!pack) throw new AppError('pricing_pack_not_found', `pricing pack ${id} does not exist`, { pricing_pack_id: id });
+    if (pack.status !== 'warming') throw new AppError('conflict', `pricing pack ${id} is ${pack.status}; only a warming pack can be marked fresh`);
+    const [priceRows, fxRows] = await Promise.all([prices(trx, id), fx(trx, id)]);
+    const stored = [...priceRows.values()];
+    if (pack.content_hash === null || stored.length !== pack.price_count || fxRows.length !== pack.fx_count) {
+      throw new AppError('conflict', `pricing pack ${id} is incomplete: ${stored.length}/${pack.price_count} prices, ${fxRows.length}/${pack.fx_count} FX rates stored`);
+    }
+    const hash = packContentHash(pack.date, stored, fxRows);
+    if (hash !== pack.content_hash) {
+      throw new AppError('conflict', `pricing pack ${id} rows hash to ${hash}, not the recorded ${pack.content_hash}; its data changed after the build`);
+    }
+    const previous = await trx('pricing_packs').where({ date: pack.date, status: 'fresh' }).whereNot({ id }).select('id');
+    const superseded = previous.map((r: { id: string }) => r.id);
+    if (superseded.length > 0) await trx('pricing_packs').whereIn('id', superseded).update({ status: 'superseded' });
+    await trx('pricing_packs').where({ id }).update({ status: 'fresh', fresh_at: opts.now, fresh_forced: opts.forced });
+    return { superseded };
+  });
+}
+
+/** Reads a pack row for a change; on PostgreSQL the row stays locked until the transaction ends. */
+async function lockPack(trx: Knex.Transaction, id: string): Promise<Pack | null> {
+  const q = trx('pricing_packs').where({ id });
+  if (dialectOf(trx) === 'postgres') q.forUpdate();
+  const row = await q.first(COLUMNS);
+  return row ? toPack(row) : null;
+}
+
+/** Pack counts by status, and warming packs started before `staleBefore`. */
+export async function statusCounts(db: Knex, staleBefore: string): Promise<{ byStatus: Map<PackStatus, number>; staleWarming: number; newestFreshDate: string | null }> {
+  const [rows, stale, newestFreshRow] = await Promise.all([
+    db('pricing_packs').groupBy('status').select('status').count({ n: '*' }),
+    db('pricing_packs').where({ status: 'warming' }).andWhere('created_at', '<', staleBefore).count({ n: '*' }).first(),
+    db('pricing_packs').where({ status: 'fresh' }).max({ d: 'date' }).first(),
+  ]);
+  return {
+    byStatus: new Map((rows as { status: PackStatus; n: string | number }[]).map((r) => [r.status, Number(r.n)])),
+    staleWarming: Number(stale?.n ?? 0),
+    newestFreshDate: (newestFreshRow?.d as string | null | undefined) ?? null,
+  };
+}
+
+/** Warming packs started before `staleBefore`: builds that died or hang. */
+export async function staleWarming(db: Knex, staleBefore: string): Promise<Pack[]> {
+  const rows = await db('pricing_packs').where({ status: 'warming' }).andWhere('created_at', '<', staleBefore).orderBy('date').select(COLUMNS);
+  return rows.map(toPack);
 }

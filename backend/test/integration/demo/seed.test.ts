@@ -17,7 +17,7 @@ const SEED = 424242;
 const API_KEY = 'demo-seed-test-key-0123';
 const PG_ADMIN_URL = process.env.FOLIO_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** Columns whose values one driver may return as strings (PostgreSQL bigint) but mean numbers. */
+/** Columns one driver returns as strings (PostgreSQL bigint) or as 0/1 (SQLite booleans), compared as numbers. */
 const TABLES: Readonly<Record<string, { key: string[]; numeric: string[] }>> = {
   users: { key: ['id'], numeric: [] },
   api_keys: { key: ['id'], numeric: [] },
@@ -25,7 +25,7 @@ const TABLES: Readonly<Record<string, { key: string[]; numeric: string[] }>> = {
   portfolios: { key: ['id'], numeric: [] },
   ledger_commits: { key: ['hash'], numeric: ['seq', 'tx_count'] },
   transactions: { key: ['id'], numeric: ['id', 'commit_seq', 'row_index', 'quantity', 'price', 'amount', 'fee'] },
-  pricing_packs: { key: ['id'], numeric: ['price_count', 'fx_count'] },
+  pricing_packs: { key: ['id'], numeric: ['price_count', 'fx_count', 'fresh_forced'] },
   prices: { key: ['pack_id', 'symbol'], numeric: ['close'] },
   fx_rates: { key: ['pack_id', 'base', 'quote'], numeric: ['rate'] },
 };

@@ -1,0 +1,144 @@
+import type { Knex } from 'knex';
+
+export const JOB_NAMES = ['build-pack', 'reconcile', 'mark-fresh'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+export type JobStatus = 'running' | 'success' | 'failure' | 'skipped';
+/** How a run can end. */
+export type JobOutcome = Exclude<JobStatus, 'running'>;
+
+export interface JobRun {
+  id: string;
+  job: JobName;
+  pack_id: string | null;
+  date: string | null;
+  status: JobStatus;
+  started_at: string;
+  finished_at: string | null;
+  duration_seconds: number | null;
+  provider: string | null;
+  error: string | null;
+  details: Record<string, unknown> | null;
+  host: string;
+  pid: number;
+}
+
+const toRun = (r: Record<string, unknown>): JobRun => ({
+  ...(r as unknown as JobRun),
+  duration_seconds: r.duration_seconds === null ? null : Number(r.duration_seconds),
+  pid: Number(r.pid),
+  details: typeof r.details === 'string' ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+});
+
+export async function startRun(
+  db: Knex,
+  run: Pick<JobRun, 'id' | 'job' | 'pack_id' | 'date' | 'provider' | 'started_at' | 'host' | 'pid'>,
+): Promise<void> {
+  await db('job_runs').insert({ ...run, status: 'running' });
+}
+
+export async function finishRun(
+  db: Knex,
+  id: string,
+  end: { status: JobOutcome; finished_at: string; duration_seconds: number; error: string | null; details: Record<string, unknown>; pack_id: string | null },
+): Promise<void> {
+  await db('job_runs').where({ id }).update({ ...end, details: JSON.stringify(end.details) });
+}
+
+/**
+ * Runs of `job` for `date` still marked running while the caller holds that date's lock can
+ * only belong to processes that died: they are closed as failures so they stop counting as running.
+ */
+export async function abandonRunning(db: Knex, job: JobName, date: string, exceptId: string, now: string): Promise<number> {
+  return db('job_runs')
+    .where({ job, date, status: 'running' })
+    .whereNot({ id: exceptId })
+    .update({ status: 'failure', finished_at: now, error: 'abandoned: the process running it stopped before it finished' });
+}
+
+export async function get(db: Knex, id: string): Promise<JobRun | null> {
+  const row = await db('job_runs').where({ id }).first();
+  return row ? toRun(row) : null;
+}
+
+export async function list(db: Knex, opts: { job?: JobName; date?: string; limit: number }): Promise<JobRun[]> {
+  const q = db('job_runs');
+  if (opts.job) q.where({ job: opts.job });
+  if (opts.date) q.where({ date: opts.date });
+  const rows = await q.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(opts.limit);
+  return rows.map(toRun);
+}
+
+export interface RunStats {
+  finished: { job: string; status: string; n: number }[];
+  running: { job: string; n: number }[];
+  lastSuccess: { job: string; at: string }[];
+}
+
+export async function runStats(db: Knex): Promise<RunStats> {
+  const [finished, running, lastSuccess] = await Promise.all([
+    db('job_runs').whereIn('status', ['success', 'failure']).groupBy('job', 'status').select('job', 'status').count({ n: '*' }),
+    db('job_runs').where({ status: 'running' }).groupBy('job').select('job').count({ n: '*' }),
+    db('job_runs').where({ status: 'success' }).groupBy('job').select('job').max({ at: 'finished_at' }),
+  ]);
+  return {
+    finished: (finished as { job: string; status: string; n: unknown }[]).map((r) => ({ job: r.job, status: r.status, n: Number(r.n) })),
+    running: (running as { job: string; n: unknown }[]).map((r) => ({ job: r.job, n: Number(r.n) })),
+    lastSuccess: (lastSuccess as { job: string; at: string | null }[]).filter((r) => r.at !== null).map((r) => ({ job: r.job, at: r.at! })),
+  };
+}
+
+export interface DurationBuckets {
+  status: string;
+  count: number;
+  sum: number;
+  /** Cumulative count per upper bound, in the order given. */
+  buckets: number[];
+}
+
+/** A histogram of finished runs' durations by status, counted by the database bucket by bucket. */
+export async function durationHistogram(db: Knex, job: JobName, bounds: readonly number[]): Promise<DurationBuckets[]> {
+  const perBucket = bounds.map((_, i) => `sum(case when duration_seconds <= ? then 1 else 0 end) as b${i}`).join(', ');
+  const result = await db.raw(
+    `select status, count(*) as n, coalesce(sum(duration_seconds), 0) as s${perBucket ? `, ${perBucket}` : ''}
+       from job_runs where job = ? and status in ('success', 'failure') group by status`,
+    [...bounds, job],
+  );
+  // better-sqlite3 answers with the rows, pg with a result object.
+  const rows = (Array.isArray(result) ? result : result.rows) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    status: String(r.status),
+    count: Number(r.n),
+    sum: Number(r.s),
+    buckets: bounds.map((_, i) => Number(r[`b${i}`])),
+  }));
+}
+
+// ---- Leases (SQLite's job lock; PostgreSQL uses advisory locks) ----
+
+/**
+ * Takes the lease `name` for `holder` until `expiresAt` when nobody holds it or the holder's
+ * lease has expired. The insert-or-take-over is one statement, so two processes cannot both
+ * win, and it is the transaction's first statement, so SQLite takes the write lock before
+ * anything is read.
+ */
+export async function takeLease(db: Knex, name: string, holder: string, now: string, expiresAt: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    await trx.raw(
+      `insert into job_locks (name, holder, acquired_at, expires_at) values (?, ?, ?, ?)
+       on conflict (name) do update set holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+       where job_locks.expires_at <= excluded.acquired_at`,
+      [name, holder, now, expiresAt],
+    );
+    const row = await trx('job_locks').where({ name }).first('holder');
+    return row?.holder === holder;
+  });
+}
+
+/** Extends a lease the holder still has; false when it expired and someone else took it. */
+export async function renewLease(db: Knex, name: string, holder: string, expiresAt: string): Promise<boolean> {
+  return (await db('job_locks').where({ name, holder }).update({ expires_at: expiresAt })) === 1;
+}
+
+export async function releaseLease(db: Knex, name: string, holder: string): Promise<void> {
+  await db('job_locks').where({ name, holder }).delete();
+}

@@ -1,0 +1,189 @@
+import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { isAppError } from '../errors.js';
+import { agentOf } from '../executor/capability.js';
+import type { Pattern } from '../executor/pattern.js';
+import type { StepInfo, StepReport } from '../executor/runner.js';
+import type { ExecutionObserver, ExecutionProbe, ExecutionStart } from '../executor/service.js';
+import { UNKNOWN_PATTERN, type FolioMetrics } from './metrics.js';
+import type { IdHasher } from './pii.js';
+
+export interface ExecutionTracing {
+  tracer: Tracer;
+  /** Spans name the user only by this hash (observability/pii.ts). */
+  hashId: IdHasher;
+}
+
+/**
+ * Metrics for every execution and, when tracing is on, the span tree under the request's span:
+ * pattern.execute -> pattern.step (one per step) -> `capability <name>` -> whatever the
+ * capability calls (providers, the database).
+ */
+export class ExecutionTelemetry implements ExecutionObserver {
+  constructor(
+    private readonly metrics: FolioMetrics,
+    private readonly tracing: ExecutionTracing | null,
+  ) {}
+
+  observe<T>(start: ExecutionStart, run: (probe: ExecutionProbe) => Promise<T>): Promise<T> {
+    const tracing = this.tracing;
+    if (!tracing) {
+      const recorder = new Recorder(this.metrics);
+      return run(recorder).catch((err: unknown) => {
+        recorder.failed();
+        throw err;
+      });
+    }
+    const attributes = {
+      'folio.pattern_id': start.pattern_id,
+      'folio.user': tracing.hashId(start.user_id),
+      // Names only: input values are the user's data.
+      'folio.input_keys': Object.keys(start.inputs).sort(),
+    };
+    return tracing.tracer.startActiveSpan('pattern.execute', { attributes }, async (span) => {
+      const recorder = new TracingRecorder(this.metrics, tracing.tracer, span);
+      try {
+        return await run(recorder);
+      } catch (err) {
+        recorder.failed();
+        markFailure(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+}
+
+/** One execution's metrics; it is also the runner's hooks, so nothing else is allocated per run. */
+class Recorder implements ExecutionProbe {
+  protected patternId: string = UNKNOWN_PATTERN;
+  private known = false;
+
+  constructor(protected readonly metrics: FolioMetrics) {}
+
+  get hooks(): this {
+    return this;
+  }
+
+  pattern(pattern: Pattern): void {
+    this.patternId = pattern.id;
+    this.known = true;
+  }
+
+  pinned(_pricingPackId: string, _ledgerCommitHash: string, _asofDate: string): void {}
+
+  cache(hit: boolean): void {
+    (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ pattern: this.patternId });
+  }
+
+  succeeded(_resultHash: string, cached: boolean): void {
+    this.metrics.patternExecutions.inc({ pattern: this.patternId, outcome: cached ? 'cached' : 'computed' });
+  }
+
+  /** A request for a pattern that does not exist is not a pattern run, so it is not counted here. */
+  failed(): void {
+    if (this.known) this.metrics.patternExecutions.inc({ pattern: this.patternId, outcome: 'failed' });
+  }
+
+  onStepEnd(report: StepReport, _error?: unknown): void {
+    this.metrics.stepDuration.observe({ pattern: this.patternId, step: report.as, status: report.status }, report.duration_ms / 1000);
+  }
+
+  async wrapCapability<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let status = 'failed';
+    try {
+      const result = await run();
+      status = 'ok';
+      return result;
+    } finally {
+      const { capability } = step;
+      this.metrics.capabilityDuration.observe({ capability, status }, (performance.now() - started) / 1000);
+      this.metrics.agentInvocations.inc({ agent: agentOf(capability), capability, status });
+    }
+  }
+}
+
+class TracingRecorder extends Recorder {
+  private readonly stepSpans = new Map<string, Span>();
+
+  constructor(
+    metrics: FolioMetrics,
+    private readonly tracer: Tracer,
+    private readonly span: Span,
+  ) {
+    super(metrics);
+  }
+
+  override pattern(pattern: Pattern): void {
+    super.pattern(pattern);
+    this.span.setAttribute('folio.pattern_version', pattern.version);
+  }
+
+  override pinned(pricingPackId: string, ledgerCommitHash: string, asofDate: string): void {
+    this.span.setAttributes({ 'folio.pricing_pack_id': pricingPackId, 'folio.ledger_commit_hash': ledgerCommitHash, 'folio.asof_date': asofDate });
+  }
+
+  override cache(hit: boolean): void {
+    super.cache(hit);
+    if (hit) this.span.addEvent('cache hit');
+  }
+
+  override succeeded(resultHash: string, cached: boolean): void {
+    super.succeeded(resultHash, cached);
+    this.span.setAttributes({ 'folio.result_hash': resultHash, 'folio.cache_hit': cached });
+  }
+
+  wrapStep<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
+    const attributes = { 'folio.step': step.as, 'folio.capability': step.capability };
+    return this.tracer.startActiveSpan('pattern.step', { attributes }, async (span) => {
+      this.stepSpans.set(step.as, span);
+      try {
+        return await run();
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  override onStepEnd(report: StepReport, error?: unknown): void {
+    super.onStepEnd(report, error);
+    this.stepSpans.get(report.as)?.setAttribute('folio.step.status', report.status);
+    if (report.status === 'skipped') this.span.addEvent('step skipped', { 'folio.step': report.as });
+    if (report.status === 'failed') {
+      this.span.addEvent('step failed', { 'folio.step': report.as, 'folio.error_code': errorCode(error) });
+      const stepSpan = this.stepSpans.get(report.as);
+      if (stepSpan) markFailure(stepSpan, error);
+    }
+  }
+
+  override wrapCapability<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
+    const attributes = { 'folio.capability': step.capability, 'folio.agent': agentOf(step.capability) };
+    return this.tracer.startActiveSpan(`capability ${step.capability}`, { attributes }, async (span) => {
+      try {
+        return await super.wrapCapability(step, run);
+      } catch (err) {
+        markFailure(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+}
+
+const errorCode = (err: unknown): string => (isAppError(err) ? err.code : 'internal_error');
+
+/**
+ * A client's mistake (an AppError below 500: unknown pattern, bad input, warming pack) is the
+ * service working as intended, so the span keeps status UNSET and only records the code.
+ */
+function markFailure(span: Span, err: unknown): void {
+  span.setAttribute('folio.error_code', errorCode(err));
+  if (isAppError(err) && err.status < 500) {
+    span.addEvent('request rejected', { 'folio.error_code': err.code, 'http.response.status_code': err.status });
+    return;
+  }
+  if (err instanceof Error) span.recordException(err);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode(err) });
+}

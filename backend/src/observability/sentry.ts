@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { context, trace, type ContextManager } from '@opentelemetry/api';
+import type * as SentryNode from '@sentry/node';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger, type Logger } from './logger.js';
+import { idHasher } from './pii.js';
+import { createScrubber } from './scrub.js';
+
+/**
+ * Error reporting to Sentry, errors only: traces belong to our own OpenTelemetry set-up
+ * (tracing.ts), so Sentry neither starts one nor creates spans or transactions. Every event and
+ * breadcrumb passes through scrub.ts on its way out. Without SENTRY_DSN the SDK is not even
+ * loaded (it costs about a second of start-up), and the capture functions return at once.
+ */
+
+/** What an OpenTelemetry set-up started after Sentry must know to keep Sentry working. */
+export interface SentryOtelParts {
+  /**
+   * Sentry keeps its per-request scopes in the OpenTelemetry context, so this context manager is
+   * registered globally by initSentry. Start NodeSDK with `contextManager: null` (keep the
+   * registered one); passing this instance instead also works but makes the API log a duplicate.
+   */
+  contextManager: ContextManager;
+}
+
+let sdk: typeof SentryNode | undefined;
+let starting: Promise<SentryOtelParts | null> | undefined;
+
+/** Starts Sentry once per process (later calls share the first); null when SENTRY_DSN is unset. */
+export function initSentry(config: Config, logger: Logger): Promise<SentryOtelParts | null> {
+  if (config.SENTRY_DSN === undefined) return Promise.resolve(null);
+  return (starting ??= start(config, config.SENTRY_DSN, logger));
+}
+
+/**
+ * For entry points, first thing: Sentry registers the OpenTelemetry context manager that tracing
+ * then shares. An invalid configuration is left to the entry point, which reports it.
+ */
+export async function initSentryFromEnv(): Promise<SentryOtelParts | null> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch {
+    return null;
+  }
+  return initSentry(config, createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS }));
+}
+
+/** Integrations replaced below by a configured instance of the same name. */
+const REPLACED = new Set(['Http', 'NodeFetch', 'OnUnhandledRejection']);
+
+async function start(config: Config, dsn: string, logger: Logger): Promise<SentryOtelParts> {
+  const Sentry = await import('@sentry/node');
+  const scrubber = createScrubber(idHasher(config, logger));
+  Sentry.init({
+    dsn,
+    environment: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV,
+    release: config.SENTRY_RELEASE,
+    skipOpenTelemetrySetup: true,
+    // Sentry's import hooks serve its own auto-instrumentation, which we do not use.
+    registerEsmLoaderHooks: false,
+    sendDefaultPii: false,
+    includeLocalVariables: false,
+    defaultIntegrations: [
+      ...Sentry.getDefaultIntegrationsWithoutPerformance().filter((i) => !REPLACED.has(i.name)),
+      // Request isolation and outgoing-request breadcrumbs, but no spans: our http instrumentation makes those.
+      Sentry.httpIntegration({ spans: false }),
+      Sentry.nativeNodeFetchIntegration({ spans: false }),
+      // Report, then crash as Node does without a handler, instead of Sentry's default of carrying on.
+      Sentry.onUnhandledRejectionIntegration({ mode: 'strict' }),
+    ],
+    beforeSend: (event) => scrubber.event(event),
+    beforeBreadcrumb: (breadcrumb) => scrubber.breadcrumb(breadcrumb),
+    // Spans go to Jaeger through OpenTelemetry; a transaction here would duplicate them.
+    beforeSendTransaction: () => null,
+  });
+  const contextManager = new Sentry.SentryContextManager();
+  context.setGlobalContextManager(contextManager.enable());
+  sdk = Sentry;
+  logger.info({ environment: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV }, 'error reporting to Sentry is on');
+  return { contextManager };
+}
+
+/**
+ * The event's trace is the one the client was told about (the response's `trace_id`), so an
+ * error report, its trace in Jaeger and the client's error body share one id.
+ */
+function linkTrace(scope: SentryNode.Scope, traceId: string | undefined): void {
+  const active = trace.getActiveSpan()?.spanContext();
+  const id = traceId || active?.traceId;
+  if (!id) return;
+  const spanId = active?.traceId === id ? active.spanId : randomBytes(8).toString('hex');
+  scope.addEventProcessor((event) => ({
+    ...event,
+    contexts: { ...event.contexts, trace: { ...event.contexts?.trace, trace_id: id, span_id: spanId } },
+  }));
+}
+
+function capture(err: unknown, name: string, tags: Record<string, string | undefined>, traceId?: string, userId?: string): void {
+  if (!sdk) return;
+  const Sentry = sdk;
+  Sentry.withScope((scope) => {
+    // Grouped and named by route or job, never by a URL carrying ids.
+    scope.setTransactionName(name);
+    for (const [k, v] of Object.entries(tags)) if (v !== undefined) scope.setTag(k, v);
+    // Sent as the keyed hash: the scrubber hashes every identifier on the way out.
+    if (userId !== undefined) scope.setUser({ id: userId });
+    linkTrace(scope, traceId);
+    Sentry.captureException(err);
+  });
+}
+
+export interface ServerErrorContext {
+  request_id: string;
+  trace_id: string;
+  /** The route pattern (`POST /v1/portfolios/:id/transactions`), not the path. */
+  route: string;
+  pattern_id?: string;
+  user_id?: string;
+}
+
+/** A request answered with a 5xx; client errors (4xx) are never reported. */
+export function captureServerError(err: unknown, ctx: ServerErrorContext): void {
+  capture(err, ctx.route, { kind: 'http', request_id: ctx.request_id, route: ctx.route, pattern_id: ctx.pattern_id }, ctx.trace_id, ctx.user_id);
+}
+
+export interface JobFailureContext {
+  job: string;
+  pack_id?: string;
+  date?: string;
+  provider?: string;
+}
+
+/** A background or CLI job that failed. */
+export function captureJobFailure(err: unknown, ctx: JobFailureContext): void {
+  capture(err, `job ${ctx.job}`, { kind: 'job', ...ctx });
+}
+
+/** Waits up to `timeoutMs` for reports still being sent; true when nothing is left. */
+export async function flushSentry(timeoutMs: number): Promise<boolean> {
+  return sdk ? sdk.flush(timeoutMs) : true;
+}

@@ -1,0 +1,115 @@
+import { trace } from '@opentelemetry/api';
+import CircuitBreaker from 'opossum';
+import { countsAsBreakerFailure } from './errors.js';
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerOptions {
+  /** Deadline of one call; past it the call fails as a timeout. */
+  timeoutMs: number;
+  errorThresholdPercentage: number;
+  resetTimeoutMs: number;
+  volumeThreshold: number;
+}
+
+/** The breaker runs whatever call it is given, so one breaker can guard every instance of a provider. */
+export type GuardedCall = () => Promise<unknown>;
+export type Breaker = CircuitBreaker<[GuardedCall], unknown>;
+
+/** One call that reached a provider, for the request-duration histogram. */
+export interface ProviderCallSample {
+  provider: string;
+  operation: string;
+  status: 'ok' | 'error';
+  seconds: number;
+}
+
+/** Metrics and other listeners: told about every breaker, including ones created later, and every provider call. */
+export interface BreakerObserver {
+  breaker?(name: string, breaker: Breaker): void;
+  providerCall?(sample: ProviderCallSample): void;
+}
+
+/** opossum's transition events, and the names spans and metrics use for them. */
+const TRANSITIONS = { open: 'open', halfOpen: 'half_open', close: 'close' } as const;
+
+interface Entry {
+  breaker: Breaker;
+  /** The options it was built with, compared as canonical JSON. */
+  options: string;
+  resetTimeoutMs: number;
+  openedAt: number;
+}
+
+/**
+ * One circuit breaker per provider name. A provider's health is a property of the source,
+ * not of the object that happens to call it, so every caller in the process shares the
+ * breaker. A caller asking with different options (which a service, having one
+ * configuration, never does; tests with their own settings do) gets a fresh breaker that
+ * replaces the old one.
+ */
+export class BreakerRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly observers = new Set<BreakerObserver>();
+
+  breaker(name: string, opts: BreakerOptions): Breaker {
+    const options = JSON.stringify([opts.timeoutMs, opts.errorThresholdPercentage, opts.resetTimeoutMs, opts.volumeThreshold]);
+    const existing = this.entries.get(name);
+    if (existing?.options === options) return existing.breaker;
+    const breaker: Breaker = new CircuitBreaker((call: GuardedCall) => call(), {
+      name,
+      timeout: opts.timeoutMs,
+      errorThresholdPercentage: opts.errorThresholdPercentage,
+      resetTimeout: opts.resetTimeoutMs,
+      volumeThreshold: opts.volumeThreshold,
+      // Permanent errors (4xx, bad data) and 429s say nothing about the source being down.
+      errorFilter: (err: unknown) => !countsAsBreakerFailure(err),
+    });
+    const entry: Entry = { breaker, options, resetTimeoutMs: opts.resetTimeoutMs, openedAt: 0 };
+    breaker.on('open', () => {
+      entry.openedAt = Date.now();
+    });
+    for (const [event, label] of Object.entries(TRANSITIONS)) {
+      // The transition happens inside the call that caused it, so its span is the active one.
+      (breaker as NodeJS.EventEmitter).on(event, () => trace.getActiveSpan()?.addEvent(`breaker.${label}`, { 'breaker.name': name }));
+    }
+    this.entries.set(name, entry);
+    for (const o of this.observers) o.breaker?.(name, breaker);
+    return breaker;
+  }
+
+  state(name: string): BreakerState | undefined {
+    const b = this.entries.get(name)?.breaker;
+    if (!b) return undefined;
+    return b.opened ? 'open' : b.halfOpen ? 'half_open' : 'closed';
+  }
+
+  /** Every breaker's name and state, sorted by name. */
+  states(): { name: string; state: BreakerState }[] {
+    return [...this.entries.keys()].sort().map((name) => ({ name, state: this.state(name)! }));
+  }
+
+  /** Seconds until an open breaker lets a trial call through; at least 1 while it is not closed. */
+  secondsUntilTrial(name: string, now: number = Date.now()): number {
+    const entry = this.entries.get(name);
+    if (!entry || entry.breaker.closed) return 0;
+    return Math.max(1, Math.ceil((entry.openedAt + entry.resetTimeoutMs - now) / 1000));
+  }
+
+  /** Registers an observer, telling it about the breakers that already exist; returns an unsubscribe function. */
+  observe(observer: BreakerObserver): () => void {
+    this.observers.add(observer);
+    for (const [name, { breaker }] of this.entries) observer.breaker?.(name, breaker);
+    return () => this.observers.delete(observer);
+  }
+
+  recordCall(sample: ProviderCallSample): void {
+    for (const o of this.observers) o.providerCall?.(sample);
+  }
+}
+
+/** The process's breakers: what createProvider uses and what /metrics reads. */
+export const breakers = new BreakerRegistry();
+
+/** Each process-wide breaker's name and state ('closed' | 'open' | 'half_open'). */
+export const breakerStates = (): { name: string; state: BreakerState }[] => breakers.states();

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { isCalendarDate } from '../domain/dates.js';
+import type { MarketSnapshot } from './provider.js';
+import { ProviderError, parseRetryAfter } from './errors.js';
+import type { MarketDataProvider } from './provider.js';
+import { selectWanted } from './select.js';
+
+export interface HttpProviderOptions {
+  /** Base URL; a date is fetched from `<baseUrl>/snapshots/<YYYY-MM-DD>`. */
+  baseUrl: string;
+  apiKey?: string;
+  apiKeyHeader: string;
+  timeoutMs: number;
+}
+
+const positive = z.number().finite().positive();
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code');
+
+/**
+ * The wire format (docs/operations.md#http-provider): every symbol of the date in one body.
+ * Unknown fields are ignored so the API can grow; missing or invalid ones are errors.
+ */
+const snapshotBody = z
+  .object({
+    date: z.string(),
+    prices: z.array(
+      z.object({ symbol: z.string().regex(/^[A-Z0-9][A-Z0-9.-]{0,31}$/, 'must be an upper-case symbol'), close: positive, currency }),
+    ),
+    fx: z.array(z.object({ base: currency, quote: currency, rate: positive })),
+  })
+  .superRefine((body, ctx) => {
+    const duplicate = (keys: string[], path: string) => {
+      const seen = new Set<string>();
+      keys.forEach((k, i) => {
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [path, i], message: `${k} appears more than once` });
+        seen.add(k);
+      });
+    };
+    duplicate(body.prices.map((p) => p.symbol), 'prices');
+    duplicate(body.fx.map((r) => [r.base, r.quote].sort().join('/')), 'fx');
+  });
+
+/** Checks a response body against the wire format; the error names the first problems and where they are. */
+export function parseSnapshotBody(text: string, date: string): MarketSnapshot {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ProviderError('http', 'permanent', `response is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = snapshotBody.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+    const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
+    throw new ProviderError('http', 'permanent', `response does not match the snapshot format: ${problems.join('; ')}${more}`);
+  }
+  if (parsed.data.date !== date) {
+    throw new ProviderError('http', 'permanent', `response is for ${parsed.data.date}, not the requested ${date}`);
+  }
+  return parsed.data;
+}
+
+/** What a non-200 status means for retrying: 429 waits, 5xx retries, the rest cannot change. */
+function statusError(status: number, body: string, retryAfter: string | null, date: string): ProviderError {
+  const snippet = body.trim().slice(0, 200);
+  const said = snippet ? `: ${snippet}` : '';
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(retryAfter) ?? undefined;
+    return new ProviderError('http', 'rate_limited', `rate limited (HTTP 429)${said}`, { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  }
+  if (status >= 500) return new ProviderError('http', 'transient', `server error (HTTP ${status})${said}`, { status });
+  if (status === 404) return new ProviderError('http', 'permanent', `no market data for ${date} (HTTP 404)${said}`, { status });
+  return new ProviderError('http', 'permanent', `request refused (HTTP ${status})${said}`, { status });
+}
+
+export function httpProvider(opts: HttpProviderOptions): MarketDataProvider {
+  const base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
+  return {
+    name: 'http',
+    async snapshot({ date, symbols, pairs, signal }) {
+      if (!isCalendarDate(date)) throw new ProviderError('http', 'permanent', `invalid date ${JSON.stringify(date)}`);
+      const url = new URL(`snapshots/${date}`, base);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (opts.apiKey !== undefined) headers[opts.apiKeyHeader] = opts.apiKey;
+      const timeout = AbortSignal.timeout(opts.timeoutMs);
+      let status: number;
+      let text: string;
+      let retryAfter: string | null;
+      try {
+        const res = await fetch(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        status = res.status;
+        retryAfter = res.headers.get('retry-after');
+        text = await res.text();
+      } catch (e) {
+        // The caller's own cancellation is theirs to report.
+        signal?.throwIfAborted();
+        if (timeout.aborted) throw new ProviderError('http', 'transient', `no complete response from ${url.origin} within ${opts.timeoutMs} ms`, { cause: e });
+        const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : '';
+        throw new ProviderError('http', 'transient', `cannot reach ${url.origin} (${(e as Error).message}${cause})`, { cause: e });
+      }
+      if (status !== 200) throw statusError(status, text, retryAfter, date);
+      const snapshot = parseSnapshotBody(text, date);
+      return { date, ...selectWanted(snapshot.prices, snapshot.fx, symbols, pairs) };
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { keyedHasher } from '../../../src/observability/pii.js';
+import { describeEachDb, seededDatabase, type TestDatabase } from '../../support/databases.js';
+import { startTracedService, type SpanRecord, type TracedService } from './support/traced-process.js';
+
+const PII_HASH_KEY = 'tracing-test-key-0123456789abcdef';
+const PORTFOLIO = 'pf_demo_usd';
+
+/** The spans of one trace once its server span has ended (it ends just after the response). */
+async function traceOf(svc: TracedService, traceId: string): Promise<SpanRecord[]> {
+  for (let i = 0; i < 50; i++) {
+    const spans = (await svc.spans()).filter((s) => s.traceId === traceId);
+    if (spans.some((s) => s.kind === SpanKind.SERVER)) return spans;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no server span for trace ${traceId}`);
+}
+
+function ancestors(span: SpanRecord, spans: SpanRecord[]): SpanRecord[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const chain: SpanRecord[] = [];
+  for (let p = span.parentSpanId && byId.get(span.parentSpanId); p; p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined) chain.push(p);
+  return chain;
+}
+
+const one = (spans: SpanRecord[], name: string): SpanRecord => {
+  const found = spans.filter((s) => s.name === name);
+  assert.equal(found.length, 1, `exactly one ${name} span, got ${found.length}: ${spans.map((s) => s.name).join(', ')}`);
+  return found[0]!;
+};
+
+describeEachDb('tracing: spans of a request', (dialect) => {
+  let db: TestDatabase;
+  let svc: TracedService;
+  let userId: string;
+
+  before(async () => {
+    db = await seededDatabase(dialect);
+    const k = db.open();
+    try {
+      userId = ((await k('users').where({ username: 'demo' }).first('id')) as { id: string }).id;
+    } finally {
+      await k.destroy();
+    }
+    svc = await startTracedService(db, { PII_HASH_KEY });
+  });
+  after(async () => {
+    await svc?.stop();
+    await db?.drop();
+  });
+
+  let first: { body: any; spans: SpanRecord[] };
+  it('nests HTTP -> pattern.execute -> pattern.step -> capability -> database, in the trace the response names', async () => {
+    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO, top_n: 37 } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const traceId = res.body.metadata.trace_id as string;
+    const spans = await traceOf(svc, traceId);
+    first = { body: res.body, spans };
+
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    assert.equal(server.name, 'POST /v1/execute');
+    assert.equal(server.scope, '@opentelemetry/instrumentation-http');
+    const execute = one(spans, 'pattern.execute');
+    assert.ok(ancestors(execute, spans).includes(server), 'pattern.execute runs inside the HTTP server span');
+    const steps = spans.filter((s) => s.name === 'pattern.step');
+    assert.equal(steps.length, 7, 'one span per step of portfolio_overview');
+    for (const step of steps) {
+      assert.equal(step.parentSpanId, execute.spanId);
+      assert.equal(step.attributes['folio.step.status'], 'ok');
+      const capability = one(spans.filter((s) => s.parentSpanId === step.spanId), `capability ${step.attributes['folio.capability']}`);
+      assert.equal(capability.status.code, SpanStatusCode.UNSET);
+    }
+    const dbScope = dialect === 'sqlite' ? '@opentelemetry/instrumentation-knex' : '@opentelemetry/instrumentation-pg';
+    const dbSpans = spans.filter((s) => s.scope === dbScope);
+    assert.ok(dbSpans.length > 0, `${dbScope} spans exist`);
+    const underCapability = dbSpans.filter((s) => ancestors(s, spans).some((a) => a.name.startsWith('capability ')));
+    assert.ok(underCapability.length > 0, 'database spans sit under capability spans');
+    for (const s of underCapability) {
+      const names = ancestors(s, spans).map((a) => a.name);
+      const cap = names.findIndex((n) => n.startsWith('capability '));
+      assert.deepEqual(names.slice(cap + 1, cap + 3), ['pattern.step', 'pattern.execute']);
+    }
+    assert.equal(res.headers.get('x-request-id'), res.body.metadata.request_id);
+  });
+
+  it('describes the execution on pattern.execute, with the user hashed and input names without values', () => {
+    const { body, spans } = first;
+    const a = one(spans, 'pattern.execute').attributes;
+    const m = body.metadata;
+    assert.equal(a['folio.pattern_id'], 'portfolio_overview');
+    assert.equal(a['folio.pattern_version'], m.pattern_version);
+    assert.equal(a['folio.pricing_pack_id'], m.pricing_pack_id);
+    assert.equal(a['folio.ledger_commit_hash'], m.ledger_commit_hash);
+    assert.equal(a['folio.asof_date'], m.asof_date);
+    assert.equal(a['folio.result_hash'], m.result_hash);
+    assert.equal(a['folio.cache_hit'], false);
+    assert.deepEqual(a['folio.input_keys'], ['portfolio_id', 'top_n']);
+    assert.equal(a['folio.user'], keyedHasher(PII_HASH_KEY)(userId));
+    const text = JSON.stringify(spans.map((s) => [s.attributes, s.events]));
+    assert.ok(!text.includes(PORTFOLIO), 'the portfolio id (an input value) appears in no attribute');
+    assert.ok(!text.includes(userId), 'the user id appears in no attribute');
+    const values = spans.flatMap((s) => [...Object.values(s.attributes), ...s.events.flatMap((e) => Object.values(e.attributes))]);
+    assert.ok(!values.includes(37), 'the top_n value appears in no attribute');
+  });
+
+  it('records a cache hit as an event', async () => {
+    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO, top_n: 37 } });
+    assert.equal(res.body.metadata.cached, true);
+    const execute = one(await traceOf(svc, res.body.metadata.trace_id), 'pattern.execute');
+    assert.equal(execute.attributes['folio.cache_hit'], true);
+    assert.ok(execute.events.some((e) => e.name === 'cache hit'));
+  });
+
+  it('continues the caller’s traceparent', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await svc.request('GET', '/v1/patterns', undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    assert.equal(res.status, 200);
+    const server = (await traceOf(svc, traceId)).find((s) => s.kind === SpanKind.SERVER)!;
+    assert.equal(server.parentSpanId, '00f067aa0ba902b7');
+  });
+
+  it('leaves a client error (404 pattern) UNSET and records its code', async () => {
+    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'no_such_pattern', inputs: { portfolio_id: PORTFOLIO } });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error, 'pattern_not_found');
+    const execute = one(await traceOf(svc, res.body.trace_id), 'pattern.execute');
+    assert.equal(execute.status.code, SpanStatusCode.UNSET);
+    assert.equal(execute.attributes['folio.error_code'], 'pattern_not_found');
+    assert.ok(execute.events.some((e) => e.name === 'request rejected' && e.attributes['folio.error_code'] === 'pattern_not_found'));
+  });
+
+  // Last: it breaks the database.
+  it('marks a server failure ERROR, with a step-failed event, and logs it with the request’s ids', async () => {
+    const k = db.open();
+    try {
+      await k.schema.dropTable('transactions');
+    } finally {
+      await k.destroy();
+    }
+    // A portfolio not read before, so its ledger is not cached in the service.
+    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_eur' } });
+    assert.equal(res.status, 500, JSON.stringify(res.body));
+    const spans = await traceOf(svc, res.body.trace_id);
+    const execute = one(spans, 'pattern.execute');
+    assert.equal(execute.status.code, SpanStatusCode.ERROR);
+    const failed = execute.events.filter((e) => e.name === 'step failed');
+    assert.ok(failed.length >= 1, 'a step-failed event');
+    assert.equal(failed[0]!.attributes['folio.error_code'], 'internal_error');
+    const failedStep = spans.find((s) => s.name === 'pattern.step' && s.attributes['folio.step'] === failed[0]!.attributes['folio.step'])!;
+    assert.equal(failedStep.attributes['folio.step.status'], 'failed');
+    assert.equal(failedStep.status.code, SpanStatusCode.ERROR);
+
+    const line = svc.logs().find((l) => l.msg === 'request failed' && l.request_id === res.body.request_id);
+    assert.ok(line, 'the failure is logged');
+    assert.equal(line.trace_id, res.body.trace_id);
+    assert.ok(spans.some((s) => s.spanId === line.span_id), 'span_id names a span of the request’s trace');
+  });
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { registerProviderMetrics } from '../../../src/observability/breaker-metrics.js';
+import { BreakerRegistry } from '../../../src/providers/breakers.js';
+import { guarded } from '../../../src/providers/guarded.js';
+import { httpProvider } from '../../../src/providers/http.js';
+import { startMarketServer } from './market-server.js';
+
+const sample = (text: string, name: string, labels: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+};
+
+describe('provider and circuit-breaker metrics', () => {
+  it('exports the known label sets at 0 and counts a breaker created after registration', async () => {
+    const metrics = new Registry();
+    const breakers = new BreakerRegistry();
+    registerProviderMetrics(metrics, breakers);
+
+    let text = await metrics.metrics();
+    for (const breaker of ['csv', 'demo', 'http']) {
+      assert.equal(sample(text, 'folio_circuit_breaker_state', `breaker="${breaker}"`), 0);
+      for (const event of ['success', 'failure', 'timeout', 'reject', 'fallback', 'open', 'half_open', 'close']) {
+        assert.equal(sample(text, 'folio_circuit_breaker_events_total', `breaker="${breaker}",event="${event}"`), 0, `${breaker} ${event}`);
+      }
+      assert.equal(sample(text, 'folio_provider_request_duration_seconds_count', `provider="${breaker}",operation="snapshot",status="error"`), 0);
+    }
+
+    const server = await startMarketServer([{ date: '2025-10-24', prices: [], fx: [] }]);
+    try {
+      const provider = guarded(httpProvider({ baseUrl: server.url, apiKeyHeader: 'X-API-Key', timeoutMs: 1_000 }), {
+        timeoutMs: 1_000, retries: 0, backoffMs: 1, maxWaitMs: 1_000, ratePerSecond: 0,
+        errorThresholdPercentage: 50, resetTimeoutMs: 60_000, volumeThreshold: 2, registry: breakers,
+      });
+      const req = { date: '2025-10-24', symbols: [], pairs: [] };
+      await provider.snapshot(req);
+      server.behaviour = { kind: 'status', status: 500 };
+      for (let i = 0; i < 3; i++) await assert.rejects(provider.snapshot(req), { code: 'dependency_unavailable' });
+    } finally {
+      await server.close();
+    }
+
+    text = await metrics.metrics();
+    assert.equal(sample(text, 'folio_circuit_breaker_state', 'breaker="http"'), 1);
+    assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="success"'), 1);
+    assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="failure"'), 2);
+    assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="open"'), 1);
+    assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="reject"'), 1);
+    assert.equal(sample(text, 'folio_provider_request_duration_seconds_count', 'provider="http",operation="snapshot",status="ok"'), 1);
+    assert.equal(sample(text, 'folio_provider_request_duration_seconds_count', 'provider="http",operation="snapshot",status="error"'), 2);
+  });
+});

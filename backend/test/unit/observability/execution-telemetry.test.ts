@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { context, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AppError } from '../../../src/errors.js';
+import { runPattern } from '../../../src/executor/runner.js';
+import { ExecutionTelemetry } from '../../../src/observability/execution-telemetry.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { keyedHasher } from '../../../src/observability/pii.js';
+import { cap, ctx, pattern, registryOf } from '../executor/fixtures.js';
+
+const p = pattern({
+  inputs: { portfolio_id: { type: 'string', required: true } },
+  steps: [
+    { capability: 'echo', as: 'first', args: { id: '{{inputs.portfolio_id}}' } },
+    { capability: 'echo', as: 'never', args: { x: 1 }, when: '{{inputs.portfolio_id}} == "nobody"' },
+    { capability: 'fail', as: 'broken', args: { x: 1 } },
+  ],
+  outputs: ['first', 'never', 'broken'],
+});
+
+describe('observability/execution-telemetry', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const manager = new AsyncLocalStorageContextManager();
+  before(() => context.setGlobalContextManager(manager.enable()));
+  after(() => context.disable());
+  beforeEach(() => exporter.reset());
+
+  async function run(failure: Error) {
+    const metrics = createMetrics([p]);
+    const telemetry = new ExecutionTelemetry(metrics, { tracer: provider.getTracer('test'), hashId: keyedHasher('k') });
+    const registry = registryOf(
+      cap('echo'),
+      cap('fail', async () => Promise.reject(failure)),
+    );
+    await assert.rejects(
+      telemetry.observe({ pattern_id: p.id, user_id: 'u1', inputs: { portfolio_id: 'pf_x' } }, async (probe) => {
+        probe.pattern(p);
+        return runPattern(p, { portfolio_id: 'pf_x' }, ctx, registry, { timeoutMs: 1000, hooks: probe.hooks });
+      }),
+      (err) => err === failure,
+    );
+    const spans = exporter.getFinishedSpans();
+    const execute = spans.find((s) => s.name === 'pattern.execute')!;
+    return { spans, execute, exposition: await metrics.registry.metrics() };
+  }
+
+  it('records skipped and failed steps as events, and a server failure as ERROR, with their metrics', async () => {
+    const { spans, execute, exposition } = await run(new Error('disk on fire'));
+    assert.deepEqual(
+      execute.events.filter((e) => e.name.startsWith('step ')).map((e) => [e.name, e.attributes?.['folio.step']]),
+      [
+        ['step skipped', 'never'],
+        ['step failed', 'broken'],
+      ],
+    );
+    assert.equal(execute.status.code, SpanStatusCode.ERROR);
+    assert.ok(execute.events.some((e) => e.name === 'exception'), 'the exception is recorded');
+    const step = (as: string) => spans.find((s) => s.name === 'pattern.step' && s.attributes['folio.step'] === as)!;
+    assert.equal(step('never').attributes['folio.step.status'], 'skipped');
+    assert.equal(step('broken').status.code, SpanStatusCode.ERROR);
+    const capability = spans.find((s) => s.name === 'capability fail')!;
+    assert.equal(capability.parentSpanContext?.spanId, step('broken').spanContext().spanId);
+    assert.equal(capability.status.code, SpanStatusCode.ERROR);
+    assert.match(exposition, /folio_pattern_step_duration_seconds_count\{pattern="demo",step="never",status="skipped"\} 1/);
+    assert.match(exposition, /folio_capability_duration_seconds_count\{capability="fail",status="failed"\} 1/);
+    assert.match(exposition, /folio_agent_invocations_total\{agent="fail",capability="fail",status="failed"\} 1/);
+    assert.match(exposition, /folio_pattern_executions_total\{pattern="demo",outcome="failed"\} 1/);
+  });
+
+  it('leaves spans UNSET when a capability rejects the request (4xx)', async () => {
+    const { spans, execute } = await run(new AppError('security_not_found', 'no such security'));
+    assert.equal(execute.status.code, SpanStatusCode.UNSET);
+    assert.equal(execute.attributes['folio.error_code'], 'security_not_found');
+    assert.ok(spans.every((s) => s.status.code === SpanStatusCode.UNSET));
+    assert.ok(spans.find((s) => s.name === 'capability fail')!.events.some((e) => e.name === 'request rejected'));
+  });
+});

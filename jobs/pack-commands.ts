@@ -1,0 +1,172 @@
+import { parseArgs } from 'node:util';
+import type { Knex } from 'knex';
+import { loadConfig, type Config } from '../backend/src/config.js';
+import { createDb, migrateLatest } from '../backend/src/db/knex.js';
+import * as packs from '../backend/src/db/repositories/packs.js';
+import { isCalendarDate } from '../backend/src/domain/dates.js';
+import { parsePackId } from '../backend/src/domain/pack.js';
+import { createLogger } from '../backend/src/observability/logger.js';
+import { createProvider, isProviderName, PROVIDER_NAMES } from '../backend/src/providers/index.js';
+import { buildPack, type Progress } from './build-pack.js';
+import type { JobContext, JobReport } from './job-runs.js';
+import { markPackFresh } from './mark-fresh.js';
+import { reconcilePack } from './reconcile.js';
+import { createPackScheduler, packJobSettings } from './scheduler.js';
+import { UsageError, type Out } from './usage.js';
+
+export const PACK_USAGE = `  build-pack --date YYYY-MM-DD [--provider ${PROVIDER_NAMES.join('|')}] [--mark-fresh] [--force] [--json]
+                                          build the date's pricing pack (a new version with --force)
+  reconcile PP_... [--json]               check a pack: content hash, ledger replay vs stored positions (1 bp)
+  mark-fresh PP_... [--force] [--json]    publish a reconciled pack (--force: without reconciliation, recorded)
+  packs [--limit N] [--json]              recent packs; warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS are flagged
+  scheduler                               run the pack schedule (FOLIO_PACK_SCHEDULE) until SIGTERM/SIGINT`;
+
+async function withJobs(fn: (config: Config, ctx: JobContext) => Promise<number>, logLevel?: string): Promise<number> {
+  const config = loadConfig();
+  const db: Knex = createDb(config);
+  try {
+    await migrateLatest(db);
+    const logger = createLogger({ level: logLevel ?? config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });
+    return await fn(config, { db, logger });
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** One-shot commands print their own results; logs would only interleave with --json on stdout. */
+const QUIET = 'silent';
+
+const exitOf = (reports: readonly (JobReport | undefined)[]): number => (reports.some((r) => r?.status === 'failure') ? 1 : 0);
+
+function printReports(io: Out, json: boolean, reports: Record<string, JobReport | undefined>, extra: Record<string, unknown> = {}): void {
+  if (json) {
+    io.out(JSON.stringify({ ...Object.fromEntries(Object.entries(reports).filter(([, r]) => r !== undefined)), ...extra }, null, 2));
+    return;
+  }
+  for (const r of Object.values(reports)) {
+    if (!r) continue;
+    const line = `${r.job}: ${r.status}: ${r.message}`;
+    if (r.status === 'failure') io.err(`error: ${line}`);
+    else io.out(line);
+  }
+}
+
+/** fetched/total and rows written, redrawn in place on a terminal; nothing when stderr is not one. */
+function ttyProgress(): Progress | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return {
+    fetched: (prices, symbols, fx) => process.stderr.write(`fetched ${prices}/${symbols} prices, ${fx} FX rates\n`),
+    rows: (written, total) => process.stderr.write(`\rrows written ${written}/${total}${written === total ? '\n' : ''}`),
+  };
+}
+
+async function staleWarming(ctx: JobContext, config: Config): Promise<packs.Pack[]> {
+  return packs.staleWarming(ctx.db, new Date(Date.now() - config.FOLIO_PACK_WARMING_STALE_SECONDS * 1000).toISOString());
+}
+
+const staleLine = (p: packs.Pack) => `warning: ${p.id} has been warming since ${p.created_at} (a build that died?); folio build-pack --date ${p.date} rebuilds it`;
+
+export async function buildPackCommand(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      date: { type: 'string' },
+      provider: { type: 'string' },
+      'mark-fresh': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`build-pack takes no positional arguments (got ${positionals.join(' ')})`);
+  if (!values.date || !isCalendarDate(values.date)) throw new UsageError('build-pack needs --date YYYY-MM-DD (a real calendar date)');
+  if (values.provider !== undefined && !isProviderName(values.provider)) {
+    throw new UsageError(`unknown provider ${values.provider}; one of ${PROVIDER_NAMES.join(', ')}`);
+  }
+  const date = values.date;
+  return withJobs(async (config, ctx) => {
+    const name = values.provider !== undefined && isProviderName(values.provider) ? values.provider : config.FOLIO_PROVIDER;
+    const stale = await staleWarming(ctx, config);
+    if (!values.json) for (const p of stale) io.err(staleLine(p));
+    const outcome = await buildPack(ctx, packJobSettings(config), {
+      date, provider: createProvider(name, config), markFresh: values['mark-fresh']!, force: values.force!, ...optional(ttyProgress()),
+    });
+    printReports(io, values.json!, { build: outcome.build, reconcile: outcome.reconcile, mark_fresh: outcome.markFresh }, values.json ? { stale_warming: stale.map((p) => p.id) } : {});
+    return exitOf([outcome.build, outcome.reconcile, outcome.markFresh]);
+  }, QUIET);
+}
+
+const optional = (progress: Progress | undefined): { progress?: Progress } => (progress ? { progress } : {});
+
+function packIdArg(command: string, positionals: string[]): string {
+  const [id, ...extra] = positionals;
+  if (!id || extra.length > 0) throw new UsageError(`${command} needs exactly one pack id (PP_YYYY-MM-DD or PP_YYYY-MM-DD.vN)`);
+  if (!parsePackId(id)) throw new UsageError(`${id} is not a pack id (PP_YYYY-MM-DD or PP_YYYY-MM-DD.vN)`);
+  return id;
+}
+
+export async function reconcileCommand(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const id = packIdArg('reconcile', positionals);
+  return withJobs(async (_config, ctx) => {
+    const report = await reconcilePack(ctx, id);
+    printReports(io, values.json!, { reconcile: report });
+    return exitOf([report]);
+  }, QUIET);
+}
+
+export async function markFreshCommand(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { force: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  const id = packIdArg('mark-fresh', positionals);
+  return withJobs(async (_config, ctx) => {
+    const report = await markPackFresh(ctx, id, { force: values.force! });
+    printReports(io, values.json!, { mark_fresh: report });
+    return exitOf([report]);
+  }, QUIET);
+}
+
+export async function packsCommand(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { limit: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  const limit = Number(values.limit);
+  if (positionals.length > 0 || !Number.isInteger(limit) || limit < 1) throw new UsageError('packs takes only --limit N (N >= 1) and --json');
+  return withJobs(async (config, ctx) => {
+    const [list, stale] = await Promise.all([packs.list(ctx.db, { limit }), staleWarming(ctx, config)]);
+    const staleIds = new Set(stale.map((p) => p.id));
+    if (values.json) {
+      io.out(JSON.stringify({ packs: list.map((p) => ({ ...p, stale: staleIds.has(p.id) })), stale_warming: [...staleIds] }, null, 2));
+      return 0;
+    }
+    for (const p of list) {
+      io.out(`${p.id.padEnd(20)} ${p.status.padEnd(10)} ${String(p.price_count).padStart(6)} prices ${String(p.fx_count).padStart(4)} FX  ${p.source}${staleIds.has(p.id) ? '  STALE' : ''}${p.error ? `  ${p.error}` : ''}`);
+    }
+    for (const p of stale) io.err(staleLine(p));
+    return 0;
+  }, QUIET);
+}
+
+export async function schedulerCommand(argv: string[], _io: Out): Promise<number> {
+  if (argv.length > 0) throw new UsageError('scheduler takes no arguments; it is configured by FOLIO_PACK_SCHEDULE and FOLIO_PACK_SCHEDULE_TZ');
+  return withJobs(async (config, ctx) => {
+    const scheduler = createPackScheduler(ctx, {
+      schedule: config.FOLIO_PACK_SCHEDULE,
+      timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
+      settings: packJobSettings(config),
+      provider: () => createProvider(config.FOLIO_PROVIDER, config),
+    });
+    scheduler.start();
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
+    });
+    ctx.logger.info({ signal }, 'pack scheduler stopping');
+    await scheduler.stop();
+    return 0;
+  });
+}
