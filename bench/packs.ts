@@ -18,7 +18,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { loadConfig } from '../backend/src/config.js';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
-import { insertChunked } from '../backend/src/demo/seed.js';
+import { insertChunked } from '../backend/src/db/bulk.js';
 import type { PackFx, PackPrice } from '../backend/src/domain/pack.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { BreakerRegistry } from '../backend/src/providers/breakers.js';

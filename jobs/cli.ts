@@ -14,6 +14,7 @@ import { parseExecuteRequest } from '../backend/src/executor/request.js';
 import { responseObject } from '../backend/src/executor/response-json.js';
 import { createRuntime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
+import { configuredPackScheduler } from './scheduler.js';
 import { todayUtc } from '../backend/src/clock.js';
 import { buildPackCommand, markFreshCommand, PACK_USAGE, packsCommand, reconcileCommand, schedulerCommand } from './pack-commands.js';
 import { UsageError, type Out } from './usage.js';
@@ -38,7 +39,17 @@ export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
     const [command, ...rest] = argv;
     switch (command) {
       case 'serve':
-        await serve();
+        // FOLIO_SCHEDULER=service: the service also runs the pack schedule; the per-date job
+        // lock keeps replicas from building a date twice.
+        await serve((config, logger) =>
+          config.FOLIO_SCHEDULER === 'service'
+            ? (runtime) => {
+                const scheduler = configuredPackScheduler(config, { db: runtime.db, logger });
+                scheduler.start();
+                return scheduler;
+              }
+            : undefined,
+        );
         return 0;
       case 'migrate':
         return await withDb(async (_config, db) => {

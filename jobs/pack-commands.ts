@@ -11,7 +11,7 @@ import { buildPack, type Progress } from './build-pack.js';
 import type { JobContext, JobReport } from './job-runs.js';
 import { markPackFresh } from './mark-fresh.js';
 import { reconcilePack } from './reconcile.js';
-import { createPackScheduler, packJobSettings } from './scheduler.js';
+import { configuredPackScheduler, packJobSettings } from './scheduler.js';
 import { UsageError, type Out } from './usage.js';
 
 export const PACK_USAGE = `  build-pack --date YYYY-MM-DD [--provider ${PROVIDER_NAMES.join('|')}] [--mark-fresh] [--force] [--json]
@@ -155,12 +155,7 @@ export async function packsCommand(argv: string[], io: Out): Promise<number> {
 export async function schedulerCommand(argv: string[], _io: Out): Promise<number> {
   if (argv.length > 0) throw new UsageError('scheduler takes no arguments; it is configured by FOLIO_PACK_SCHEDULE and FOLIO_PACK_SCHEDULE_TZ');
   return withJobs(async (config, ctx) => {
-    const scheduler = createPackScheduler(ctx, {
-      schedule: config.FOLIO_PACK_SCHEDULE,
-      timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
-      settings: packJobSettings(config),
-      provider: () => createProvider(config.FOLIO_PROVIDER, config),
-    });
+    const scheduler = configuredPackScheduler(config, ctx);
     scheduler.start();
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));

@@ -11,8 +11,6 @@ import { createMetrics, type FolioMetrics } from './observability/metrics.js';
 import { idHasher } from './observability/pii.js';
 import { flushSentry } from './observability/sentry.js';
 import { createRuntime, prepareDatabase, type Runtime } from './runtime.js';
-import { createProvider } from './providers/index.js';
-import { createPackScheduler, packJobSettings, type PackScheduler } from '../../jobs/scheduler.js';
 
 export interface RunningServer {
   server: Server;
@@ -22,7 +20,17 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** Work the process runs beside the HTTP service (the pack schedule), stopped before the database closes. */
+export interface BackgroundWork {
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Started once the service listens; jobs/ supplies it, so the service itself does not depend on jobs/. */
+  background?: (runtime: Runtime) => BackgroundWork | null;
+}
+
+export async function startServer(config: Config, logger: Logger, opts: ServerOptions = {}): Promise<RunningServer> {
   const runtime = createRuntime(config);
   await prepareDatabase(runtime, logger);
   const metrics = observe(runtime, config, logger);
@@ -56,7 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port, database: config.DATABASE_URL ? 'postgres' : config.sqliteFile }, `listening on port ${port}`);
-  const scheduler = config.FOLIO_SCHEDULER === 'service' ? startPackScheduler(config, runtime.db, logger) : null;
+  const background = opts.background?.(runtime) ?? null;
 
   let closing: Promise<void> | undefined;
   const shutdown = () =>
@@ -68,7 +76,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await closed;
       clearTimeout(timer);
       // A build in progress finishes (or fails) before the database closes under it.
-      await scheduler?.stop();
+      await background?.stop();
       await runtime.provenance.drain();
       await runtime.db.destroy();
       // Reports of the last requests must not die with the process.
@@ -92,26 +100,11 @@ function observe(runtime: Runtime, config: Config, logger: Logger): FolioMetrics
   return metrics;
 }
 
-/** FOLIO_SCHEDULER=service: this process runs the pack schedule; the per-date job lock keeps replicas from building twice. */
-function startPackScheduler(config: Config, db: Runtime['db'], logger: Logger): PackScheduler {
-  const scheduler = createPackScheduler(
-    { db, logger },
-    {
-      schedule: config.FOLIO_PACK_SCHEDULE,
-      timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
-      settings: packJobSettings(config),
-      provider: () => createProvider(config.FOLIO_PROVIDER, config),
-    },
-  );
-  scheduler.start();
-  return scheduler;
-}
-
 /** Entry point for `folio serve` / `npm start`. */
-export async function main(): Promise<void> {
+export async function main(background?: (config: Config, logger: Logger) => ServerOptions['background']): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });
-  const running = await startServer(config, logger);
+  const running = await startServer(config, logger, { background: background?.(config, logger) });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');

@@ -1,7 +1,7 @@
 import { hashCanonical } from './canonical.js';
 import { FxTable } from './fx.js';
 import { addDays } from './dates.js';
-import { NYSE_HOLIDAYS } from '../demo/calendar.js';
+import { localDateTime, previousTradingDay } from './calendar.js';
 
 /** One close in a pricing pack, in the security's listing currency. */
 export interface PackPrice {
@@ -141,29 +141,6 @@ export function describeMissing(c: PackCoverage, maxEach = 20): string {
     parts.push(`missing FX: ${list(c.missingPairs, (m) => `${m.pair} (needed by ${m.portfolios.join(', ')})`)}`);
   }
   return parts.join('; ');
-}
-
-/** A trading day: a weekday that is not a NYSE holiday (holidays are known for 2022–2025; other years are Monday to Friday). */
-export function isTradingDay(date: string): boolean {
-  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return weekday !== 0 && weekday !== 6 && !NYSE_HOLIDAYS.includes(date);
-}
-
-/** The last trading day strictly before `date`. */
-export function previousTradingDay(date: string): string {
-  let d = addDays(date, -1);
-  while (!isTradingDay(d)) d = addDays(d, -1);
-  return d;
-}
-
-/** The calendar date and HH:MM wall-clock time of `at` in `timeZone`. */
-export function localDateTime(at: Date, timeZone: string): { date: string; time: string } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isCalendarDate } from '../domain/dates.js';
-import { spanStart, tradingDays } from '../demo/calendar.js';
+import { spanStart } from '../demo/calendar.js';
+import { tradingDays } from '../domain/calendar.js';
 import { DEMO_END_DATE, type DemoDay } from '../demo/generator.js';
 import { simulateFx, simulatePrices } from '../demo/market.js';
 import { demoSecurities } from '../demo/universe.js';

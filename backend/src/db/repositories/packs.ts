@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { addDays } from '../../domain/dates.js';
 import { packContentHash, type PackFx, type PackPrice } from '../../domain/pack.js';
-import { insertChunked } from '../../demo/seed.js';
+import { insertChunked } from '../bulk.js';
 import { AppError } from '../../errors.js';
 import { dialectOf } from '../knex.js';
 

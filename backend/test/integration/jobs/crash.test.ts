@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { insertChunked } from '../../../src/demo/seed.js';
+import { insertChunked } from '../../../src/db/bulk.js';
 import { describeEachDb } from '../../support/databases.js';
 import { childEnv, REPO_ROOT, runFolio, tempDir, type TempDir } from '../../support/folio-process.js';
 import { jobRuns, jobsDatabase, packsOn, providerFor, writeCsvDay, type JobsDb } from './support.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { localDateTime, previousTradingDay } from '../../../src/domain/pack.js';
+import { localDateTime, previousTradingDay } from '../../../src/domain/calendar.js';
 import { createPackScheduler } from '../../../../jobs/scheduler.js';
 import { describeEachDb } from '../../support/databases.js';
 import { jobRuns, jobsDatabase, packsOn, providerFor, quietCtx, type JobsDb } from './support.js';

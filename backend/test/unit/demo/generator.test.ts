@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { hashCanonical } from '../../../src/domain/canonical.js';
 import type { Transaction } from '../../../src/domain/ledger/types.js';
-import { NYSE_HOLIDAYS } from '../../../src/demo/calendar.js';
+import { NYSE_HOLIDAYS } from '../../../src/domain/calendar.js';
 import { generateDemo, type DemoData } from '../../../src/demo/generator.js';
 
 const SEED = 20251024;

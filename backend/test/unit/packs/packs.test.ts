@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  describeMissing, expectedPackDate, localDateTime, packCoverage, packDateOf, packIdFor, parsePackId, previousTradingDay,
-} from '../../../src/domain/pack.js';
+import { localDateTime, previousTradingDay } from '../../../src/domain/calendar.js';
+import { describeMissing, expectedPackDate, packCoverage, packDateOf, packIdFor, parsePackId } from '../../../src/domain/pack.js';
 import { basisPointsApart, compareNavs, describeDiscrepancy, navOf } from '../../../src/domain/reconcile.js';
 
 describe('domain/pack ids', () => {
