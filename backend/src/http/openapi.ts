@@ -172,7 +172,7 @@ export function openApiDocument() {
       '/v1/packs/{id}': {
         get: {
           summary: 'A pricing pack with its prices and FX rates',
-          parameters: [idParam('id', 'pack id, PP_YYYY-MM-DD')],
+          parameters: [idParam('id', 'pack id, PP_YYYY-MM-DD (PP_YYYY-MM-DD.vN for a forced rebuild)')],
           responses: { 200: ok('pack'), ...errors(...authed, 'pricing_pack_not_found') },
         },
       },
@@ -183,6 +183,7 @@ export function openApiDocument() {
       '/health/pack': {
         get: { security: [], summary: 'Freshness of the newest pricing pack', responses: { 200: ok('fresh'), 503: ok('not fresh') } },
       },
+      '/metrics': { get: { security: [], summary: 'Prometheus metrics (text exposition format)', responses: { 200: ok('metrics') } } },
       '/openapi.json': { get: { security: [], summary: 'This document', responses: { 200: ok('OpenAPI 3.1 document') } } },
     },
   };
