@@ -1,5 +1,7 @@
 /** Starting and stopping the processes a benchmark measures. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,4 +31,41 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+export interface SeededDemo {
+  apiKey: string;
+  /** `folio serve` from dist/ on the seeded database, with `env` on top of the benchmark defaults. */
+  start(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }>;
+  remove(): void;
+}
+
+/** A SQLite database with the demo data, seeded once up front so no measured run pays for it. */
+export async function seededDemo(): Promise<SeededDemo> {
+  const apiKey = 'bench-demo-key-0123456789';
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-bench-'));
+  const seed = spawn(process.execPath, ['dist/jobs/folio.js', 'seed-demo'], {
+    cwd: root,
+    env: { ...process.env, FOLIO_DATA_DIR: dataDir, FOLIO_DEMO_API_KEY: apiKey, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise((r) => seed.once('exit', r));
+  if (code !== 0) throw new Error(`seed-demo exited with ${code}`);
+  return {
+    apiKey,
+    start: (env) =>
+      start(['dist/jobs/folio.js', 'serve'], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        FOLIO_DATA_DIR: dataDir,
+        FOLIO_DEMO_API_KEY: apiKey,
+        FOLIO_RATE_LIMIT_PER_MINUTE: '0',
+        // info: the start-up line carries the port; nothing is logged per request.
+        LOG_LEVEL: 'info',
+        NODE_ENV: 'production',
+        FOLIO_SEED_DEMO: 'false',
+        ...env,
+      }),
+    remove: () => fs.rmSync(dataDir, { recursive: true, force: true }),
+  };
 }

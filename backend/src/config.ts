@@ -63,6 +63,8 @@ const schema = z.object({
   FOLIO_PACK_BUILD_ESTIMATE_SECONDS: intFromEnv(600, 1, 86_400),
   FOLIO_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000, 0, 600_000),
   FOLIO_PRETTY_LOGS: boolFromEnv(false),
+  /** false: no /metrics and no metric recording, to measure what they cost (the benchmark); keep it on in service. */
+  FOLIO_METRICS: boolFromEnv(true),
   // Market-data providers (backend/src/providers, docs/operations.md#providers).
   /** Where pack builds and pricing.source_check get closes and FX. */
   FOLIO_PROVIDER: z.enum(['demo', 'csv', 'http']).default('demo'),

@@ -33,7 +33,8 @@ export interface ServerOptions {
 export async function startServer(config: Config, logger: Logger, opts: ServerOptions = {}): Promise<RunningServer> {
   const runtime = createRuntime(config);
   await prepareDatabase(runtime, logger);
-  const metrics = observe(runtime, config, logger);
+  // Pattern spans are recorded by the same execution telemetry, so tracing keeps it even without /metrics.
+  const metrics = config.FOLIO_METRICS || tracingActive() ? observe(runtime, config, logger) : null;
   let shuttingDown = false;
   const app = createApp({
     db: runtime.db,
@@ -44,7 +45,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     rateLimitPerMinute: config.FOLIO_RATE_LIMIT_PER_MINUTE,
     authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
-    metrics,
+    metrics: config.FOLIO_METRICS ? metrics : null,
   });
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);

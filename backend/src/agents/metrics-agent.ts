@@ -8,25 +8,52 @@ import { xirr, type CashFlow } from '../domain/analytics/xirr.js';
 import type { HistoryPoint } from '../domain/history.js';
 import { round } from '../domain/number.js';
 import { invalid } from '../errors.js';
-import type { Capability } from '../executor/capability.js';
+import type { Capability, Warning } from '../executor/capability.js';
 
 const RETURN_DIGITS = 10;
 const ret = (v: number): number => round(v, RETURN_DIGITS);
 
-const seriesArg = z.object({
-  base_currency: z.string(),
-  start_date: z.string(),
-  end_date: z.string(),
-  points: z.array(z.object({ date: z.string(), value: z.number(), inflow: z.number(), outflow: z.number() })).min(1),
-}).passthrough();
+/** A history.values output, as the metrics read it. */
+interface Series {
+  base_currency: string;
+  start_date: string;
+  end_date: string;
+  points: HistoryPoint[];
+  pricing_days: string[];
+  benchmark: { symbol: string; currency: string; closes: { date: string; close: number }[] } | null;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isPoint = (p: unknown): boolean => {
+  const q = p as Record<string, unknown> | null;
+  return typeof q === 'object' && q !== null && isString(q.date) && isNumber(q.value) && isNumber(q.inflow) && isNumber(q.outflow);
+};
+const isClose = (c: unknown): boolean => {
+  const q = c as Record<string, unknown> | null;
+  return typeof q === 'object' && q !== null && isString(q.date) && isNumber(q.close);
+};
+
+/**
+ * Checked in place rather than parsed into a copy: a series has a point per calendar day and
+ * comes from another step on every request, and keeping the object's identity lets the
+ * metrics strip be remembered per (cached) history.
+ */
+function isSeries(v: unknown): v is Series {
+  const s = v as Record<string, unknown> | null;
+  if (typeof s !== 'object' || s === null) return false;
+  if (!isString(s.base_currency) || !isString(s.start_date) || !isString(s.end_date)) return false;
+  if (!Array.isArray(s.points) || s.points.length === 0 || !s.points.every(isPoint)) return false;
+  if (s.pricing_days !== undefined && !(Array.isArray(s.pricing_days) && s.pricing_days.every(isString))) return false;
+  const b = s.benchmark as Record<string, unknown> | null | undefined;
+  return b == null || (isString(b.symbol) && isString(b.currency) && Array.isArray(b.closes) && b.closes.every(isClose));
+}
+
+const seriesArg = z.custom<Series>(isSeries, 'must be a history.values series');
 const performanceArgs = z.object({ series: seriesArg });
 const riskArgs = z.object({
-  series: seriesArg.extend({
-    pricing_days: z.array(z.string()),
-    benchmark: z.object({ symbol: z.string(), currency: z.string(), closes: z.array(z.object({ date: z.string(), close: z.number() })) }).nullable(),
-  }),
+  series: seriesArg.refine((s) => Array.isArray(s.pricing_days) && s.benchmark !== undefined, 'must list its pricing_days and benchmark'),
 });
-
 const summaryArgs = z.object({ series: riskArgs.shape.series, total_value: z.number() });
 
 /** No risk-free series is stored, so excess returns are over zero; every ratio states it. */
@@ -180,44 +207,68 @@ export function metricsCapabilities(): Capability[] {
     name: 'metrics.summary',
     description: 'The metrics strip: total value, time-weighted return, volatility, Sharpe and maximum drawdown over a history.values series',
     args: summaryArgs,
+    /**
+     * The strip is a pure function of its history and total value; histories are cached per pin
+     * (history.values), so keying by the history object reuses the strip for as long as its
+     * history lives, and lets both go together.
+     */
     async run({ series, total_value }, { warn }) {
-      const points = fromFirstActivity(series.points);
-      const start = points[0]!.date;
-      const period = { start_date: start, end_date: series.end_date, days: 0, pricing_days: 0 };
-      const strip = {
-        period,
-        currency: series.base_currency,
-        total_value: { value: total_value, method: `value of cash and positions at the pinned pack, in ${series.base_currency}` },
-        twr: null as null | { cumulative: number; annualized: number | null; method: string },
-        volatility: null as null | { annualized: number; observations: number; method: string },
-        sharpe: null as null | { ratio: number | null; risk_free_rate: number; method: string },
-        max_drawdown: null as null | (ReturnType<typeof maxDrawdown> & { method: string }),
-        method:
-          `from daily values in ${series.base_currency} over the period (starting the day before the portfolio's first activity when it is younger); ` +
-          `returns are fractions rounded to ${RETURN_DIGITS} decimals`,
-      };
-      if (points.every((p) => p.value === 0 && p.inflow === 0 && p.outflow === 0)) {
-        warn({ code: 'metrics_unavailable', message: `the portfolio holds nothing between ${series.start_date} and ${series.end_date}; no return or risk figures` });
-        return strip;
+      let byTotal = strips.get(series);
+      if (!byTotal) strips.set(series, (byTotal = new Map()));
+      const known = byTotal.get(total_value);
+      if (known) {
+        known.warnings.forEach(warn);
+        return known.output;
       }
-      const twr = twrOf(points, warn);
-      period.days = twr.days;
-      strip.twr = { cumulative: ret(twr.cumulative), annualized: twr.annualized === null ? null : ret(twr.annualized), method: twr.method };
-      const drawdown = maxDrawdown(twr.daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
-      strip.max_drawdown = { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` };
-      const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
-      period.pricing_days = index.length;
-      if (returns.length < 2) {
-        warn({ code: 'metrics_partial', message: `volatility and Sharpe need at least 2 daily returns; the period from ${start} has ${returns.length}` });
-        return strip;
-      }
-      const vol = volatility(returns);
-      const sharpe = sharpeRatio(returns, { risk_free_rate: RISK_FREE_RATE });
-      for (const w of sharpe.warnings) warn(w);
-      strip.volatility = { annualized: ret(vol.annualized), observations: vol.observations, method: vol.method };
-      strip.sharpe = { ratio: sharpe.ratio === null ? null : ret(sharpe.ratio), risk_free_rate: sharpe.risk_free_rate, method: sharpe.method };
-      return strip;
+      const warnings: Warning[] = [];
+      const output = stripOf(series, total_value, (w) => {
+        warnings.push(w);
+        warn(w);
+      });
+      byTotal.set(total_value, { output, warnings });
+      return output;
     },
   };
   return [performance, risk, summary];
+}
+
+const strips = new WeakMap<Series, Map<number, { output: ReturnType<typeof stripOf>; warnings: Warning[] }>>();
+
+function stripOf(series: Series, total_value: number, warn: (w: Warning) => void) {
+  const points = fromFirstActivity(series.points);
+  const start = points[0]!.date;
+  const period = { start_date: start, end_date: series.end_date, days: 0, pricing_days: 0 };
+  const strip = {
+    period,
+    currency: series.base_currency,
+    total_value: { value: total_value, method: `value of cash and positions at the pinned pack, in ${series.base_currency}` },
+    twr: null as null | { cumulative: number; annualized: number | null; method: string },
+    volatility: null as null | { annualized: number; observations: number; method: string },
+    sharpe: null as null | { ratio: number | null; risk_free_rate: number; method: string },
+    max_drawdown: null as null | (ReturnType<typeof maxDrawdown> & { method: string }),
+    method:
+      `from daily values in ${series.base_currency} over the period (starting the day before the portfolio's first activity when it is younger); ` +
+      `returns are fractions rounded to ${RETURN_DIGITS} decimals`,
+  };
+  if (points.every((p) => p.value === 0 && p.inflow === 0 && p.outflow === 0)) {
+    warn({ code: 'metrics_unavailable', message: `the portfolio holds nothing between ${series.start_date} and ${series.end_date}; no return or risk figures` });
+    return strip;
+  }
+  const twr = twrOf(points, warn);
+  period.days = twr.days;
+  strip.twr = { cumulative: ret(twr.cumulative), annualized: twr.annualized === null ? null : ret(twr.annualized), method: twr.method };
+  const drawdown = maxDrawdown(twr.daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
+  strip.max_drawdown = { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` };
+  const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
+  period.pricing_days = index.length;
+  if (returns.length < 2) {
+    warn({ code: 'metrics_partial', message: `volatility and Sharpe need at least 2 daily returns; the period from ${start} has ${returns.length}` });
+    return strip;
+  }
+  const vol = volatility(returns);
+  const sharpe = sharpeRatio(returns, { risk_free_rate: RISK_FREE_RATE });
+  for (const w of sharpe.warnings) warn(w);
+  strip.volatility = { annualized: ret(vol.annualized), observations: vol.observations, method: vol.method };
+  strip.sharpe = { ratio: sharpe.ratio === null ? null : ret(sharpe.ratio), risk_free_rate: sharpe.risk_free_rate, method: sharpe.method };
+  return strip;
 }

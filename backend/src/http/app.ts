@@ -26,7 +26,8 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   authCacheTtlMs: number;
   isShuttingDown: () => boolean;
-  metrics: FolioMetrics;
+  /** Null when FOLIO_METRICS=false: no recording and no /metrics. */
+  metrics: FolioMetrics | null;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -35,7 +36,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext);
-  app.use(httpMetrics(deps.metrics, new Set(deps.service.listPatterns().map((p) => p.id))));
+  if (deps.metrics) app.use(httpMetrics(deps.metrics, new Set(deps.service.listPatterns().map((p) => p.id))));
 
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
   const v1Chain = [
@@ -54,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', v1);
 
   app.use(healthRoutes(deps.db, deps.isShuttingDown));
-  app.get('/metrics', metricsHandler(deps.metrics.registry));
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics.registry));
   const openapi = openApiDocument();
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((req) => {
     throw new AppError('not_found', `no route for ${req.method} ${req.path}`);
   });
-  app.use(noteErrorCode);
+  if (deps.metrics) app.use(noteErrorCode);
   app.use(errorHandler(deps.logger));
   return app;
 }

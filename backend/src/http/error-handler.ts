@@ -62,6 +62,7 @@ export function errorHandler(logger: Logger) {
         route: routeOf(req),
         pattern_id: typeof req.body?.pattern_id === 'string' ? req.body.pattern_id : undefined,
         user_id: req.folio?.auth?.user.id,
+        request: { method: req.method, url: req.originalUrl, headers: req.headers },
       });
     }
     if (res.headersSent) {

@@ -147,11 +147,11 @@ describe('Sentry error reports from a running service (SQLite, real SDK, local i
     assert.match(exception.value, /storage rejected the row/, 'the database error reaches the report');
     assert.match(exception.value, /insert into `transactions`/, 'with the statement, its values masked');
     assert.ok(Array.isArray(exception.stacktrace?.frames) && exception.stacktrace.frames.length > 0);
-    // The request was captured (so the canaries were there to leak) and scrubbed.
+    // The request was captured (so the canaries were there to leak) and scrubbed; its body never is.
     assert.equal(event.request?.method, 'POST');
+    assert.equal(event.request?.data, undefined);
     assert.equal(event.request?.headers?.authorization, '[REDACTED]');
     assert.equal(event.request?.headers?.['x-contact'], '[EMAIL]');
-    assert.equal(event.request?.data?.transactions?.[0]?.amount, '[REDACTED]');
     assert.equal(new URLSearchParams(event.request?.query_string).get('user_id'), hash(service.userId));
     assertNoCanaryIn(sink, service.canaries);
   });

@@ -1,0 +1,70 @@
+/** Load generation and the figures every throughput benchmark prints. */
+import fs from 'node:fs';
+import autocannon from 'autocannon';
+
+export const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+export const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+export const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+export interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  rssMb?: number;
+}
+
+export function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+export async function load(name: string, port: number, body: object, headers: Record<string, string>): Promise<Figures> {
+  const opts = {
+    url: `http://127.0.0.1:${port}/v1/execute`,
+    method: 'POST' as const,
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+  await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, page cache
+  // autocannon reports p97.5 but not p95, so percentiles come from every response time.
+  const times: number[] = [];
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+  times.sort((a, b) => a - b);
+  const pct = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN;
+  return {
+    name,
+    rps: r.requests.average,
+    p50: pct(0.5),
+    p95: pct(0.95),
+    p99: pct(0.99),
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export function medianFigures(name: string, runs: Figures[]): Figures {
+  const pick = (k: 'rps' | 'p50' | 'p95' | 'p99') => median(runs.map((r) => r[k]));
+  return {
+    name,
+    rps: pick('rps'),
+    p50: pick('p50'),
+    p95: pick('p95'),
+    p99: pick('p99'),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+  };
+}
+
+export const row = (f: Figures): string =>
+  `${f.name.padEnd(30)} ${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p95 ${f.p95.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   errors ${f.errors}  non-2xx ${f.non2xx}${f.rssMb ? `   rss ${f.rssMb.toFixed(0)} MB` : ''}`;
