@@ -34,7 +34,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   const runtime = createRuntime(config);
   await prepareDatabase(runtime, logger);
   // Pattern spans are recorded by the same execution telemetry, so tracing keeps it even without /metrics.
-  const metrics = config.FOLIO_METRICS || tracingActive() ? observe(runtime, config, logger) : null;
+  const observed = config.FOLIO_METRICS || tracingActive() ? observe(runtime, config, logger) : null;
   let shuttingDown = false;
   const app = createApp({
     db: runtime.db,
@@ -45,7 +45,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     rateLimitPerMinute: config.FOLIO_RATE_LIMIT_PER_MINUTE,
     authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
-    metrics: config.FOLIO_METRICS ? metrics : null,
+    metrics: config.FOLIO_METRICS ? (observed?.metrics ?? null) : null,
   });
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);
@@ -78,6 +78,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       clearTimeout(timer);
       // A build in progress finishes (or fails) before the database closes under it.
       await background?.stop();
+      observed?.detach();
       await runtime.provenance.drain();
       await runtime.db.destroy();
       // Reports of the last requests must not die with the process.
@@ -87,10 +88,13 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   return { server, runtime, port, shutdown };
 }
 
-/** The process's one metrics registry, and the execution telemetry that feeds it (and spans, with tracing on). */
-function observe(runtime: Runtime, config: Config, logger: Logger): FolioMetrics {
+/**
+ * The process's one metrics registry, and the execution telemetry that feeds it (and spans,
+ * with tracing on); `detach` stops the counting of the process-wide breakers' events.
+ */
+function observe(runtime: Runtime, config: Config, logger: Logger): { metrics: FolioMetrics; detach: () => void } {
   const metrics = createMetrics(runtime.service.listPatterns());
-  registerProviderMetrics(metrics.registry);
+  const detach = registerProviderMetrics(metrics.registry);
   registerPackMetrics(metrics.registry, runtime.db, {
     freshBy: config.FOLIO_PACK_FRESH_BY,
     timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
@@ -98,7 +102,7 @@ function observe(runtime: Runtime, config: Config, logger: Logger): FolioMetrics
   });
   const tracing = tracingActive() ? { tracer: trace.getTracer('folio-executor'), hashId: idHasher(config, logger) } : null;
   runtime.service.observeWith(new ExecutionTelemetry(metrics, tracing));
-  return metrics;
+  return { metrics, detach };
 }
 
 /** Entry point for `folio serve` / `npm start`. */

@@ -14,7 +14,8 @@ import type { TxType } from '../domain/ledger/types.js';
 import { money, round } from '../domain/number.js';
 import { AppError, invalid } from '../errors.js';
 import type { Capability } from '../executor/capability.js';
-import { lookbackPacks, packDate } from './history-agent.js';
+import { packDateOf } from '../domain/pack.js';
+import { lookbackPacks } from './history-agent.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const RETURN_DIGITS = 10;
@@ -56,7 +57,7 @@ export function attributionCapabilities(reads: ReadCache): Capability[] {
     async run({ portfolio_id, base_currency, lookback_days }, { ctx, warn, signal }) {
       const recent = await lookbackPacks(reads, lookback_days, ctx, warn);
       const startPack: PackRef = recent[recent.length - 1]!;
-      const endPack: PackRef = { id: ctx.pricing_pack_id, date: packDate(ctx.pricing_pack_id) };
+      const endPack: PackRef = { id: ctx.pricing_pack_id, date: packDateOf(ctx.pricing_pack_id) };
       const start = startPack.date;
       const end = endPack.date;
 

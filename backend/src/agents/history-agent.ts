@@ -6,7 +6,7 @@ import { calendarDays, HistoryDataError, valuationHistorySteps, type DayMarket, 
 import { money } from '../domain/number.js';
 import { packDateOf } from '../domain/pack.js';
 import { AppError, invalid } from '../errors.js';
-import type { Capability, CapabilityCall, RequestCtx, Warning } from '../executor/capability.js';
+import { recall, remember, type Capability, type CapabilityCall, type Remembered, type RequestCtx } from '../executor/capability.js';
 import { symbolArg } from './args.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
@@ -29,9 +29,6 @@ const valuesArgs = z
 const METHOD =
   'end-of-day value of cash and positions in the base currency, with closes and FX of the newest fresh pricing pack on or before each calendar day; ' +
   "external flows (deposits, withdrawals, transfers; securities transfers at their recorded price) converted at their day's FX";
-
-/** Pack ids name their date by contract, so the pinned pack's date needs no lookup. */
-export const packDate = packDateOf;
 
 const earlier = (a: string, b: string): string => (a < b ? a : b);
 
@@ -69,7 +66,7 @@ async function runSliced(steps: Generator<void, History, void>, signal: AbortSig
  */
 export async function lookbackPacks(reads: ReadCache, lookback: number, ctx: RequestCtx, warn: CapabilityCall['warn']): Promise<Pack[]> {
   const wanted = lookback + 1;
-  const recent = await reads.recentFreshPacks(packDate(ctx.pricing_pack_id), wanted);
+  const recent = await reads.recentFreshPacks(packDateOf(ctx.pricing_pack_id), wanted);
   if (recent.length === 0) throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${ctx.pricing_pack_id}`);
   if (recent.length < wanted) {
     warn({
@@ -108,7 +105,7 @@ async function computeValues(reads: ReadCache, args: z.infer<typeof valuesArgs>,
   // Packs newer than the pinned one did not exist for the answer being reproduced.
   const [securities, packs] = await Promise.all([
     reads.securities(symbols),
-    reads.freshPacksCovering(start, earlier(packDate(ctx.pricing_pack_id), end)),
+    reads.freshPacksCovering(start, earlier(packDateOf(ctx.pricing_pack_id), end)),
   ]);
   if (benchmark != null && !securities.has(benchmark)) {
     throw new AppError('security_not_found', `benchmark ${benchmark} is not a known security`, { symbol: benchmark });
@@ -178,21 +175,11 @@ export function historyCapabilities(reads: ReadCache): Capability[] {
      */
     async run(args, call) {
       const key = `history:${JSON.stringify([args, call.ctx.ledger_commit_hash, call.ctx.pricing_pack_id, call.ctx.asof_date])}`;
-      const hit = reads.derived<{ output: HistoryValues; warnings: Warning[] }>(key);
-      if (hit) {
-        hit.warnings.forEach(call.warn);
-        return hit.output;
-      }
-      const warnings: Warning[] = [];
-      const output = await computeValues(reads, args, {
-        ...call,
-        warn: (w) => {
-          warnings.push(w);
-          call.warn(w);
-        },
-      });
-      reads.setDerived(key, { output, warnings }, output.points.length + (output.benchmark?.closes.length ?? 0));
-      return output;
+      const hit = reads.derived<Remembered<HistoryValues>>(key);
+      if (hit) return recall(hit, call.warn);
+      const fresh = await remember(call.warn, (warn) => computeValues(reads, args, { ...call, warn }));
+      reads.setDerived(key, fresh, fresh.output.points.length + (fresh.output.benchmark?.closes.length ?? 0));
+      return fresh.output;
     },
   };
 

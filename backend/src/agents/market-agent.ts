@@ -4,7 +4,7 @@ import { replayLedger } from '../domain/ledger/replay.js';
 import { round } from '../domain/number.js';
 import type { Capability } from '../executor/capability.js';
 import type { MarketDataProvider } from '../providers/provider.js';
-import { packDate } from './history-agent.js';
+import { packDateOf } from '../domain/pack.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const sourceCheckArgs = z.strictObject({ portfolio_id: z.string().min(1) });
@@ -29,7 +29,7 @@ export function marketCapabilities(reads: ReadCache, provider: MarketDataProvide
       const held = [...replayLedger(entries, { asof: ctx.asof_date, securities }).holdings.values()]
         .map((h) => h.symbol)
         .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const date = packDate(ctx.pricing_pack_id);
+      const date = packDateOf(ctx.pricing_pack_id);
       const [pack, snapshot] = await Promise.all([
         reads.packContent(ctx.pricing_pack_id),
         provider.snapshot({ date, symbols: held, pairs: [], signal }),

@@ -8,10 +8,11 @@ import { xirr, type CashFlow } from '../domain/analytics/xirr.js';
 import type { HistoryPoint } from '../domain/history.js';
 import { round } from '../domain/number.js';
 import { invalid } from '../errors.js';
-import type { Capability, Warning } from '../executor/capability.js';
+import { recall, remember, type Capability, type Remembered, type Warning } from '../executor/capability.js';
 
 const RETURN_DIGITS = 10;
 const ret = (v: number): number => round(v, RETURN_DIGITS);
+const retOrNull = (v: number | null): number | null => (v === null ? null : ret(v));
 
 /** A history.values output, as the metrics read it. */
 interface Series {
@@ -104,6 +105,12 @@ function fromFirstActivity<P extends HistoryPoint>(points: readonly P[]): P[] {
   return first <= 0 ? [...points] : points.slice(first - 1);
 }
 
+/** Maximum drawdown of the growth index 1 + cumulative TWR, as the responses report it. */
+function drawdownOf(daily: readonly { date: string; cumulative: number }[]) {
+  const drawdown = maxDrawdown(daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
+  return { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` };
+}
+
 /** The daily TWR both metrics start from, its warnings passed on to the response. */
 function twrOf(points: Parameters<typeof timeWeightedReturn>[0], warn: (w: { code: string; message: string }) => void) {
   const twr = timeWeightedReturn(points);
@@ -123,7 +130,7 @@ export function metricsCapabilities(): Capability[] {
       return {
         twr: {
           cumulative: ret(twr.cumulative),
-          annualized: twr.annualized === null ? null : ret(twr.annualized),
+          annualized: retOrNull(twr.annualized),
           daily: twr.daily.map((d) => ({ date: d.date, return: ret(d.return), cumulative: ret(d.cumulative) })),
           method: twr.method,
         },
@@ -155,13 +162,12 @@ export function metricsCapabilities(): Capability[] {
       const sortino = sortinoRatio(returns, { risk_free_rate: RISK_FREE_RATE });
       for (const w of [...sharpe.warnings, ...sortino.warnings]) warn(w);
       const ratio = (r: typeof sharpe) => ({
-        ratio: r.ratio === null ? null : ret(r.ratio),
+        ratio: retOrNull(r.ratio),
         annualized_excess_return: ret(r.annualized_excess_return),
         annualized_risk: ret(r.annualized_risk),
         risk_free_rate: r.risk_free_rate,
         method: r.method,
       });
-      const drawdown = maxDrawdown(twr.daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
       const vars = (fn: typeof historicalVar) =>
         CONFIDENCES.flatMap((confidence) =>
           HORIZONS.map((horizon_days) => {
@@ -181,7 +187,7 @@ export function metricsCapabilities(): Capability[] {
         benchmark = {
           symbol: series.benchmark.symbol,
           currency: series.benchmark.currency,
-          beta: b.beta === null ? null : ret(b.beta),
+          beta: retOrNull(b.beta),
           tracking_error: ret(b.tracking_error),
           observations: b.observations,
           method: `${b.method}; the portfolio in ${series.base_currency}, the benchmark's closes in ${series.benchmark.currency}`,
@@ -194,7 +200,7 @@ export function metricsCapabilities(): Capability[] {
         volatility: { daily: ret(vol.daily), annualized: ret(vol.annualized), observations: vol.observations, method: vol.method },
         sharpe: ratio(sharpe),
         sortino: ratio(sortino),
-        max_drawdown: { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` },
+        max_drawdown: drawdownOf(twr.daily),
         var: { historical: vars(historicalVar), parametric: vars(parametricVar) },
         benchmark,
         method:
@@ -216,23 +222,16 @@ export function metricsCapabilities(): Capability[] {
       let byTotal = strips.get(series);
       if (!byTotal) strips.set(series, (byTotal = new Map()));
       const known = byTotal.get(total_value);
-      if (known) {
-        known.warnings.forEach(warn);
-        return known.output;
-      }
-      const warnings: Warning[] = [];
-      const output = stripOf(series, total_value, (w) => {
-        warnings.push(w);
-        warn(w);
-      });
-      byTotal.set(total_value, { output, warnings });
-      return output;
+      if (known) return recall(known, warn);
+      const fresh = await remember(warn, (w) => stripOf(series, total_value, w));
+      byTotal.set(total_value, fresh);
+      return fresh.output;
     },
   };
   return [performance, risk, summary];
 }
 
-const strips = new WeakMap<Series, Map<number, { output: ReturnType<typeof stripOf>; warnings: Warning[] }>>();
+const strips = new WeakMap<Series, Map<number, Remembered<ReturnType<typeof stripOf>>>>();
 
 function stripOf(series: Series, total_value: number, warn: (w: Warning) => void) {
   const points = fromFirstActivity(series.points);
@@ -245,7 +244,7 @@ function stripOf(series: Series, total_value: number, warn: (w: Warning) => void
     twr: null as null | { cumulative: number; annualized: number | null; method: string },
     volatility: null as null | { annualized: number; observations: number; method: string },
     sharpe: null as null | { ratio: number | null; risk_free_rate: number; method: string },
-    max_drawdown: null as null | (ReturnType<typeof maxDrawdown> & { method: string }),
+    max_drawdown: null as null | ReturnType<typeof drawdownOf>,
     method:
       `from daily values in ${series.base_currency} over the period (starting the day before the portfolio's first activity when it is younger); ` +
       `returns are fractions rounded to ${RETURN_DIGITS} decimals`,
@@ -256,9 +255,8 @@ function stripOf(series: Series, total_value: number, warn: (w: Warning) => void
   }
   const twr = twrOf(points, warn);
   period.days = twr.days;
-  strip.twr = { cumulative: ret(twr.cumulative), annualized: twr.annualized === null ? null : ret(twr.annualized), method: twr.method };
-  const drawdown = maxDrawdown(twr.daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
-  strip.max_drawdown = { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` };
+  strip.twr = { cumulative: ret(twr.cumulative), annualized: retOrNull(twr.annualized), method: twr.method };
+  strip.max_drawdown = drawdownOf(twr.daily);
   const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
   period.pricing_days = index.length;
   if (returns.length < 2) {
@@ -269,6 +267,6 @@ function stripOf(series: Series, total_value: number, warn: (w: Warning) => void
   const sharpe = sharpeRatio(returns, { risk_free_rate: RISK_FREE_RATE });
   for (const w of sharpe.warnings) warn(w);
   strip.volatility = { annualized: ret(vol.annualized), observations: vol.observations, method: vol.method };
-  strip.sharpe = { ratio: sharpe.ratio === null ? null : ret(sharpe.ratio), risk_free_rate: sharpe.risk_free_rate, method: sharpe.method };
+  strip.sharpe = { ratio: retOrNull(sharpe.ratio), risk_free_rate: sharpe.risk_free_rate, method: sharpe.method };
   return strip;
 }

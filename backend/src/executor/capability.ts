@@ -19,6 +19,28 @@ export interface Warning {
   message: string;
 }
 
+/** A capability's output kept with the warnings it raised, so a reuse tells the client the same. */
+export interface Remembered<T> {
+  output: T;
+  warnings: Warning[];
+}
+
+/** Runs `compute`, passing its warnings on as they come and keeping them with the output. */
+export async function remember<T>(warn: (w: Warning) => void, compute: (warn: (w: Warning) => void) => T | Promise<T>): Promise<Remembered<T>> {
+  const warnings: Warning[] = [];
+  const output = await compute((w) => {
+    warnings.push(w);
+    warn(w);
+  });
+  return { output, warnings };
+}
+
+/** A remembered output, its warnings raised again. */
+export function recall<T>(known: Remembered<T>, warn: (w: Warning) => void): T {
+  known.warnings.forEach(warn);
+  return known.output;
+}
+
 /** What a capability gets besides its arguments: the pinned request, cancellation and a way to warn. */
 export interface CapabilityCall {
   ctx: RequestCtx;

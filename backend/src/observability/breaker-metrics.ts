@@ -1,18 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PROVIDER_NAMES } from '../providers/index.js';
-import { breakers as processBreakers, type BreakerRegistry } from '../providers/breakers.js';
+import { BREAKER_EVENTS, breakers as processBreakers, type BreakerRegistry } from '../providers/breakers.js';
 
-/** opossum's event names and the `event` label each is counted under (docs/metrics.md). */
-const EVENTS = {
-  success: 'success',
-  failure: 'failure',
-  timeout: 'timeout',
-  reject: 'reject',
-  fallback: 'fallback',
-  open: 'open',
-  halfOpen: 'half_open',
-  close: 'close',
-} as const;
 
 const STATE_VALUE = { closed: 0, open: 1, half_open: 2 } as const;
 
@@ -22,9 +11,10 @@ const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /**
  * The circuit-breaker and provider metrics of docs/metrics.md. State is read at scrape time;
  * events are counted through the breaker registry, which also reports breakers created after
- * this call, so a provider first used later is still counted.
+ * this call, so a provider first used later is still counted. Returns the function that stops
+ * the counting (a server calls it when it shuts down).
  */
-export function registerProviderMetrics(registry: Registry, breakers: BreakerRegistry = processBreakers): void {
+export function registerProviderMetrics(registry: Registry, breakers: BreakerRegistry = processBreakers): () => void {
   new Gauge({
     name: 'folio_circuit_breaker_state',
     help: 'Circuit breaker state: 0 closed, 1 open, 2 half-open.',
@@ -43,7 +33,7 @@ export function registerProviderMetrics(registry: Registry, breakers: BreakerReg
     labelNames: ['breaker', 'event'],
     registers: [registry],
   });
-  for (const breaker of PROVIDER_NAMES) for (const event of Object.values(EVENTS)) events.inc({ breaker, event }, 0);
+  for (const breaker of PROVIDER_NAMES) for (const event of Object.values(BREAKER_EVENTS)) events.inc({ breaker, event }, 0);
 
   const duration = new Histogram({
     name: 'folio_provider_request_duration_seconds',
@@ -54,11 +44,9 @@ export function registerProviderMetrics(registry: Registry, breakers: BreakerReg
   });
   for (const provider of PROVIDER_NAMES) for (const status of ['ok', 'error']) duration.zero({ provider, operation: 'snapshot', status });
 
-  breakers.observe({
-    breaker(name, breaker) {
-      for (const [event, label] of Object.entries(EVENTS)) {
-        (breaker as NodeJS.EventEmitter).on(event, () => events.inc({ breaker: name, event: label }));
-      }
+  return breakers.observe({
+    breakerEvent(name, event) {
+      events.inc({ breaker: name, event });
     },
     providerCall({ provider, operation, status, seconds }) {
       duration.observe({ provider, operation, status }, seconds);

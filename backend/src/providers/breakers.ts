@@ -24,14 +24,29 @@ export interface ProviderCallSample {
   seconds: number;
 }
 
-/** Metrics and other listeners: told about every breaker, including ones created later, and every provider call. */
+/** opossum's events: calls and transitions, and the names spans and metrics use for them. */
+export const BREAKER_EVENTS = {
+  success: 'success',
+  failure: 'failure',
+  timeout: 'timeout',
+  reject: 'reject',
+  fallback: 'fallback',
+  open: 'open',
+  halfOpen: 'half_open',
+  close: 'close',
+} as const;
+export type BreakerEvent = (typeof BREAKER_EVENTS)[keyof typeof BREAKER_EVENTS];
+const TRANSITIONS: ReadonlySet<BreakerEvent> = new Set(['open', 'half_open', 'close']);
+
+/**
+ * Metrics and other listeners: told of every event of every breaker, including breakers created
+ * later, and of every provider call. The registry listens to each breaker once and fans out, so
+ * observers come and go (a server per test) without piling listeners onto the breakers.
+ */
 export interface BreakerObserver {
-  breaker?(name: string, breaker: Breaker): void;
+  breakerEvent?(name: string, event: BreakerEvent): void;
   providerCall?(sample: ProviderCallSample): void;
 }
-
-/** opossum's transition events, and the names spans and metrics use for them. */
-const TRANSITIONS = { open: 'open', halfOpen: 'half_open', close: 'close' } as const;
 
 interface Entry {
   breaker: Breaker;
@@ -69,12 +84,16 @@ export class BreakerRegistry {
     breaker.on('open', () => {
       entry.openedAt = Date.now();
     });
-    for (const [event, label] of Object.entries(TRANSITIONS)) {
-      // The transition happens inside the call that caused it, so its span is the active one.
-      (breaker as NodeJS.EventEmitter).on(event, () => trace.getActiveSpan()?.addEvent(`breaker.${label}`, { 'breaker.name': name }));
+    for (const [event, label] of Object.entries(BREAKER_EVENTS)) {
+      (breaker as NodeJS.EventEmitter).on(event, () => {
+        // A transition happens inside the call that caused it, so its span is the active one.
+        if (TRANSITIONS.has(label)) trace.getActiveSpan()?.addEvent(`breaker.${label}`, { 'breaker.name': name });
+        // Only the breaker now registered under the name speaks for the provider.
+        if (this.entries.get(name)?.breaker !== breaker) return;
+        for (const o of this.observers) o.breakerEvent?.(name, label);
+      });
     }
     this.entries.set(name, entry);
-    for (const o of this.observers) o.breaker?.(name, breaker);
     return breaker;
   }
 
@@ -96,11 +115,10 @@ export class BreakerRegistry {
     return Math.max(1, Math.ceil((entry.openedAt + entry.resetTimeoutMs - now) / 1000));
   }
 
-  /** Registers an observer, telling it about the breakers that already exist; returns an unsubscribe function. */
+  /** Registers an observer; returns the function that removes it. */
   observe(observer: BreakerObserver): () => void {
     this.observers.add(observer);
-    for (const [name, { breaker }] of this.entries) observer.breaker?.(name, breaker);
-    return () => this.observers.delete(observer);
+    return () => void this.observers.delete(observer);
   }
 
   recordCall(sample: ProviderCallSample): void {

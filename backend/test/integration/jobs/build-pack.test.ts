@@ -62,8 +62,8 @@ describeEachDb('jobs: build-pack, reconcile, mark-fresh', (dialect) => {
       runFolio(['build-pack', '--date', DATE, '--mark-fresh', '--json'], { env: t.env, timeoutMs: 60_000 }),
       runFolio(['build-pack', '--date', DATE, '--mark-fresh', '--json'], { env: t.env, timeoutMs: 60_000 }),
     ]);
-    assert.equal(a.code, 0, a.stderr);
-    assert.equal(b.code, 0, b.stderr);
+    assert.equal(a.code, 0, `${a.stdout}\n${a.stderr}`);
+    assert.equal(b.code, 0, `${b.stdout}\n${b.stderr}`);
     const statuses = [JSON.parse(a.stdout).build.status, JSON.parse(b.stdout).build.status].sort();
     assert.deepEqual(statuses, ['skipped', 'success']);
     assert.deepEqual((await packsOn(db, DATE)).map((p) => [p.id, p.status]), [[`PP_${DATE}`, 'fresh']]);
