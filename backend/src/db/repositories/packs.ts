@@ -283,6 +283,10 @@ export async function publish(db: Knex, id: string, opts: { now: string; forced:
 async function lockPack(trx: Knex.Transaction, id: string): Promise<Pack | null> {
   const q = trx('pricing_packs').where({ id });
   if (dialectOf(trx) === 'postgres') q.forUpdate();
+  // SQLite has no row locks. A transaction that reads first and writes later fails at once
+  // ("database is locked") when another process wrote in between, without waiting; a write as
+  // its first statement takes the database's write lock up front and waits for it instead.
+  else await trx('pricing_packs').where({ id }).update({ id });
   const row = await q.first(COLUMNS);
   return row ? toPack(row) : null;
 }
