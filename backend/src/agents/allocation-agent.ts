@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { allocate } from '../domain/allocation.js';
 import type { Valuation } from '../domain/valuation.js';
 import type { Capability } from '../executor/capability.js';
+import { inPlace, isArrayOf, isNumber, isRecord } from './in-place.js';
+
+const isValuation = (v: unknown): v is Valuation =>
+  isRecord(v) && isArrayOf(isRecord)(v.holdings) && isArrayOf(isRecord)(v.cash) && isRecord(v.totals) && isNumber(v.totals.total_value);
 
 const allocationArgs = z.object({
-  valuation: z.object({
-    holdings: z.array(z.object({}).passthrough()),
-    cash: z.array(z.object({}).passthrough()),
-    totals: z.object({ total_value: z.number() }).passthrough(),
-  }).passthrough(),
+  valuation: inPlace(isValuation, 'must be a pricing.value valuation (holdings, cash, totals.total_value)'),
   top_n: z.number().int().min(1).max(100).default(10),
 });
 
@@ -18,8 +18,8 @@ export function allocationCapabilities(): Capability[] {
     description: 'Weights by sector, currency and asset class, and top-N concentration',
     args: allocationArgs,
     async run({ valuation, top_n }) {
-      // The shape was produced by pricing.value in the same run; zod checked the parts read here.
-      return allocate(valuation as unknown as Valuation, top_n);
+      // Produced by pricing.value in the same run; the guard checked the parts read here.
+      return allocate(valuation, top_n);
     },
   };
   return [breakdown];

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { CURRENCY_CODE } from '../domain/fx.js';
+
+/** A currency argument: an ISO 4217 code as stored (three upper-case letters). */
+export const currencyArg = z.string().regex(CURRENCY_CODE);
 
 /** A security symbol argument. Symbols are stored upper-case; a lower-case input must find the same security. */
 export const symbolArg = z.string().trim().min(1).max(32).transform((s) => s.toUpperCase());

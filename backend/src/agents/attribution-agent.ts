@@ -15,6 +15,7 @@ import { money, round } from '../domain/number.js';
 import { AppError, invalid } from '../errors.js';
 import type { Capability } from '../executor/capability.js';
 import { packDateOf } from '../domain/pack.js';
+import { currencyArg } from './args.js';
 import { lookbackPacks } from './history-agent.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
@@ -23,7 +24,7 @@ const ret = (v: number): number => round(v, RETURN_DIGITS);
 
 const currencyArgs = z.strictObject({
   portfolio_id: z.string().min(1),
-  base_currency: z.string().regex(/^[A-Z]{3}$/),
+  base_currency: currencyArg,
   /** Pricing days back from the pinned pack to the period's first day. */
   lookback_days: z.number().int().min(1).max(10_000),
 });

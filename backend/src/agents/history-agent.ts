@@ -7,14 +7,14 @@ import { money } from '../domain/number.js';
 import { packDateOf } from '../domain/pack.js';
 import { AppError, invalid } from '../errors.js';
 import { recall, remember, type Capability, type CapabilityCall, type Remembered, type RequestCtx } from '../executor/capability.js';
-import { symbolArg } from './args.js';
+import { currencyArg, symbolArg } from './args.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const valuesArgs = z
   .strictObject({
     portfolio_id: z.string().min(1),
-    base_currency: z.string().regex(/^[A-Z]{3}$/),
+    base_currency: currencyArg,
     start_date: date.nullish(),
     end_date: date.nullish(),
     /** Instead of dates: this many pricing days back from the as-of date. */

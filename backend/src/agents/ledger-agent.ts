@@ -6,6 +6,7 @@ import { replayLedger } from '../domain/ledger/replay.js';
 import type { LedgerEntry } from '../domain/ledger/types.js';
 import type { Capability, RequestCtx } from '../executor/capability.js';
 import { symbolArg } from './args.js';
+import { inPlace, isArrayOf, isNumber, isRecord, isString } from './in-place.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
 const portfolioArgs = z.strictObject({ portfolio_id: z.string().min(1) });
@@ -18,18 +19,35 @@ async function pinnedEntries(reads: ReadCache, portfolioId: string, ctx: Request
 const perCurrency = (m: ReadonlyMap<string, number>) =>
   [...m.entries()].map(([currency, amount]) => ({ currency, amount: money(amount) }));
 
-const amounts = z.array(z.object({ currency: z.string(), amount: z.number() }));
-const summaryArgs = z.object({
-  positions: z.object({
-    holdings: z.array(z.unknown()),
-    closed: z.array(z.object({ symbol: z.string() }).passthrough()),
-    realized_pnl: amounts,
-    income: amounts,
-    fees: amounts,
-    external_flows: amounts,
-    transaction_count: z.number(),
-  }),
-});
+interface Amount {
+  currency: string;
+  amount: number;
+}
+
+/** The parts of a ledger.positions output that ledger.summary reads. */
+interface PositionsOutput {
+  holdings: unknown[];
+  closed: ({ symbol: string } & Record<string, unknown>)[];
+  realized_pnl: Amount[];
+  income: Amount[];
+  fees: Amount[];
+  external_flows: Amount[];
+  transaction_count: number;
+}
+
+const isAmounts = isArrayOf((v): v is Amount => isRecord(v) && isString(v.currency) && isNumber(v.amount));
+const isClosed = isArrayOf((v): v is PositionsOutput['closed'][number] => isRecord(v) && isString(v.symbol));
+const isPositionsOutput = (v: unknown): v is PositionsOutput =>
+  isRecord(v) &&
+  Array.isArray(v.holdings) &&
+  isClosed(v.closed) &&
+  isAmounts(v.realized_pnl) &&
+  isAmounts(v.income) &&
+  isAmounts(v.fees) &&
+  isAmounts(v.external_flows) &&
+  isNumber(v.transaction_count);
+
+const summaryArgs = z.object({ positions: inPlace(isPositionsOutput, 'must be a ledger.positions output') });
 
 export function ledgerCapabilities(reads: ReadCache): Capability[] {
   const portfolio: Capability<z.infer<typeof portfolioArgs>> = {

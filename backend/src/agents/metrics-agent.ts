@@ -9,6 +9,7 @@ import type { HistoryPoint } from '../domain/history.js';
 import { round } from '../domain/number.js';
 import { invalid } from '../errors.js';
 import { recall, remember, type Capability, type Remembered, type Warning } from '../executor/capability.js';
+import { inPlace, isNumber, isRecord, isString } from './in-place.js';
 
 const RETURN_DIGITS = 10;
 const ret = (v: number): number => round(v, RETURN_DIGITS);
@@ -24,33 +25,23 @@ interface Series {
   benchmark: { symbol: string; currency: string; closes: { date: string; close: number }[] } | null;
 }
 
-const isNumber = (v: unknown): v is number => typeof v === 'number';
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isPoint = (p: unknown): boolean => {
-  const q = p as Record<string, unknown> | null;
-  return typeof q === 'object' && q !== null && isString(q.date) && isNumber(q.value) && isNumber(q.inflow) && isNumber(q.outflow);
-};
-const isClose = (c: unknown): boolean => {
-  const q = c as Record<string, unknown> | null;
-  return typeof q === 'object' && q !== null && isString(q.date) && isNumber(q.close);
-};
+const isPoint = (q: unknown): boolean => isRecord(q) && isString(q.date) && isNumber(q.value) && isNumber(q.inflow) && isNumber(q.outflow);
+const isClose = (q: unknown): boolean => isRecord(q) && isString(q.date) && isNumber(q.close);
 
 /**
- * Checked in place rather than parsed into a copy: a series has a point per calendar day and
- * comes from another step on every request, and keeping the object's identity lets the
+ * Checked in place (in-place.ts): besides the cost, keeping the series' identity lets the
  * metrics strip be remembered per (cached) history.
  */
-function isSeries(v: unknown): v is Series {
-  const s = v as Record<string, unknown> | null;
-  if (typeof s !== 'object' || s === null) return false;
+function isSeries(s: unknown): s is Series {
+  if (!isRecord(s)) return false;
   if (!isString(s.base_currency) || !isString(s.start_date) || !isString(s.end_date)) return false;
   if (!Array.isArray(s.points) || s.points.length === 0 || !s.points.every(isPoint)) return false;
   if (s.pricing_days !== undefined && !(Array.isArray(s.pricing_days) && s.pricing_days.every(isString))) return false;
-  const b = s.benchmark as Record<string, unknown> | null | undefined;
-  return b == null || (isString(b.symbol) && isString(b.currency) && Array.isArray(b.closes) && b.closes.every(isClose));
+  const b = s.benchmark;
+  return b == null || (isRecord(b) && isString(b.symbol) && isString(b.currency) && Array.isArray(b.closes) && b.closes.every(isClose));
 }
 
-const seriesArg = z.custom<Series>(isSeries, 'must be a history.values series');
+const seriesArg = inPlace(isSeries, 'must be a history.values series');
 const performanceArgs = z.object({ series: seriesArg });
 const riskArgs = z.object({
   series: seriesArg.refine((s) => Array.isArray(s.pricing_days) && s.benchmark !== undefined, 'must list its pricing_days and benchmark'),

@@ -1,23 +1,18 @@
 import { z } from 'zod';
 import type { ReadCache } from '../db/read-cache.js';
-import { valuePortfolio } from '../domain/valuation.js';
+import { valuePortfolio, type CashInput, type HoldingInput } from '../domain/valuation.js';
 import type { Capability } from '../executor/capability.js';
+import { inPlace, isArrayOf, isCurrency, isNumber, isRecord, isString } from './in-place.js';
+import { currencyArg } from './args.js';
 
-const currency = z.string().regex(/^[A-Z]{3}$/);
+const isHolding = (v: unknown): v is HoldingInput =>
+  isRecord(v) && isString(v.symbol) && isString(v.name) && isString(v.sector) && isString(v.asset_class) && isCurrency(v.currency) && isNumber(v.quantity) && isNumber(v.cost_basis);
+const isCash = (v: unknown): v is CashInput => isRecord(v) && isCurrency(v.currency) && isNumber(v.balance);
+
 const valueArgs = z.object({
-  base_currency: currency,
-  holdings: z.array(
-    z.object({
-      symbol: z.string(),
-      name: z.string(),
-      sector: z.string(),
-      asset_class: z.string(),
-      currency,
-      quantity: z.number(),
-      cost_basis: z.number(),
-    }),
-  ),
-  cash: z.array(z.object({ currency, balance: z.number() })).default([]),
+  base_currency: currencyArg,
+  holdings: inPlace(isArrayOf(isHolding), 'must be holdings with symbol, name, sector, asset_class, currency (ISO code), quantity and cost_basis'),
+  cash: inPlace(isArrayOf(isCash), 'must be cash balances with currency (ISO code) and balance').default([]),
 });
 
 export function pricingCapabilities(reads: ReadCache): Capability[] {

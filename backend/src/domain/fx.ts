@@ -1,3 +1,6 @@
+/** An ISO 4217 currency code as stored everywhere: three upper-case letters. */
+export const CURRENCY_CODE = /^[A-Z]{3}$/;
+
 export interface FxRate {
   /** One unit of `base` costs `rate` units of `quote`. */
   base: string;

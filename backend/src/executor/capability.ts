@@ -51,7 +51,8 @@ export interface CapabilityCall {
 
 /**
  * One unit of work a pattern step can name. `run` only ever sees arguments that `args`
- * accepted, so it can trust their shape.
+ * accepted, so it can trust their shape. `args` is applied synchronously (safeParse), so it
+ * must not use async refinements.
  */
 export interface Capability<A = any, R = unknown> {
   name: string;

@@ -134,7 +134,7 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
       }
       const capability = registry.get(step.capability);
       if (!capability) throw new Error(`pattern ${pattern.id} step "${step.as}": capability ${step.capability} is not registered`);
-      const args = await parseArgs(pattern, step, capability, resolveTemplates(step.args ?? {}, lookup));
+      const args = parseArgs(pattern, step, capability, resolveTemplates(step.args ?? {}, lookup));
       const warn = (w: Warning): void => void warnings[index]!.push({ code: w.code, message: w.message });
       const call = { ctx, signal, warn };
       const output = (await (hooks.wrapCapability ? hooks.wrapCapability(info, () => capability.run(args, call)) : capability.run(args, call))) ?? null;
@@ -164,8 +164,8 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
  * (an input) is the client's mistake; a value from another step, ctx or the pattern text
  * is the server's, so it is not blamed on the request.
  */
-async function parseArgs(pattern: Pattern, step: PatternStep, capability: Capability, resolved: unknown): Promise<unknown> {
-  const parsed = await capability.args.safeParseAsync(resolved);
+function parseArgs(pattern: Pattern, step: PatternStep, capability: Capability, resolved: unknown): unknown {
+  const parsed = capability.args.safeParse(resolved);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({
     path: issue.path.map(String).join('.') || '(arguments)',

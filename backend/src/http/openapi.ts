@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from '../errors.js';
 import { executeRequestSchema } from '../executor/request.js';
+import { CURRENCY_CODE } from '../domain/fx.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -125,7 +126,7 @@ export function openApiDocument() {
             content: json({
               type: 'object',
               required: ['name', 'base_currency'],
-              properties: { name: { type: 'string' }, base_currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+              properties: { name: { type: 'string' }, base_currency: { type: 'string', pattern: CURRENCY_CODE.source } },
             }),
           },
           responses: { 201: ok('created', ref('Portfolio')), ...errors('invalid_request', ...authed, 'payload_too_large') },

@@ -6,6 +6,7 @@ import type { PackFx, PackPrice } from '../domain/pack.js';
 import { ProviderError } from './errors.js';
 import type { MarketDataProvider } from './provider.js';
 import { selectWanted } from './select.js';
+import { CURRENCY_CODE } from '../domain/fx.js';
 
 /**
  * The csv provider reads one directory per date, so a date costs one small read however
@@ -21,7 +22,6 @@ const PRICES_COLUMNS = ['symbol', 'close', 'currency'] as const;
 const FX_COLUMNS = ['base', 'quote', 'rate'] as const;
 
 const SYMBOL_RE = /^[A-Z0-9][A-Z0-9.-]{0,31}$/;
-const CURRENCY_RE = /^[A-Z]{3}$/;
 const DECIMAL_RE = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A problem in one line of one file; the message names both. */
@@ -84,15 +84,15 @@ export function parsePrices(text: string, file: string): PackPrice[] {
     const symbol = code(f.symbol, 'symbol', SYMBOL_RE, fail);
     if (seen.has(symbol)) fail(`symbol ${symbol} appears more than once`);
     seen.add(symbol);
-    return { symbol, close: positive(f.close, 'close', fail), currency: code(f.currency, 'currency', CURRENCY_RE, fail) };
+    return { symbol, close: positive(f.close, 'close', fail), currency: code(f.currency, 'currency', CURRENCY_CODE, fail) };
   });
 }
 
 export function parseFx(text: string, file: string): PackFx[] {
   const seen = new Set<string>();
   return parseTable(text, file, FX_COLUMNS, (f, fail) => {
-    const base = code(f.base, 'base currency', CURRENCY_RE, fail);
-    const quote = code(f.quote, 'quote currency', CURRENCY_RE, fail);
+    const base = code(f.base, 'base currency', CURRENCY_CODE, fail);
+    const quote = code(f.quote, 'quote currency', CURRENCY_CODE, fail);
     if (base === quote) fail(`pair ${base}/${quote} converts a currency to itself`);
     const pair = [base, quote].sort().join('/');
     if (seen.has(pair)) fail(`pair ${base}/${quote} (or its inverse) appears more than once`);
@@ -124,8 +124,11 @@ export function csvProvider(dir: string): MarketDataProvider {
       if (!isCalendarDate(date)) throw new ProviderError('csv', 'permanent', `invalid date ${JSON.stringify(date)}`);
       const pricesFile = path.join(date, 'prices.csv');
       const fxFile = path.join(date, 'fx.csv');
-      const [pricesText, fxText] = await Promise.all([readFile(root, pricesFile, date), readFile(root, fxFile, date)]);
-      return { date, ...selectWanted(parsePrices(pricesText, pricesFile), parseFx(fxText, fxFile), symbols, pairs) };
+      // Both are read at once, but a failure is reported in file order, whichever read failed first.
+      const [prices, fx] = await Promise.allSettled([readFile(root, pricesFile, date), readFile(root, fxFile, date)]);
+      if (prices.status === 'rejected') throw prices.reason;
+      if (fx.status === 'rejected') throw fx.reason;
+      return { date, ...selectWanted(parsePrices(prices.value, pricesFile), parseFx(fx.value, fxFile), symbols, pairs) };
     },
   };
 }

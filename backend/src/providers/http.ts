@@ -4,6 +4,7 @@ import type { MarketSnapshot } from './provider.js';
 import { ProviderError, parseRetryAfter } from './errors.js';
 import type { MarketDataProvider } from './provider.js';
 import { selectWanted } from './select.js';
+import { CURRENCY_CODE } from '../domain/fx.js';
 
 export interface HttpProviderOptions {
   /** Base URL; a date is fetched from `<baseUrl>/snapshots/<YYYY-MM-DD>`. */
@@ -14,7 +15,7 @@ export interface HttpProviderOptions {
 }
 
 const positive = z.number().finite().positive();
-const currency = z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code');
+const currency = z.string().regex(CURRENCY_CODE, 'must be a 3-letter currency code');
 
 /**
  * The wire format (docs/operations.md#http-provider): every symbol of the date in one body.

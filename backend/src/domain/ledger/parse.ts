@@ -2,6 +2,7 @@ import { CsvError, parse as parseCsv, type InfoRecord } from 'csv-parse/sync';
 import { z } from 'zod';
 import { invalid } from '../../errors.js';
 import { isCalendarDate } from '../dates.js';
+import { CURRENCY_CODE } from '../fx.js';
 import { RowErrorList } from './row-errors.js';
 import { isSecurityTransfer } from './securities.js';
 import { TX_TYPES, type Transaction, type TxType } from './types.js';
@@ -13,7 +14,6 @@ export const MAX_NOTE_LENGTH = 500;
 /** A double holds 15 significant decimal digits exactly; more would be silently rounded. */
 const MAX_SIGNIFICANT_DIGITS = 15;
 const SYMBOL_RE = /^[A-Z0-9][A-Z0-9.-]{0,31}$/;
-const CURRENCY_RE = /^[A-Z]{3}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const PLAIN_DECIMAL_RE = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
 
@@ -184,7 +184,7 @@ function rowSchema(today: string) {
     currency: z
       .string({ error: requiredString('currency') })
       .trim()
-      .regex(CURRENCY_RE, { error: (iss) => `currency must be an upper-case ISO 4217 code such as USD, got ${show(iss.input)}` }),
+      .regex(CURRENCY_CODE, { error: (iss) => `currency must be an upper-case ISO 4217 code such as USD, got ${show(iss.input)}` }),
     fee: decimal('fee', { zeroAllowed: true })
       .nullable()
       .transform((v) => v ?? 0),

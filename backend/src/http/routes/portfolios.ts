@@ -11,10 +11,11 @@ import { validateImport } from '../../domain/ledger/validate.js';
 import { authOf } from '../auth.js';
 import { parseOr400 } from '../../validation.js';
 import { todayUtc } from '../../clock.js';
+import { CURRENCY_CODE } from '../../domain/fx.js';
 
 const createSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  base_currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+  base_currency: z.string().regex(CURRENCY_CODE, 'must be an ISO 4217 code such as USD'),
 });
 
 

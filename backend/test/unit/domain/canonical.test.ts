@@ -65,6 +65,15 @@ describe('domain/canonical canonicalJson', () => {
     assert.equal(canonicalJson({ at: new Date('2025-10-24T16:00:00Z') }), '{"at":"2025-10-24T16:00:00.000Z"}');
   });
 
+  it('writes every string, as a value and as a key, exactly as JSON.stringify does', () => {
+    const samples = ['', 'plain', 'é ü 日本', 'tab\there', 'quote " and \\ backslash', '\u2028\u2029', '😀 pair', '\ud800 lone high', 'lone low \udc00', '\u007f\u0080'];
+    for (let c = 0; c < 0x80; c++) samples.push(`x${String.fromCharCode(c)}y`);
+    for (const s of samples) {
+      assert.equal(canonicalJson(s), JSON.stringify(s), JSON.stringify(s));
+      assert.equal(canonicalJson({ [s]: s }), `{${JSON.stringify(s)}:${JSON.stringify(s)}}`, JSON.stringify(s));
+    }
+  });
+
   it('hashes with SHA-256 as lower-case hex', () => {
     assert.equal(sha256Hex(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     assert.equal(hashCanonical({}), '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'); // sha256("{}")
