@@ -1,79 +1,111 @@
 /**
  * What observability costs on the hot path: POST /v1/execute (portfolio_overview, result
  * cache on and off) with tracing (100% sampled, exported over OTLP/HTTP), metrics and Sentry
- * all on, against all of them off, measured in turn in one run. The exporters send to a local
- * receiver that accepts everything, so the cost includes serialising and sending spans.
- * Figures are printed, never asserted.
+ * all on, against all of them off, measured in turn in one run; then each part alone, and
+ * everything on at 10% sampling. The exporters send to a local receiver that accepts
+ * everything, so the cost includes serialising and sending spans. Figures are printed, never
+ * asserted.
  *
  *   npm run bench            (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS as for run.ts)
  */
-import { createServer } from 'node:http';
 import os from 'node:os';
 import { connections, load, median, medianFigures, rounds, row, seconds, type Figures } from './load.js';
-import { seededDemo, stop } from './server.js';
+import { seededDemo, start, stop } from './server.js';
 
-/** Accepts OTLP trace exports and Sentry envelopes alike, and counts what arrived. */
-async function receiver() {
+/**
+ * Accepts OTLP trace exports and Sentry envelopes alike, and counts what arrived. It runs in a
+ * process of its own, as a collector would: inside this one it would take its share of the
+ * event loop that generates the load.
+ */
+const RECEIVER = `
+  const { createServer } = require('node:http');
   const seen = { traces: 0, envelopes: 0, bytes: 0 };
   const server = createServer((req, res) => {
-    req.on('data', (chunk: Buffer) => (seen.bytes += chunk.length));
+    req.on('data', (chunk) => (seen.bytes += chunk.length));
     req.on('end', () => {
-      if (req.url?.startsWith('/v1/traces')) seen.traces++;
-      else if (req.url?.includes('/envelope')) seen.envelopes++;
+      if (req.url === '/seen') return res.end(JSON.stringify(seen));
+      if (req.url.startsWith('/v1/traces')) seen.traces++;
+      else if (req.url.includes('/envelope')) seen.envelopes++;
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return { port, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  server.listen(0, '127.0.0.1', () => console.log('listening on port ' + server.address().port));
+`;
+
+async function receiver() {
+  const { child, port } = await start(['-e', RECEIVER], {});
+  return {
+    port,
+    seen: async () => (await (await fetch(`http://127.0.0.1:${port}/seen`)).json()) as { traces: number; envelopes: number; bytes: number },
+    close: () => stop(child),
+  };
+}
+
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+  /** The variant it is compared with (throughput ratio), if any. */
+  vs?: string;
+  /** Whether the issue's target applies to the ratio. */
+  target?: boolean;
 }
 
 async function main() {
   const sink = await receiver();
   const demo = await seededDemo();
   const off = { FOLIO_METRICS: 'false', OTEL_TRACES_EXPORTER: 'none' };
-  const on = {
-    FOLIO_METRICS: 'true',
+  const tracing = {
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`,
     OTEL_TRACES_SAMPLER: 'always_on',
-    SENTRY_DSN: `http://public@127.0.0.1:${sink.port}/1`,
     PII_HASH_KEY: 'bench-pii-hash-key-0123456789abcdef',
   };
-  const services = {
-    warmOff: await demo.start({ ...off, FOLIO_RESULT_CACHE_SIZE: '1000' }),
-    warmOn: await demo.start({ ...on, FOLIO_RESULT_CACHE_SIZE: '1000' }),
-    coldOff: await demo.start({ ...off, FOLIO_RESULT_CACHE_SIZE: '0' }),
-    coldOn: await demo.start({ ...on, FOLIO_RESULT_CACHE_SIZE: '0' }),
+  const sentry = { SENTRY_DSN: `http://public@127.0.0.1:${sink.port}/1`, PII_HASH_KEY: tracing.PII_HASH_KEY };
+  const on = { ...tracing, ...sentry, FOLIO_METRICS: 'true' };
+  const sampled = { ...on, OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
+  const warm = { FOLIO_RESULT_CACHE_SIZE: '1000' };
+  const cold = { FOLIO_RESULT_CACHE_SIZE: '0' };
+  // The parts of "on" alone show where its cost lies; 10% sampling is what production would run.
+  const variants: Record<string, Variant> = {
+    warmOff: { name: 'warm, all off', env: { ...off, ...warm } },
+    warmOn: { name: 'warm, all on', env: { ...on, ...warm }, vs: 'warmOff', target: true },
+    warmTracing: { name: 'warm, tracing only', env: { ...off, ...tracing, ...warm }, vs: 'warmOff' },
+    warmMetrics: { name: 'warm, metrics only', env: { ...off, FOLIO_METRICS: 'true', ...warm }, vs: 'warmOff' },
+    warmSentry: { name: 'warm, Sentry only', env: { ...off, ...sentry, ...warm }, vs: 'warmOff' },
+    warmSampled: { name: 'warm, all on, 10% sampled', env: { ...sampled, ...warm }, vs: 'warmOff' },
+    coldOff: { name: 'cold, all off', env: { ...off, ...cold } },
+    coldOn: { name: 'cold, all on', env: { ...on, ...cold }, vs: 'coldOff', target: true },
+    coldSampled: { name: 'cold, all on, 10% sampled', env: { ...sampled, ...cold }, vs: 'coldOff' },
   };
+  const keys = Object.keys(variants);
+  const services = new Map<string, Awaited<ReturnType<typeof demo.start>>>();
   const body = { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } };
   const auth = { authorization: `Bearer ${demo.apiKey}` };
-  const runs: Record<keyof typeof services, Figures[]> = { warmOff: [], warmOn: [], coldOff: [], coldOn: [] };
-  const names: Record<keyof typeof services, string> = {
-    warmOff: 'warm, observability off',
-    warmOn: 'warm, observability on',
-    coldOff: 'cold, observability off',
-    coldOn: 'cold, observability on',
+  const runs = new Map<string, Figures[]>(keys.map((k) => [k, []]));
+  const ratio = (key: string): number => {
+    const mine = runs.get(key)!;
+    const base = runs.get(variants[key]!.vs!)!;
+    return median(mine.map((r, i) => r.rps / base[i]!.rps));
   };
   try {
+    for (const key of keys) services.set(key, await demo.start(variants[key]!.env));
     for (let round = 1; round <= rounds; round++) {
-      for (const key of Object.keys(services) as (keyof typeof services)[]) {
-        runs[key].push(await load(names[key], services[key].port, body, auth));
-      }
-      const ratio = (a: Figures[], b: Figures[]) => (a.at(-1)!.rps / b.at(-1)!.rps).toFixed(2);
-      console.log(`round ${round}: on/off warm ${ratio(runs.warmOn, runs.warmOff)}, cold ${ratio(runs.coldOn, runs.coldOff)}`);
+      for (const key of keys) runs.get(key)!.push(await load(variants[key]!.name, services.get(key)!.port, body, auth));
+      console.log(`round ${round}: all on / all off, warm ${ratio('warmOn').toFixed(2)} and cold ${ratio('coldOn').toFixed(2)} (so far)`);
     }
     console.log(
       `\nobservability overhead: POST /v1/execute portfolio_overview, SQLite, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores`,
     );
-    console.log('on = OTLP tracing at 100% sampling to a local receiver + /metrics + Sentry (local DSN); off = none of them\n');
-    for (const key of Object.keys(services) as (keyof typeof services)[]) console.log(row(medianFigures(names[key], runs[key])));
-    const ratio = (a: Figures[], b: Figures[]) => median(a.map((r, i) => r.rps / b[i]!.rps));
-    console.log(`\non / off throughput, warm (median of per-round ratios): ${ratio(runs.warmOn, runs.warmOff).toFixed(2)}   (target >= 0.85)`);
-    console.log(`on / off throughput, cold (median of per-round ratios): ${ratio(runs.coldOn, runs.coldOff).toFixed(2)}   (target >= 0.85)`);
-    console.log(`the receiver got ${sink.seen.traces} trace exports (${(sink.seen.bytes / 1e6).toFixed(1)} MB in all) and ${sink.seen.envelopes} Sentry envelopes`);
+    console.log('on = OTLP/protobuf tracing (100% sampled unless said) to a local receiver + /metrics + Sentry (local DSN); off = none of them\n');
+    for (const key of keys) {
+      const v = variants[key]!;
+      const vs = v.vs ? `   ${ratio(key).toFixed(2)} of ${variants[v.vs]!.name}${v.target ? ' (target >= 0.85)' : ''}` : '';
+      console.log(row(medianFigures(v.name, runs.get(key)!)) + vs);
+    }
+    const seen = await sink.seen();
+    console.log(`\nthe receiver got ${seen.traces} trace exports (${(seen.bytes / 1e6).toFixed(1)} MB in all) and ${seen.envelopes} Sentry envelopes`);
   } finally {
-    await Promise.all(Object.values(services).map((s) => stop(s.child)));
+    await Promise.all([...services.values()].map((s) => stop(s.child)));
     await sink.close();
     demo.remove();
   }

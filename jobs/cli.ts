@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { loadConfig, ConfigError, type Config } from '../backend/src/config.js';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
 import * as ledger from '../backend/src/db/repositories/ledger.js';
@@ -9,10 +10,14 @@ import { findByUsername } from '../backend/src/db/repositories/users.js';
 import { seedDemo } from '../backend/src/demo/seed.js';
 import { parseLedgerCsv } from '../backend/src/domain/ledger/parse.js';
 import { validateImport } from '../backend/src/domain/ledger/validate.js';
-import { AppError } from '../backend/src/errors.js';
+import { AppError, isAppError } from '../backend/src/errors.js';
 import { parseExecuteRequest } from '../backend/src/executor/request.js';
 import { responseObject } from '../backend/src/executor/response-json.js';
-import { createRuntime } from '../backend/src/runtime.js';
+import { ExecutionTelemetry, executionTracing, folioTracer } from '../backend/src/observability/execution-telemetry.js';
+import { activeTraceId } from '../backend/src/observability/correlation.js';
+import { createLogger } from '../backend/src/observability/logger.js';
+import { createMetrics } from '../backend/src/observability/metrics.js';
+import { createRuntime, type Runtime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
 import { configuredPackScheduler } from './scheduler.js';
 import { todayUtc } from '../backend/src/clock.js';
@@ -164,29 +169,53 @@ async function execute(argv: string[], io: Out): Promise<number> {
   }
   const config = loadConfig();
   const rt = createRuntime(config);
+  const tracing = executionTracing(config, createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS }));
+  // The pattern spans of the service; the metrics they also record are never served here.
+  if (tracing) rt.service.observeWith(new ExecutionTelemetry(createMetrics(rt.service.listPatterns()), tracing));
   try {
-    await migrateLatest(rt.db);
-    const user = await findByUsername(rt.db, values.user!);
-    if (!user) throw new AppError('unauthorized', `no user named ${values.user}`);
-    const pattern = rt.service.getPattern(patternId);
-    const request = parseExecuteRequest({
-      pattern_id: patternId,
-      inputs: coerceInputs(raw, pattern.inputs),
-      require_fresh: !values['allow-stale'],
-      asof_date: values.asof,
-      pricing_pack_id: values.pack,
-      ledger_commit_hash: values.commit,
+    return await folioTracer().startActiveSpan('cli.execute', { attributes: { 'folio.pattern_id': patternId } }, async (span) => {
+      try {
+        return await executeOnce(rt, patternId, raw, values, io);
+      } catch (err) {
+        // Usage and input mistakes are the caller's, as a 4xx is for the service.
+        if (!(err instanceof UsageError) && !(isAppError(err) && err.status < 500)) {
+          span.recordException(err as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        throw err;
+      } finally {
+        span.end();
+      }
     });
-    const response = await rt.service.execute(
-      user,
-      request,
-      { requestId: `cli-${randomUUID()}`, traceId: randomUUID().replaceAll('-', '') },
-    );
-    io.out(JSON.stringify(responseObject(response), null, 2));
-    return 0;
   } finally {
     await rt.db.destroy();
   }
+}
+
+async function executeOnce(
+  rt: Runtime,
+  patternId: string,
+  raw: Record<string, string>,
+  values: { user?: string; asof?: string; pack?: string; commit?: string; 'allow-stale'?: boolean },
+  io: Out,
+): Promise<number> {
+  await migrateLatest(rt.db);
+  const user = await findByUsername(rt.db, values.user!);
+  if (!user) throw new AppError('unauthorized', `no user named ${values.user}`);
+  const pattern = rt.service.getPattern(patternId);
+  const request = parseExecuteRequest({
+    pattern_id: patternId,
+    inputs: coerceInputs(raw, pattern.inputs),
+    require_fresh: !values['allow-stale'],
+    asof_date: values.asof,
+    pricing_pack_id: values.pack,
+    ledger_commit_hash: values.commit,
+  });
+  // With tracing on, the printed trace_id is that of the cli.execute span.
+  const traceId = activeTraceId() ?? randomUUID().replaceAll('-', '');
+  const response = await rt.service.execute(user, request, { requestId: `cli-${randomUUID()}`, traceId });
+  io.out(JSON.stringify(responseObject(response), null, 2));
+  return 0;
 }
 
 /** Command-line values are text; the pattern's declared input types say what they mean. */

@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 
 const optionalString = z.string().optional();
+const otlpProtocol = z.enum(['http/protobuf', 'http/json']);
 
 const intFromEnv = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -99,6 +100,10 @@ const schema = z.object({
   OTEL_EXPORTER_JAEGER_ENDPOINT: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default('http://localhost:14268/api/traces'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
+  /** OTLP encoding over HTTP; protobuf is the spec's default (and under half of JSON's bytes). gRPC is not offered. */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
+  /** Wins over OTEL_EXPORTER_OTLP_PROTOCOL for traces, as the spec says. */
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
   /** The SDK silently falls back to its default sampler on a typo, so a typo is caught here. */
   OTEL_TRACES_SAMPLER: z
     .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])

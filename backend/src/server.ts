@@ -1,14 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import { registerProviderMetrics } from './observability/breaker-metrics.js';
-import { ExecutionTelemetry } from './observability/execution-telemetry.js';
+import { ExecutionTelemetry, executionTracing } from './observability/execution-telemetry.js';
 import { registerPackMetrics } from './observability/pack-metrics.js';
 import { stopTracing, tracingActive } from './observability/instrument.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type FolioMetrics } from './observability/metrics.js';
-import { idHasher } from './observability/pii.js';
 import { flushSentry } from './observability/sentry.js';
 import { createRuntime, prepareDatabase, type Runtime } from './runtime.js';
 
@@ -46,6 +45,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
     metrics: config.FOLIO_METRICS ? (observed?.metrics ?? null) : null,
+    tracer: observed?.tracer ?? null,
   });
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);
@@ -92,7 +92,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
  * The process's one metrics registry, and the execution telemetry that feeds it (and spans,
  * with tracing on); `detach` stops the counting of the process-wide breakers' events.
  */
-function observe(runtime: Runtime, config: Config, logger: Logger): { metrics: FolioMetrics; detach: () => void } {
+function observe(runtime: Runtime, config: Config, logger: Logger): { metrics: FolioMetrics; tracer: Tracer | null; detach: () => void } {
   const metrics = createMetrics(runtime.service.listPatterns());
   const detach = registerProviderMetrics(metrics.registry);
   registerPackMetrics(metrics.registry, runtime.db, {
@@ -100,9 +100,9 @@ function observe(runtime: Runtime, config: Config, logger: Logger): { metrics: F
     timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
     staleSeconds: config.FOLIO_PACK_WARMING_STALE_SECONDS,
   });
-  const tracing = tracingActive() ? { tracer: trace.getTracer('folio-executor'), hashId: idHasher(config, logger) } : null;
+  const tracing = executionTracing(config, logger);
   runtime.service.observeWith(new ExecutionTelemetry(metrics, tracing));
-  return { metrics, detach };
+  return { metrics, tracer: tracing?.tracer ?? null, detach };
 }
 
 /** Entry point for `folio serve` / `npm start`. */

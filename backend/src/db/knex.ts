@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import * as m001 from './migrations/001_initial.js';
@@ -22,6 +23,26 @@ const migrationSource: Knex.MigrationSource<string> = {
   },
 };
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The SQLite driver for this Node version. better-sqlite3 12 aborts Node 24 processes when the
+ * garbage collector finalises one of its databases or statements (the destructor asks for a
+ * Node environment that Node 24 no longer provides there; WiseLibs/better-sqlite3#1515).
+ * Version 13 fixes that, but it needs Node 22 or later and crashes on Node 20. So Node 24 and
+ * later load 13 (installed as `better-sqlite3-napi`) through knex's own better-sqlite3 dialect,
+ * and earlier versions load 12.
+ */
+function sqliteClient(): Knex.Config['client'] {
+  if (Number(process.versions.node.split('.')[0]) < 24) return 'better-sqlite3';
+  const BetterSqlite3Dialect = require('knex/lib/dialects/better-sqlite3') as new (config: Knex.Config) => object;
+  return class extends BetterSqlite3Dialect {
+    _driver(): unknown {
+      return require('better-sqlite3-napi');
+    }
+  } as unknown as Knex.Config['client'];
+}
+
 export const migrationConfig: Knex.MigratorConfig = { migrationSource };
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -40,7 +61,7 @@ export function createDb(config: { DATABASE_URL?: string | undefined; sqliteFile
   }
   if (config.sqliteFile !== ':memory:') fs.mkdirSync(path.dirname(config.sqliteFile), { recursive: true });
   return knexFactory({
-    client: 'better-sqlite3',
+    client: sqliteClient(),
     connection: { filename: config.sqliteFile },
     useNullAsDefault: true,
     // better-sqlite3 is synchronous: one connection serialises writers without SQLITE_BUSY.

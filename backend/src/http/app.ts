@@ -1,9 +1,11 @@
+import type { Tracer } from '@opentelemetry/api';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { CurrentState } from '../db/current-state.js';
 import type { ExecutionService } from '../executor/service.js';
 import { httpMetrics, noteErrorCode } from '../observability/http-metrics.js';
+import { traceRequests } from '../observability/http-tracing.js';
 import type { Logger } from '../observability/logger.js';
 import type { FolioMetrics } from '../observability/metrics.js';
 import { requireApiKey } from './auth.js';
@@ -28,6 +30,8 @@ export interface AppDeps {
   isShuttingDown: () => boolean;
   /** Null when FOLIO_METRICS=false: no recording and no /metrics. */
   metrics: FolioMetrics | null;
+  /** Null without tracing: no server spans. */
+  tracer: Tracer | null;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -35,6 +39,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (deps.tracer) app.use(traceRequests(deps.tracer));
   app.use(requestContext);
   if (deps.metrics) app.use(httpMetrics(deps.metrics, new Set(deps.service.listPatterns().map((p) => p.id))));
 

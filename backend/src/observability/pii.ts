@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
 
@@ -13,7 +14,16 @@ export type IdHasher = (value: string) => string;
 export const HASHED_ID = /^[0-9a-f]{16}$/;
 
 export function keyedHasher(key: string): IdHasher {
-  return (value) => createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 16);
+  // Every traced request hashes its user; an HMAC costs more than the rest of its span.
+  const known = new LRUCache<string, string>({ max: 10_000 });
+  return (value) => {
+    let hashed = known.get(value);
+    if (hashed === undefined) {
+      hashed = createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 16);
+      known.set(value, hashed);
+    }
+    return hashed;
+  };
 }
 
 let processKey: string | undefined;

@@ -1,5 +1,6 @@
 import type { Breadcrumb, Event } from '@sentry/node';
 import { HASHED_ID, type IdHasher } from './pii.js';
+import { NOISE_PATH } from './noise.js';
 
 /**
  * Everything an error report carries passes through here before it leaves the process:
@@ -167,9 +168,7 @@ function scrubString(text: string, hash: IdHasher): string {
   return `${scrubText(noFragment.slice(0, q), hash)}${query ? `?${query}` : ''}`;
 }
 
-const NOISE_PATH = /^\/(?:health(?:\/|$)|metrics\/?$)/;
-
-/** Health checks and scrapes are polled all day; their traces are noise, never evidence. */
+/** Events and breadcrumbs about health checks and scrapes (noise.ts) are dropped. */
 function isNoiseUrl(url: unknown): boolean {
   if (typeof url !== 'string' || url === '') return false;
   try {

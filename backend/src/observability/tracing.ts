@@ -1,8 +1,6 @@
-import module from 'node:module';
 import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -14,7 +12,12 @@ import type { SentryOtelParts } from './sentry.js';
 
 export type TracingConfig = Pick<
   Config,
-  'OTEL_TRACES_EXPORTER' | 'OTEL_EXPORTER_JAEGER_ENDPOINT' | 'OTEL_SERVICE_NAME' | 'FOLIO_SHUTDOWN_TIMEOUT_MS'
+  | 'OTEL_TRACES_EXPORTER'
+  | 'OTEL_EXPORTER_JAEGER_ENDPOINT'
+  | 'OTEL_EXPORTER_OTLP_PROTOCOL'
+  | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+  | 'OTEL_SERVICE_NAME'
+  | 'FOLIO_SHUTDOWN_TIMEOUT_MS'
 >;
 
 export interface TracingOptions {
@@ -29,18 +32,13 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Health checks and scrapes arrive every few seconds and would drown the traces that matter. */
-const UNTRACED_PATHS = /^\/(metrics|health\/)/;
-
 /**
- * Starts the OpenTelemetry SDK. It must run before express, knex and pg are imported: the
- * instrumentations patch those modules as they load. knex and pg are required from CommonJS,
- * where the require hook sees them; express is imported from ESM, which only the
- * import-in-the-middle loader hook can patch, so that hook is registered for it alone (every
- * other module loads unwrapped).
+ * Starts the OpenTelemetry SDK. It must run before knex and pg are imported: their
+ * instrumentations patch them as they are required. The HTTP server span comes from our own
+ * middleware (http-tracing.ts), so express needs no patching and no ESM loader hook is
+ * registered.
  */
 export function startTracing(config: TracingConfig, opts: TracingOptions): Tracing {
-  module.register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: ['express'] } });
   const exporter = exporterProcessor(config);
   const spanProcessors = [...(exporter ? [exporter] : []), ...(opts.extraSpanProcessors ?? [])];
   const sdk = new NodeSDK({
@@ -54,9 +52,6 @@ export function startTracing(config: TracingConfig, opts: TracingOptions): Traci
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? '') }),
-      // One span per middleware would double the spans of every request and say little.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       // Start-up queries (migrations) outside any request or job are not traced.
       new KnexInstrumentation({ requireParentSpan: true }),
       new PgInstrumentation({ requireParentSpan: true }),
@@ -97,7 +92,9 @@ function exporterProcessor(config: TracingConfig): SpanProcessor | null {
       return new BatchSpanProcessor(new JaegerExporter({ endpoint: config.OTEL_EXPORTER_JAEGER_ENDPOINT }));
     case 'otlp':
       // OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and _HEADERS are read by the exporter.
-      return new BatchSpanProcessor(new OTLPTraceExporter());
+      return new BatchSpanProcessor(
+        (config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL) === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter(),
+      );
     case 'console':
       return new SimpleSpanProcessor(new ConsoleSpanExporter());
     case 'none':

@@ -128,7 +128,8 @@ export function startService(env: Record<string, string>, opts: { cwd?: string; 
   let partial = '';
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve((exit = { code, signal }))),
+    // 'close' rather than 'exit': it comes once stdout and stderr are drained, so the last lines are in.
+    child.once('close', (code, signal) => resolve((exit = { code, signal }))),
   );
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
 

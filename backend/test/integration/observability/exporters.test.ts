@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import path from 'node:path';
+import protobuf from 'protobufjs';
 import { DEMO_KEY, seededDatabase, type TestDatabase } from '../../support/databases.js';
-import { startService, tempDir, type ServiceProcess, type TempDir } from '../../support/folio-process.js';
+import { runFolio, startService, tempDir, type ServiceProcess, type TempDir } from '../../support/folio-process.js';
 
 interface Received {
   path: string;
@@ -25,6 +26,44 @@ async function receiver(): Promise<{ url: string; received: Received[]; close():
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * The part of opentelemetry-proto's ExportTraceServiceRequest the test reads, with the field
+ * numbers of collector/trace/v1, trace/v1, resource/v1 and common/v1; other fields are skipped.
+ */
+const OTLP_TRACES = protobuf.parse(`
+  syntax = "proto3";
+  message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
+  message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
+  message Resource { repeated KeyValue attributes = 1; }
+  message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; }
+  message InstrumentationScope { string name = 1; string version = 2; }
+  message Span {
+    bytes trace_id = 1; bytes span_id = 2; bytes parent_span_id = 4; string name = 5; int32 kind = 6;
+    fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes = 9;
+  }
+  message KeyValue { string key = 1; AnyValue value = 2; }
+  message AnyValue {
+    oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; }
+  }
+  message ArrayValue { repeated AnyValue values = 1; }
+`).root.lookupType('ExportTraceServiceRequest');
+
+interface DecodedSpan {
+  traceId: Buffer;
+  spanId: Buffer;
+  parentSpanId: Buffer;
+  name: string;
+  kind: number;
+  attributes: { key: string; value: { stringValue?: string; intValue?: string } }[];
+}
+
+function decodeOtlpProto(body: Buffer) {
+  const request = OTLP_TRACES.toObject(OTLP_TRACES.decode(body), { longs: String, defaults: true }) as {
+    resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { scope: { name: string }; spans: DecodedSpan[] }[] }[];
+  };
+  return request;
 }
 
 /** A port nothing listens on: bound once, then released. */
@@ -101,9 +140,44 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
     }
   });
 
-  it('otlp: POSTs OTLP JSON to /v1/traces with the service name and the request’s trace', async () => {
+  it('otlp: POSTs OTLP protobuf (the default protocol) to /v1/traces: the request’s span tree, with the service name', async () => {
     const collector = await receiver();
     const svc = await startService({ ...env(), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    try {
+      const res = await execute(svc);
+      assert.equal(res.status, 200);
+      const traceId = res.body.metadata.trace_id as string;
+      const posts = await until('exports with the server span and pattern.execute', () => {
+        const got = collector.received.filter((r) => r.body.includes('pattern.execute') || r.body.includes('POST /v1/execute'));
+        return got.some((r) => r.body.includes('POST /v1/execute')) && got.some((r) => r.body.includes('pattern.execute')) ? got : undefined;
+      });
+      for (const post of posts) {
+        assert.equal(post.path, '/v1/traces');
+        assert.equal(post.headers['content-type'], 'application/x-protobuf');
+      }
+      const requests = posts.map((p) => decodeOtlpProto(p.body));
+      const rs = requests[0]!.resourceSpans[0]!;
+      assert.equal(rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue, 'folio-executor');
+      const spans = requests.flatMap((r) => r.resourceSpans.flatMap((x) => x.scopeSpans.flatMap((s) => s.spans)));
+      const ofTrace = spans.filter((s) => s.traceId.toString('hex') === traceId);
+      const server = ofTrace.find((s) => s.name === 'POST /v1/execute')!;
+      assert.ok(server, `the server span is exported: ${ofTrace.map((s) => s.name).join(', ')}`);
+      assert.equal(server.kind, 2, 'SPAN_KIND_SERVER');
+      assert.equal(server.parentSpanId.length, 0, 'the server span is the root');
+      assert.equal(server.attributes.find((a) => a.key === 'http.route')?.value.stringValue, '/v1/execute');
+      assert.equal(server.attributes.find((a) => a.key === 'http.response.status_code')?.value.intValue, '200');
+      const patternSpan = ofTrace.find((s) => s.name === 'pattern.execute')!;
+      assert.deepEqual(patternSpan.parentSpanId, server.spanId);
+      assert.equal(patternSpan.attributes.find((a) => a.key === 'folio.result_hash')?.value.stringValue, res.body.metadata.result_hash);
+    } finally {
+      await svc.stop();
+      await collector.close();
+    }
+  });
+
+  it('otlp: POSTs OTLP JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json', async () => {
+    const collector = await receiver();
+    const svc = await startService({ ...env(), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     try {
       const res = await execute(svc);
       assert.equal(res.status, 200);
@@ -120,6 +194,36 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       assert.equal(spans.find((s) => s.name === 'pattern.execute')?.traceId, traceId);
     } finally {
       await svc.stop();
+      await collector.close();
+    }
+  });
+
+  it('folio execute: the command’s span is the root of the pattern’s tree, in the trace it prints', async () => {
+    const collector = await receiver();
+    try {
+      const r = await runFolio(['execute', 'portfolio_overview', '--input', 'portfolio_id=pf_demo_usd'], {
+        env: { ...env(), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const traceId = JSON.parse(r.stdout).metadata.trace_id as string;
+      // The command flushes its spans before it exits.
+      const spans = collector.received
+        .filter((p) => p.path === '/v1/traces')
+        .flatMap((p) => (JSON.parse(p.body.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string; traceId: string; spanId: string; parentSpanId?: string }[] }[] }[] }).resourceSpans)
+        .flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))
+        .filter((s) => s.traceId === traceId);
+      const root = spans.find((s) => s.name === 'cli.execute');
+      assert.ok(root, `a cli.execute span in the printed trace: ${spans.map((s) => s.name).join(', ')}`);
+      assert.ok(!root.parentSpanId, 'cli.execute is the root');
+      const execute = spans.find((s) => s.name === 'pattern.execute')!;
+      assert.equal(execute.parentSpanId, root.spanId);
+      const steps = spans.filter((s) => s.name === 'pattern.step');
+      assert.equal(steps.length, 7);
+      for (const step of steps) {
+        assert.equal(step.parentSpanId, execute.spanId);
+        assert.ok(spans.some((s) => s.parentSpanId === step.spanId && s.name.startsWith('capability ')));
+      }
+    } finally {
       await collector.close();
     }
   });

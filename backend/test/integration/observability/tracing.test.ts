@@ -60,7 +60,13 @@ describeEachDb('tracing: spans of a request', (dialect) => {
 
     const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
     assert.equal(server.name, 'POST /v1/execute');
-    assert.equal(server.scope, '@opentelemetry/instrumentation-http');
+    assert.equal(server.scope, 'folio-executor');
+    assert.equal(server.parentSpanId, undefined, 'the server span is the root');
+    assert.equal(server.attributes['http.request.method'], 'POST');
+    assert.equal(server.attributes['http.route'], '/v1/execute');
+    assert.equal(server.attributes['url.path'], '/v1/execute');
+    assert.equal(server.attributes['http.response.status_code'], 200);
+    assert.equal(server.status.code, SpanStatusCode.UNSET);
     const execute = one(spans, 'pattern.execute');
     assert.ok(ancestors(execute, spans).includes(server), 'pattern.execute runs inside the HTTP server span');
     const steps = spans.filter((s) => s.name === 'pattern.step');
@@ -118,13 +124,30 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     assert.equal(res.status, 200);
     const server = (await traceOf(svc, traceId)).find((s) => s.kind === SpanKind.SERVER)!;
     assert.equal(server.parentSpanId, '00f067aa0ba902b7');
+    assert.equal(server.name, 'GET /v1/patterns');
+  });
+
+  it('traces no health check or metrics scrape', async () => {
+    const traceId = '5cf92f3577b34da6a3ce929d0e0e4737';
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+    assert.equal((await svc.request('GET', '/health/live', undefined, { traceparent })).status, 200);
+    assert.equal((await fetch(`${svc.url}/metrics`, { headers: { traceparent } })).status, 200);
+    // A traced request after them: once its server span is in, theirs would be too.
+    const later = '6df92f3577b34da6a3ce929d0e0e4738';
+    assert.equal((await svc.request('GET', '/v1/patterns', undefined, { traceparent: `00-${later}-00f067aa0ba902b7-01` })).status, 200);
+    await traceOf(svc, later);
+    assert.deepEqual((await svc.spans()).filter((s) => s.traceId === traceId), []);
   });
 
   it('leaves a client error (404 pattern) UNSET and records its code', async () => {
     const res = await svc.request('POST', '/v1/execute', { pattern_id: 'no_such_pattern', inputs: { portfolio_id: PORTFOLIO } });
     assert.equal(res.status, 404);
     assert.equal(res.body.error, 'pattern_not_found');
-    const execute = one(await traceOf(svc, res.body.trace_id), 'pattern.execute');
+    const spans = await traceOf(svc, res.body.trace_id);
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    assert.equal(server.attributes['http.response.status_code'], 404);
+    assert.equal(server.status.code, SpanStatusCode.UNSET, 'a client error is not a server failure');
+    const execute = one(spans, 'pattern.execute');
     assert.equal(execute.status.code, SpanStatusCode.UNSET);
     assert.equal(execute.attributes['folio.error_code'], 'pattern_not_found');
     assert.ok(execute.events.some((e) => e.name === 'request rejected' && e.attributes['folio.error_code'] === 'pattern_not_found'));
@@ -142,6 +165,9 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_eur' } });
     assert.equal(res.status, 500, JSON.stringify(res.body));
     const spans = await traceOf(svc, res.body.trace_id);
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    assert.equal(server.status.code, SpanStatusCode.ERROR);
+    assert.equal(server.attributes['error.type'], '500');
     const execute = one(spans, 'pattern.execute');
     assert.equal(execute.status.code, SpanStatusCode.ERROR);
     const failed = execute.events.filter((e) => e.name === 'step failed');
@@ -151,8 +177,7 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     assert.equal(failedStep.attributes['folio.step.status'], 'failed');
     assert.equal(failedStep.status.code, SpanStatusCode.ERROR);
 
-    const line = svc.logs().find((l) => l.msg === 'request failed' && l.request_id === res.body.request_id);
-    assert.ok(line, 'the failure is logged');
+    const line = await svc.logLine((l) => l.msg === 'request failed' && l.request_id === res.body.request_id);
     assert.equal(line.trace_id, res.body.trace_id);
     assert.ok(spans.some((s) => s.spanId === line.span_id), 'span_id names a span of the request’s trace');
   });

@@ -202,7 +202,7 @@ describe('Sentry error reports with OpenTelemetry tracing on', () => {
 
   before(async () => {
     sink = await startSentrySink();
-    service = await startFailingService(sink, { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.otlpEndpoint });
+    service = await startFailingService(sink, { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
   });
 
   after(async () => {

@@ -187,11 +187,11 @@ describe('folio serve: start-up failures', () => {
 
   it('exits 2 on a bad configuration, listing every bad variable and no secret values', async () => {
     const r = await runFolio(['serve'], {
-      env: serviceEnv(dir, { PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://root:s3cr3t@x/db', FOLIO_DEMO_API_KEY: 'qz7' }),
+      env: serviceEnv(dir, { PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://root:s3cr3t@x/db', FOLIO_DEMO_API_KEY: 'qz7', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
       timeoutMs: 15_000,
     });
     expectExit(r, 2, 'bad configuration');
-    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'FOLIO_DEMO_API_KEY']) {
+    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'FOLIO_DEMO_API_KEY', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
       assert.match(r.stderr, new RegExp(`^\\s*- ${name} `, 'm'), `${name} is listed`);
     }
     assert.ok(!r.stderr.includes('s3cr3t'), 'the database password is not printed');

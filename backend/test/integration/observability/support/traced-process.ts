@@ -15,6 +15,8 @@ export interface TracedService {
   /** Every span finished so far. */
   spans(): Promise<SpanRecord[]>;
   logs(): LogLine[];
+  /** The first log line matching `match`, waiting for it: stdout is a different channel from the HTTP response. */
+  logLine(match: (line: LogLine) => boolean): Promise<LogLine>;
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
   stop(): Promise<void>;
 }
@@ -67,6 +69,14 @@ export function startTracedService(db: TestDatabase, env: Record<string, string>
         return (await reply).spans;
       },
       logs: () => lines,
+      async logLine(match) {
+        for (let i = 0; i < 50; i++) {
+          const found = lines.find(match);
+          if (found) return found;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`no matching log line in:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
+      },
       async request(method, p, body, headers = {}) {
         const res = await fetch(url + p, {
           method,
@@ -78,7 +88,8 @@ export function startTracedService(db: TestDatabase, env: Record<string, string>
       },
       async stop() {
         if (child.exitCode !== null) return;
-        const exited = new Promise((r) => child.once('exit', r));
+        // 'close' rather than 'exit': it waits until stdout is drained, so the last log lines are in.
+        const exited = new Promise((r) => child.once('close', r));
         child.send({ type: 'stop' });
         await exited;
       },
