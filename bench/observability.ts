@@ -1,10 +1,10 @@
 /**
  * What observability costs on the hot path: POST /v1/execute (portfolio_overview, result
  * cache on and off) with tracing (100% sampled, exported over OTLP/HTTP), metrics and Sentry
- * all on, against all of them off, measured in turn in one run; then each part alone, and
- * everything on at 10% sampling. The exporters send to a local receiver that accepts
- * everything, so the cost includes serialising and sending spans. Figures are printed, never
- * asserted.
+ * all on, against all of them off, measured in turn in one run; then each part alone,
+ * everything on at 10% sampling, and tracing with nothing sampled. The exporters send to a
+ * local receiver that accepts everything, so the cost includes serialising and sending spans.
+ * Figures are printed, never asserted.
  *
  *   npm run bench            (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS as for run.ts)
  */
@@ -73,6 +73,8 @@ async function main() {
     warmMetrics: { name: 'warm, metrics only', env: { ...off, FOLIO_METRICS: 'true', ...warm }, vs: 'warmOff' },
     warmSentry: { name: 'warm, Sentry only', env: { ...off, ...sentry, ...warm }, vs: 'warmOff' },
     warmSampled: { name: 'warm, all on, 10% sampled', env: { ...sampled, ...warm }, vs: 'warmOff' },
+    // Context propagation and instrumentation with no span recorded: what sampling cannot remove.
+    warmUnsampled: { name: 'warm, tracing only, none sampled', env: { ...off, ...tracing, OTEL_TRACES_SAMPLER: 'always_off', ...warm }, vs: 'warmOff' },
     coldOff: { name: 'cold, all off', env: { ...off, ...cold } },
     coldOn: { name: 'cold, all on', env: { ...on, ...cold }, vs: 'coldOff', target: true },
     coldSampled: { name: 'cold, all on, 10% sampled', env: { ...sampled, ...cold }, vs: 'coldOff' },

@@ -10,7 +10,7 @@ import { CURRENCY_CODE } from '../domain/fx.js';
 export const isString = (v: unknown): v is string => typeof v === 'string';
 export const isNumber = (v: unknown): v is number => Number.isFinite(v);
 export const isCurrency = (v: unknown): v is string => typeof v === 'string' && CURRENCY_CODE.test(v);
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isRecord } from '../domain/record.js';
 export const isArrayOf =
   <T>(item: (v: unknown) => v is T) =>
   (v: unknown): v is T[] =>

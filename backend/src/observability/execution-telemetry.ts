@@ -37,20 +37,17 @@ export class ExecutionTelemetry implements ExecutionObserver {
 
   observe<T>(start: ExecutionStart, run: (probe: ExecutionProbe) => Promise<T>): Promise<T> {
     const tracing = this.tracing;
-    if (!tracing) {
-      const recorder = new Recorder(this.metrics);
-      return run(recorder).catch((err: unknown) => {
-        recorder.failed();
-        throw err;
+    if (!tracing) return this.measured(run);
+    return tracing.tracer.startActiveSpan('pattern.execute', async (span) => {
+      // A trace the sampler dropped gets no step or capability spans and no attribute work
+      // (and its span, which records nothing, needs no end).
+      if (!span.isRecording()) return this.measured(run);
+      span.setAttributes({
+        'folio.pattern_id': start.pattern_id,
+        'folio.user': tracing.hashId(start.user_id),
+        // Names only: input values are the user's data.
+        'folio.input_keys': Object.keys(start.inputs).sort(),
       });
-    }
-    const attributes = {
-      'folio.pattern_id': start.pattern_id,
-      'folio.user': tracing.hashId(start.user_id),
-      // Names only: input values are the user's data.
-      'folio.input_keys': Object.keys(start.inputs).sort(),
-    };
-    return tracing.tracer.startActiveSpan('pattern.execute', { attributes }, async (span) => {
       const recorder = new TracingRecorder(this.metrics, tracing.tracer, span);
       try {
         return await run(recorder);
@@ -61,6 +58,14 @@ export class ExecutionTelemetry implements ExecutionObserver {
       } finally {
         span.end();
       }
+    });
+  }
+
+  private measured<T>(run: (probe: ExecutionProbe) => Promise<T>): Promise<T> {
+    const recorder = new Recorder(this.metrics);
+    return run(recorder).catch((err: unknown) => {
+      recorder.failed();
+      throw err;
     });
   }
 }

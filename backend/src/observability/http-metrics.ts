@@ -41,6 +41,14 @@ export function noteErrorCode(err: unknown, req: Request, _res: Response, next: 
  * points here are literal (`/v1`), so the prefix never carries an id.
  */
 export function routeTemplate(req: Request): string {
+  // Metrics and the server span both ask, once the response is done.
+  return ((req as RouteMemo)[ROUTE] ??= computeRouteTemplate(req));
+}
+
+const ROUTE = Symbol('folio.route');
+type RouteMemo = Request & { [ROUTE]?: string };
+
+function computeRouteTemplate(req: Request): string {
   const template = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof template !== 'string') return 'unmatched';
   const own = template.split('/').filter(Boolean);

@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
 import { routeTemplate } from './http-metrics.js';
 import { NOISE_PATH } from './noise.js';
@@ -18,44 +18,44 @@ export function traceRequests(tracer: Tracer) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (NOISE_PATH.test(req.path)) return next();
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const attributes: Attributes = {
-      'http.request.method': req.method,
-      'url.path': req.path,
-      'url.scheme': req.protocol,
-      'network.protocol.version': req.httpVersion,
-      'server.port': req.socket.localPort,
-    };
-    if (req.socket.remoteAddress) attributes['client.address'] = req.socket.remoteAddress;
-    const userAgent = req.headers['user-agent'];
-    if (userAgent) attributes['user_agent.original'] = userAgent;
-    const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER, attributes }, parent);
-
-    let ended = false;
-    // 'close' follows 'finish' on every response; alone, it means the client left first.
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      const route = routeTemplate(req);
-      if (route !== 'unmatched') {
-        span.updateName(`${req.method} ${route}`);
-        span.setAttribute('http.route', route);
-      }
-      if (!res.writableFinished) {
-        // The client went away before the response was written.
-        span.setAttribute('error.type', 'aborted');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: 'client closed the connection' });
-      } else {
-        span.setAttribute('http.response.status_code', res.statusCode);
-        // Server spans fail on 5xx only: a 4xx is the client's mistake (semantic conventions).
-        if (res.statusCode >= 500) {
-          span.setAttribute('error.type', String(res.statusCode));
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        }
-      }
-      span.end();
-    };
-    res.once('finish', end);
-    res.once('close', end);
+    const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER }, parent);
+    // Attributes are set after sampling, so a request the sampler drops costs no attribute work
+    // (the SDK's samplers do not look at them), and its span, which records nothing, needs no end.
+    if (span.isRecording()) {
+      const attributes: Attributes = {
+        'http.request.method': req.method,
+        'url.path': req.path,
+        'url.scheme': req.protocol,
+        'network.protocol.version': req.httpVersion,
+        'server.port': req.socket.localPort,
+      };
+      if (req.socket.remoteAddress) attributes['client.address'] = req.socket.remoteAddress;
+      const userAgent = req.headers['user-agent'];
+      if (userAgent) attributes['user_agent.original'] = userAgent;
+      span.setAttributes(attributes);
+      // A response emits 'close' once it is done, after 'finish'; unfinished, the client left first.
+      res.once('close', () => endServerSpan(span, req, res));
+    }
     context.with(trace.setSpan(parent, span), next);
   };
+}
+
+function endServerSpan(span: Span, req: Request, res: Response): void {
+  const route = routeTemplate(req);
+  if (route !== 'unmatched') {
+    span.updateName(`${req.method} ${route}`);
+    span.setAttribute('http.route', route);
+  }
+  if (!res.writableFinished) {
+    span.setAttribute('error.type', 'aborted');
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'client closed the connection' });
+  } else {
+    span.setAttribute('http.response.status_code', res.statusCode);
+    // Server spans fail on 5xx only: a 4xx is the client's mistake (semantic conventions).
+    if (res.statusCode >= 500) {
+      span.setAttribute('error.type', String(res.statusCode));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  }
+  span.end();
 }

@@ -1,6 +1,7 @@
 import type { Breadcrumb, Event } from '@sentry/node';
 import { HASHED_ID, type IdHasher } from './pii.js';
 import { NOISE_PATH } from './noise.js';
+import { isRecord } from '../domain/record.js';
 
 /**
  * Everything an error report carries passes through here before it leaves the process:
@@ -245,15 +246,14 @@ function data(value: unknown, hash: IdHasher, cls: KeyClass = null): unknown {
 // Sentry event structure
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown, hash: IdHasher) => (typeof v === 'string' ? scrubText(v, hash) : data(v, hash));
 
 function frames(stacktrace: unknown, hash: IdHasher): unknown {
-  if (!isObj(stacktrace) || !Array.isArray(stacktrace.frames)) return data(stacktrace, hash);
+  if (!isRecord(stacktrace) || !Array.isArray(stacktrace.frames)) return data(stacktrace, hash);
   return {
     ...stacktrace,
     frames: stacktrace.frames.map((f) => {
-      if (!isObj(f)) return data(f, hash);
+      if (!isRecord(f)) return data(f, hash);
       const out: Obj = { ...f };
       for (const k of ['context_line', 'pre_context', 'post_context', 'function', 'module', 'filename', 'abs_path'] as const) {
         if (k in f) out[k] = text(f[k], hash);
@@ -265,16 +265,16 @@ function frames(stacktrace: unknown, hash: IdHasher): unknown {
 }
 
 function exceptionLike(list: unknown, hash: IdHasher): unknown {
-  if (!isObj(list) || !Array.isArray(list.values)) return data(list, hash);
+  if (!isRecord(list) || !Array.isArray(list.values)) return data(list, hash);
   return {
     ...list,
     values: list.values.map((e) => {
-      if (!isObj(e)) return data(e, hash);
+      if (!isRecord(e)) return data(e, hash);
       const out: Obj = {};
       for (const [k, v] of Object.entries(e)) {
         if (k === 'value' || k === 'type' || k === 'module' || k === 'name') out[k] = text(v, hash);
         else if (k === 'stacktrace') out[k] = frames(v, hash);
-        else if (k === 'mechanism' && isObj(v)) out[k] = { ...v, data: data(v.data, hash) };
+        else if (k === 'mechanism' && isRecord(v)) out[k] = { ...v, data: data(v.data, hash) };
         else if (k === 'id' || k === 'crashed' || k === 'current' || k === 'main') out[k] = v;
         else out[k] = data(v, hash);
       }
@@ -294,7 +294,7 @@ function body(value: unknown, hash: IdHasher): unknown {
 }
 
 function request(req: unknown, hash: IdHasher): unknown {
-  if (!isObj(req)) return data(req, hash);
+  if (!isRecord(req)) return data(req, hash);
   const out: Obj = {};
   for (const [k, v] of Object.entries(req)) {
     if (k === 'method') out[k] = v;
@@ -311,7 +311,7 @@ function request(req: unknown, hash: IdHasher): unknown {
 }
 
 function user(value: unknown, hash: IdHasher): unknown {
-  if (!isObj(value)) return data(value, hash, 'identifier');
+  if (!isRecord(value)) return data(value, hash, 'identifier');
   const out: Obj = {};
   for (const [k, v] of Object.entries(value)) {
     // Not even hashed: a hashed IPv4 address is reversed by trying all 2^32 of them.
@@ -351,13 +351,13 @@ function scrubEventUnsafe<E extends Event>(event: E, hash: IdHasher): E | null {
         out[k] = text(v, hash);
         break;
       case 'logentry':
-        out[k] = isObj(v) ? { ...v, message: text(v.message, hash), formatted: text(v.formatted, hash), params: data(v.params, hash) } : data(v, hash);
+        out[k] = isRecord(v) ? { ...v, message: text(v.message, hash), formatted: text(v.formatted, hash), params: data(v.params, hash) } : data(v, hash);
         break;
       case 'fingerprint':
         out[k] = Array.isArray(v) ? v.map((f) => text(f, hash)) : data(v, hash);
         break;
       case 'breadcrumbs':
-        out[k] = Array.isArray(v) ? v.map((b) => (isObj(b) ? scrubBreadcrumbUnsafe(b, hash) : null)).filter((b) => b !== null) : [];
+        out[k] = Array.isArray(v) ? v.map((b) => (isRecord(b) ? scrubBreadcrumbUnsafe(b, hash) : null)).filter((b) => b !== null) : [];
         break;
       case 'request':
         out[k] = request(v, hash);
@@ -367,7 +367,7 @@ function scrubEventUnsafe<E extends Event>(event: E, hash: IdHasher): E | null {
         break;
       case 'sdkProcessingMetadata':
         // Internal and never serialised, except the sampling context that becomes an envelope header.
-        out[k] = isObj(v) && isObj(v.dynamicSamplingContext) ? { ...v, dynamicSamplingContext: data(v.dynamicSamplingContext, hash) } : v;
+        out[k] = isRecord(v) && isRecord(v.dynamicSamplingContext) ? { ...v, dynamicSamplingContext: data(v.dynamicSamplingContext, hash) } : v;
         break;
       default:
         out[k] = STRUCTURAL.has(k) ? v : data(v, hash);

@@ -6,6 +6,7 @@ import { CURRENCY_CODE } from '../fx.js';
 import { RowErrorList } from './row-errors.js';
 import { isSecurityTransfer } from './securities.js';
 import { TX_TYPES, type Transaction, type TxType } from './types.js';
+import { isRecord } from '../record.js';
 
 export const LEDGER_COLUMNS = ['date', 'type', 'symbol', 'quantity', 'price', 'amount', 'currency', 'fee', 'note'] as const;
 type Column = (typeof LEDGER_COLUMNS)[number];
@@ -49,7 +50,7 @@ export function parseLedgerJson(body: unknown, opts: ParseOptions): Transaction[
   if (envelope.data.transactions.length === 0) throw invalid('no transactions: the transactions array is empty');
   return validateRows(
     envelope.data.transactions.map((t) => ({
-      fields: isPlainObject(t) ? t : 'each transaction must be a JSON object',
+      fields: isRecord(t) ? t : 'each transaction must be a JSON object',
     })),
     opts,
   );
@@ -298,9 +299,6 @@ function checkTypeRules(tx: FieldValues, ctx: z.RefinementCtx): void {
     if (tx.fee !== 0) fail('fee', 'fee must be 0 for SPLIT');
   }
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Quotes a user value for a message, cut short so one huge cell cannot flood the response. */
 function show(value: unknown): string {

@@ -182,3 +182,41 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     assert.ok(spans.some((s) => s.spanId === line.span_id), 'span_id names a span of the request’s trace');
   });
 });
+
+describe('tracing: a trace the sampler drops [sqlite]', () => {
+  let db: TestDatabase;
+  let svc: TracedService;
+
+  before(async () => {
+    db = await seededDatabase('sqlite');
+    // The default sampler follows the caller's sampled flag.
+    svc = await startTracedService(db, { PII_HASH_KEY, FOLIO_RESULT_CACHE_SIZE: '0' });
+  });
+  after(async () => {
+    await svc?.stop();
+    await db?.drop();
+  });
+
+  const executions = async (): Promise<number> => {
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    const line = /^folio_pattern_executions_total\{pattern="portfolio_overview",outcome="computed"\} (\d+)$/m.exec(text);
+    return Number(line?.[1] ?? 0);
+  };
+
+  it('records no spans, still names the caller’s trace on the response, and still counts the run', async () => {
+    const dropped = '0af7651916cd43dd8448eb211c80319c';
+    const before = await executions();
+    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO } }, { traceparent: `00-${dropped}-b7ad6b7169203331-00` });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.metadata.trace_id, dropped);
+    assert.equal(await executions(), before + 1, 'metrics do not depend on sampling');
+
+    // A sampled request after it: once its spans are in, the dropped one's would be too.
+    const kept = 'e1c2bd2f3a0b4c5d8e9f0a1b2c3d4e5f';
+    const next = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO } }, { traceparent: `00-${kept}-b7ad6b7169203331-01` });
+    assert.equal(next.status, 200);
+    const spans = await traceOf(svc, kept);
+    assert.equal(spans.filter((s) => s.name === 'pattern.step').length, 7, 'the sampled request has its full tree');
+    assert.deepEqual((await svc.spans()).filter((s) => s.traceId === dropped), [], 'no span of the dropped trace');
+  });
+});
