@@ -1,7 +1,7 @@
 /**
  * What observability costs on the hot path: POST /v1/execute (portfolio_overview, result
  * cache on and off) with tracing (100% sampled, exported over OTLP/HTTP), metrics and Sentry
- * all on, against all of them off, measured in turn in one run; then each part alone,
+ * all on, against all of them off, in one run, each next to an "off" run; then each part alone,
  * everything on at 10% sampling, and tracing with nothing sampled. The exporters send to a
  * local receiver that accepts everything, so the cost includes serialising and sending spans.
  * Figures are printed, never asserted.
@@ -84,15 +84,27 @@ async function main() {
   const body = { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } };
   const auth = { authorization: `Bearer ${demo.apiKey}` };
   const runs = new Map<string, Figures[]>(keys.map((k) => [k, []]));
-  const ratio = (key: string): number => {
-    const mine = runs.get(key)!;
-    const base = runs.get(variants[key]!.vs!)!;
-    return median(mine.map((r, i) => r.rps / base[i]!.rps));
+  const ratios = new Map<string, number[]>(keys.map((k) => [k, []]));
+  const ratio = (key: string): number => median(ratios.get(key)!);
+  const measure = async (key: string): Promise<Figures> => {
+    const figures = await load(variants[key]!.name, services.get(key)!.port, body, auth);
+    runs.get(key)!.push(figures);
+    return figures;
   };
   try {
     for (const key of keys) services.set(key, await demo.start(variants[key]!.env));
     for (let round = 1; round <= rounds; round++) {
-      for (const key of keys) runs.get(key)!.push(await load(variants[key]!.name, services.get(key)!.port, body, auth));
+      // Each variant is measured right next to its own "off" run, first after it and then
+      // before it in alternate rounds, so the machine's drift over a round does not enter
+      // the ratio.
+      for (const key of keys.filter((k) => variants[k]!.vs)) {
+        const vs = variants[key]!.vs!;
+        const [first, second] = round % 2 ? [vs, key] : [key, vs];
+        const a = await measure(first);
+        const b = await measure(second);
+        const [mine, base] = first === key ? [a, b] : [b, a];
+        ratios.get(key)!.push(mine.rps / base.rps);
+      }
       console.log(`round ${round}: all on / all off, warm ${ratio('warmOn').toFixed(2)} and cold ${ratio('coldOn').toFixed(2)} (so far)`);
     }
     console.log(
@@ -101,7 +113,8 @@ async function main() {
     console.log('on = OTLP/protobuf tracing (100% sampled unless said) to a local receiver + /metrics + Sentry (local DSN); off = none of them\n');
     for (const key of keys) {
       const v = variants[key]!;
-      const vs = v.vs ? `   ${ratio(key).toFixed(2)} of ${variants[v.vs]!.name}${v.target ? ' (target >= 0.85)' : ''}` : '';
+      const spread = v.vs ? `, rounds ${Math.min(...ratios.get(key)!).toFixed(2)}-${Math.max(...ratios.get(key)!).toFixed(2)}` : '';
+      const vs = v.vs ? `   ${ratio(key).toFixed(2)} of ${variants[v.vs]!.name}${spread}${v.target ? ' (target >= 0.85)' : ''}` : '';
       console.log(row(medianFigures(v.name, runs.get(key)!)) + vs);
     }
     const seen = await sink.seen();

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { captureServerError } from '../observability/sentry.js';
+import { routeTemplate } from './route-template.js';
 
 /** Body-parser failures carry a `type`; they become taxonomy errors here and nowhere else. */
 function fromBodyParser(err: { type?: string; limit?: number }): AppError | null {
@@ -42,12 +43,8 @@ export function sendError(req: Request, res: Response, e: AppError): void {
 
 /** The matched route pattern, so reports group by endpoint and carry no ids from the path. */
 function routeOf(req: Request): string {
-  const route = (req as { route?: { path?: unknown } }).route?.path;
-  if (typeof route !== 'string') return `${req.method} (no route)`;
-  // A router resets baseUrl once left; its mount prefix is what the path has before the route's segments.
-  const segments = req.originalUrl.split('?')[0]!.split('/').filter(Boolean);
-  const prefix = segments.slice(0, Math.max(0, segments.length - route.split('/').filter(Boolean).length));
-  return `${req.method} ${prefix.map((s) => `/${s}`).join('')}${route}`;
+  const template = routeTemplate(req);
+  return `${req.method} ${template === 'unmatched' ? '(no route)' : template}`;
 }
 
 export function errorHandler(logger: Logger) {

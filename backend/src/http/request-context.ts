@@ -12,6 +12,8 @@ export interface RequestLocals {
   auth?: Authenticated;
   /** The taxonomy code of the error response, once there is one (for metrics). */
   errorCode?: ErrorCode;
+  /** The matched route template, once the response is done (observability/http-metrics.ts). */
+  route?: string;
 }
 
 declare module 'express-serve-static-core' {

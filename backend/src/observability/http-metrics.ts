@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { toAppError } from '../http/error-handler.js';
+import { routeTemplate } from '../http/route-template.js';
 import { UNKNOWN_PATTERN, type FolioMetrics } from './metrics.js';
 
 const EXECUTE_ROUTE = '/v1/execute';
@@ -32,27 +33,4 @@ export function httpMetrics(m: FolioMetrics, knownPatterns: ReadonlySet<string>)
 export function noteErrorCode(err: unknown, req: Request, _res: Response, next: NextFunction): void {
   if (req.folio) req.folio.errorCode = toAppError(err).code;
   next(err);
-}
-
-/**
- * The route template a request matched (`/v1/portfolios/:id`), or `unmatched`. Express keeps
- * req.route but resets req.baseUrl when an error leaves a router, so the mount prefix is taken
- * from the path instead: the leading segments the route's own template does not cover. Mount
- * points here are literal (`/v1`), so the prefix never carries an id.
- */
-export function routeTemplate(req: Request): string {
-  // Metrics and the server span both ask, once the response is done.
-  return ((req as RouteMemo)[ROUTE] ??= computeRouteTemplate(req));
-}
-
-const ROUTE = Symbol('folio.route');
-type RouteMemo = Request & { [ROUTE]?: string };
-
-function computeRouteTemplate(req: Request): string {
-  const template = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof template !== 'string') return 'unmatched';
-  const own = template.split('/').filter(Boolean);
-  const actual = (req.originalUrl.split('?')[0] ?? '').split('/').filter(Boolean);
-  const prefix = actual.slice(0, Math.max(0, actual.length - own.length));
-  return `/${[...prefix, ...own].join('/')}`;
 }
