@@ -15,6 +15,8 @@ export interface Figures {
   errors: number;
   non2xx: number;
   rssMb?: number;
+  /** CPU time (all threads) the measured process spent per request during the run, in µs. */
+  cpuUs?: number;
 }
 
 export function rssMb(pid: number): number {
@@ -22,7 +24,17 @@ export function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-export async function load(name: string, port: number, body: object, headers: Record<string, string>): Promise<Figures> {
+/**
+ * CPU time a process has used, in ms, from /proc (Linux only, as rssMb): utime + stime, in
+ * clock ticks of 10 ms (USER_HZ is 100 on every mainstream Linux build).
+ */
+export function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Loads the service on `port`; with `pid`, also measures that process's CPU time per request. */
+export async function load(name: string, port: number, body: object, headers: Record<string, string>, pid?: number): Promise<Figures> {
   const opts = {
     url: `http://127.0.0.1:${port}/v1/execute`,
     method: 'POST' as const,
@@ -34,6 +46,7 @@ export async function load(name: string, port: number, body: object, headers: Re
   await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, page cache
   // autocannon reports p97.5 but not p95, so percentiles come from every response time.
   const times: number[] = [];
+  const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
@@ -48,6 +61,7 @@ export async function load(name: string, port: number, body: object, headers: Re
     p99: pct(0.99),
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    ...(pid === undefined ? {} : { cpuUs: ((cpuMs(pid) - cpuBefore) * 1000) / r.requests.total }),
   };
 }
 
@@ -63,8 +77,9 @@ export function medianFigures(name: string, runs: Figures[]): Figures {
     p99: pick('p99'),
     errors: runs.reduce((s, r) => s + r.errors, 0),
     non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+    ...(runs.every((r) => r.cpuUs !== undefined) ? { cpuUs: median(runs.map((r) => r.cpuUs!)) } : {}),
   };
 }
 
 export const row = (f: Figures): string =>
-  `${f.name.padEnd(30)} ${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p95 ${f.p95.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   errors ${f.errors}  non-2xx ${f.non2xx}${f.rssMb ? `   rss ${f.rssMb.toFixed(0)} MB` : ''}`;
+  `${f.name.padEnd(30)} ${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p95 ${f.p95.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   errors ${f.errors}  non-2xx ${f.non2xx}${f.cpuUs ? `   cpu ${f.cpuUs.toFixed(0).padStart(4)} µs/req` : ''}${f.rssMb ? `   rss ${f.rssMb.toFixed(0)} MB` : ''}`;
