@@ -12,7 +12,7 @@ export interface RequestLocals {
   auth?: Authenticated;
   /** The taxonomy code of the error response, once there is one (for metrics). */
   errorCode?: ErrorCode;
-  /** The matched route template, once the response is done (observability/http-metrics.ts). */
+  /** The matched route template, once asked for after routing (http/route-template.ts). */
   route?: string;
 }
 
