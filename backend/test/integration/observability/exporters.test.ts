@@ -5,6 +5,7 @@ import path from 'node:path';
 import protobuf from 'protobufjs';
 import { DEMO_KEY, seededDatabase, type TestDatabase } from '../../support/databases.js';
 import { runFolio, startService, tempDir, type ServiceProcess, type TempDir } from '../../support/folio-process.js';
+import { until } from '../../support/until.js';
 
 interface Received {
   path: string;
@@ -73,14 +74,6 @@ async function deadPort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
   return port;
-}
-
-async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    const v = fn();
-    if (v !== undefined) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function execute(svc: ServiceProcess): Promise<{ status: number; body: any }> {

@@ -2,19 +2,22 @@ import assert from 'node:assert/strict';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { keyedHasher } from '../../../src/observability/pii.js';
 import { describeEachDb, seededDatabase, type TestDatabase } from '../../support/databases.js';
+import { until } from '../../support/until.js';
 import { startTracedService, type SpanRecord, type TracedService } from './support/traced-process.js';
 
 const PII_HASH_KEY = 'tracing-test-key-0123456789abcdef';
 const PORTFOLIO = 'pf_demo_usd';
 
 /** The spans of one trace once its server span has ended (it ends just after the response). */
-async function traceOf(svc: TracedService, traceId: string): Promise<SpanRecord[]> {
-  for (let i = 0; i < 50; i++) {
-    const spans = (await svc.spans()).filter((s) => s.traceId === traceId);
-    if (spans.some((s) => s.kind === SpanKind.SERVER)) return spans;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no server span for trace ${traceId}`);
+function traceOf(svc: TracedService, traceId: string): Promise<SpanRecord[]> {
+  return until(
+    `the server span of trace ${traceId}`,
+    async () => {
+      const spans = (await svc.spans()).filter((s) => s.traceId === traceId);
+      return spans.some((s) => s.kind === SpanKind.SERVER) ? spans : undefined;
+    },
+    2500,
+  );
 }
 
 function ancestors(span: SpanRecord, spans: SpanRecord[]): SpanRecord[] {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { until } from '../../support/until.js';
 
 /** One Sentry envelope as it arrived: the decoded bytes, and its items parsed. */
 export interface Envelope {
@@ -106,15 +107,8 @@ export async function startSentrySink(): Promise<SentrySink> {
     envelopes,
     spans,
     events,
-    async waitForEvent(match, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = events().find(match);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching Sentry event within ${timeoutMs} ms; got ${JSON.stringify(events().map((e) => e.tags))}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    waitForEvent: (match, timeoutMs = 15_000) =>
+      until(() => `a matching Sentry event; got ${JSON.stringify(events().map((e) => e.tags))}`, () => events().find(match), timeoutMs),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

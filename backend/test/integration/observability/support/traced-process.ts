@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { childEnv, REPO_ROOT, type LogLine } from '../../../support/folio-process.js';
 import type { TestDatabase } from '../../../support/databases.js';
 import { DEMO_KEY } from '../../../support/databases.js';
+import { until } from '../../../support/until.js';
 import type { SpanRecord } from './traced-server.js';
 
 export type { SpanRecord };
@@ -69,14 +70,7 @@ export function startTracedService(db: TestDatabase, env: Record<string, string>
         return (await reply).spans;
       },
       logs: () => lines,
-      async logLine(match) {
-        for (let i = 0; i < 50; i++) {
-          const found = lines.find(match);
-          if (found) return found;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error(`no matching log line in:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
-      },
+      logLine: (match) => until(() => `a matching log line in:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`, () => lines.find(match), 2500),
       async request(method, p, body, headers = {}) {
         const res = await fetch(url + p, {
           method,
