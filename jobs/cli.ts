@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { SpanStatusCode } from '@opentelemetry/api';
 import { loadConfig, ConfigError, type Config } from '../backend/src/config.js';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
 import * as ledger from '../backend/src/db/repositories/ledger.js';
@@ -10,10 +9,10 @@ import { findByUsername } from '../backend/src/db/repositories/users.js';
 import { seedDemo } from '../backend/src/demo/seed.js';
 import { parseLedgerCsv } from '../backend/src/domain/ledger/parse.js';
 import { validateImport } from '../backend/src/domain/ledger/validate.js';
-import { AppError, isAppError } from '../backend/src/errors.js';
+import { AppError } from '../backend/src/errors.js';
 import { parseExecuteRequest } from '../backend/src/executor/request.js';
 import { responseObject } from '../backend/src/executor/response-json.js';
-import { ExecutionTelemetry, executionTracing, folioTracer } from '../backend/src/observability/execution-telemetry.js';
+import { ExecutionTelemetry, executionTracing, folioTracer, markFailure } from '../backend/src/observability/execution-telemetry.js';
 import { activeTraceId } from '../backend/src/observability/correlation.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { createMetrics } from '../backend/src/observability/metrics.js';
@@ -177,11 +176,8 @@ async function execute(argv: string[], io: Out): Promise<number> {
       try {
         return await executeOnce(rt, patternId, raw, values, io);
       } catch (err) {
-        // Usage and input mistakes are the caller's, as a 4xx is for the service.
-        if (!(err instanceof UsageError) && !(isAppError(err) && err.status < 500)) {
-          span.recordException(err as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        }
+        // A usage mistake is the caller's, as a 4xx is for the service.
+        if (!(err instanceof UsageError)) markFailure(span, err);
         throw err;
       } finally {
         span.end();

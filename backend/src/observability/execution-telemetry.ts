@@ -192,10 +192,11 @@ class TracingRecorder extends Recorder {
 const errorCode = (err: unknown): string => (isAppError(err) ? err.code : 'internal_error');
 
 /**
- * A client's mistake (an AppError below 500: unknown pattern, bad input, warming pack) is the
- * service working as intended, so the span keeps status UNSET and only records the code.
+ * Records a failure on a span. A client's mistake (an AppError below 500: unknown pattern, bad
+ * input, warming pack) is the service working as intended, so the span keeps status UNSET and
+ * only records the code.
  */
-function markFailure(span: Span, err: unknown): void {
+export function markFailure(span: Span, err: unknown): void {
   span.setAttribute('folio.error_code', errorCode(err));
   if (isAppError(err) && err.status < 500) {
     span.addEvent('request rejected', { 'folio.error_code': err.code, 'http.response.status_code': err.status });
