@@ -44,8 +44,17 @@ const USER_ID = 'usr_bench';
 const PORTFOLIO_ID = 'pf_bench_500';
 
 const SECTORS = [
-  'Information Technology', 'Communication Services', 'Consumer Discretionary', 'Consumer Staples', 'Health Care',
-  'Financials', 'Industrials', 'Energy', 'Materials', 'Utilities', 'Real Estate',
+  'Information Technology',
+  'Communication Services',
+  'Consumer Discretionary',
+  'Consumer Staples',
+  'Health Care',
+  'Financials',
+  'Industrials',
+  'Energy',
+  'Materials',
+  'Utilities',
+  'Real Estate',
 ];
 
 interface Dataset {
@@ -84,14 +93,35 @@ function buildDataset(): Dataset {
   const quantities = securities.map((s, i) => {
     const price = prices[0]![i]!.close;
     const quantity = Math.max(1, Math.floor(10_000 / price));
-    buys.push({ date: first, type: 'BUY', symbol: s.symbol, quantity, price, amount: null, currency: s.currency, fee: 1, note: null });
+    buys.push({
+      date: first,
+      type: 'BUY',
+      symbol: s.symbol,
+      quantity,
+      price,
+      amount: null,
+      currency: s.currency,
+      fee: 1,
+      note: null,
+    });
     spent.set(s.currency, (spent.get(s.currency) ?? 0) + quantity * price + 1);
     return quantity;
   });
   const cash = (date: string, type: 'DEPOSIT' | 'WITHDRAWAL', currency: string, amount: number): Transaction => ({
-    date, type, symbol: null, quantity: null, price: null, amount: round(amount, 2), currency, fee: 0, note: null,
+    date,
+    type,
+    symbol: null,
+    quantity: null,
+    price: null,
+    amount: round(amount, 2),
+    currency,
+    fee: 0,
+    note: null,
   });
-  const txs: Transaction[] = [...[...spent].map(([currency, amount]) => cash(first, 'DEPOSIT', currency, amount * 1.02)), ...buys];
+  const txs: Transaction[] = [
+    ...[...spent].map(([currency, amount]) => cash(first, 'DEPOSIT', currency, amount * 1.02)),
+    ...buys,
+  ];
 
   // Quarterly contributions and dividends, and one withdrawal halfway, so flows punctuate the returns.
   let quarter = `${first.slice(0, 4)}-${Math.ceil(Number(first.slice(5, 7)) / 3)}`;
@@ -103,7 +133,17 @@ function buildDataset(): Dataset {
       securities.forEach((s, i) => {
         if (s.dividendYield === 0) return;
         const amount = round((quantities[i]! * s.startPrice * s.dividendYield) / s.paymentsPerYear, 2);
-        txs.push({ date, type: 'DIVIDEND', symbol: s.symbol, quantity: null, price: null, amount, currency: s.currency, fee: 0, note: null });
+        txs.push({
+          date,
+          type: 'DIVIDEND',
+          symbol: s.symbol,
+          quantity: null,
+          price: null,
+          amount,
+          currency: s.currency,
+          fee: 0,
+          note: null,
+        });
       });
     }
     if (d === Math.floor(dates.length / 2)) txs.push(cash(date, 'WITHDRAWAL', 'USD', 150_000));
@@ -117,9 +157,32 @@ async function writeDataset(db: Knex, data: Dataset): Promise<number> {
   let priceRows = 0;
   await db.transaction(async (trx) => {
     await trx('users').insert({ id: USER_ID, username: 'bench', created_at: opened });
-    await trx('api_keys').insert({ id: 'key_bench', user_id: USER_ID, key_hash: hashApiKey(API_KEY), label: 'bench', created_at: opened, revoked_at: null });
-    await insertChunked(trx, 'securities', data.securities.map(({ symbol, name, sector, currency, asset_class }) => ({ symbol, name, sector, currency, asset_class })));
-    await trx('portfolios').insert({ id: PORTFOLIO_ID, user_id: USER_ID, name: 'Bench 500', base_currency: 'USD', created_at: opened });
+    await trx('api_keys').insert({
+      id: 'key_bench',
+      user_id: USER_ID,
+      key_hash: hashApiKey(API_KEY),
+      label: 'bench',
+      created_at: opened,
+      revoked_at: null,
+    });
+    await insertChunked(
+      trx,
+      'securities',
+      data.securities.map(({ symbol, name, sector, currency, asset_class }) => ({
+        symbol,
+        name,
+        sector,
+        currency,
+        asset_class,
+      })),
+    );
+    await trx('portfolios').insert({
+      id: PORTFOLIO_ID,
+      user_id: USER_ID,
+      name: 'Bench 500',
+      base_currency: 'USD',
+      created_at: opened,
+    });
 
     const chain = chainRows(PORTFOLIO_ID, data.batches, 'bench');
     await insertChunked(trx, 'ledger_commits', chain.commits);
@@ -130,7 +193,8 @@ async function writeDataset(db: Knex, data: Dataset): Promise<number> {
   return priceRows;
 }
 
-const pct = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const pct = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 const ms = (v: number): string => `${v.toFixed(1).padStart(7)} ms`;
 
 interface Run {
@@ -198,15 +262,23 @@ function report(label: string, run: Run): void {
     `    next ${rest.length}: p50 ${ms(pct(rest, 0.5))}  p95 ${ms(p95)}  p99 ${ms(pct(rest, 0.99))}  max ${ms(rest.at(-1)!)}   ` +
       `(target p95 < ${TARGET_P95_MS} ms: ${p95 < TARGET_P95_MS ? 'met' : 'MISSED'})`,
   );
-  console.log(`    /health/live meanwhile (${health.length} polls): p50 ${ms(pct(health, 0.5))}  p99 ${ms(pct(health, 0.99))}  max ${ms(health.at(-1)!)}`);
+  console.log(
+    `    /health/live meanwhile (${health.length} polls): p50 ${ms(pct(health, 0.5))}  p99 ${ms(pct(health, 0.99))}  max ${ms(health.at(-1)!)}`,
+  );
 }
 
 async function runOn(name: string, env: Record<string, string>, data: Dataset): Promise<void> {
   const start_date = data.days[0]!.date;
   const end_date = data.days.at(-1)!.date;
   console.log(`\n${name}`);
-  report(`performance ${start_date}..${end_date}`, await measure(env, { portfolio_id: PORTFOLIO_ID, start_date, end_date }, 'performance'));
-  report(`risk lookback_days ${RISK_LOOKBACK}`, await measure(env, { portfolio_id: PORTFOLIO_ID, lookback_days: RISK_LOOKBACK }, 'risk'));
+  report(
+    `performance ${start_date}..${end_date}`,
+    await measure(env, { portfolio_id: PORTFOLIO_ID, start_date, end_date }, 'performance'),
+  );
+  report(
+    `risk lookback_days ${RISK_LOOKBACK}`,
+    await measure(env, { portfolio_id: PORTFOLIO_ID, lookback_days: RISK_LOOKBACK }, 'risk'),
+  );
 }
 
 async function load(db: Knex, data: Dataset): Promise<number> {
@@ -226,7 +298,9 @@ async function main() {
     `data set: ${data.securities.length} securities, ${data.days.length} trading days (${data.days[0]!.date}..${data.days.at(-1)!.date}), ` +
       `${data.securities.length * data.days.length} price rows, ${transactions} transactions in ${data.batches.length} commits; generated in ${generated.toFixed(0)} ms`,
   );
-  console.log(`single client, ${REQUESTS} sequential requests per pattern, result and history caches off; node ${process.version}, ${os.cpus().length} cores`);
+  console.log(
+    `single client, ${REQUESTS} sequential requests per pattern, result and history caches off; node ${process.version}, ${os.cpus().length} cores`,
+  );
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-bench-analytics-'));
   try {
@@ -238,12 +312,18 @@ async function main() {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const admin = knexFactory({ client: 'pg', connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 }, pool: { min: 0, max: 1 } });
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 },
+    pool: { min: 0, max: 1 },
+  });
   const dbName = `folio_bench_${randomBytes(4).toString('hex')}`;
   try {
     await admin.raw(`CREATE DATABASE ${dbName}`);
   } catch (e) {
-    console.log(`\nPostgreSQL: skipped, ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (${(e as Error).message})`);
+    console.log(
+      `\nPostgreSQL: skipped, ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (${(e as Error).message})`,
+    );
     await admin.destroy();
     return;
   }

@@ -34,7 +34,13 @@ export function cpuMs(pid: number): number {
 }
 
 /** Loads the service on `port`; with `pid`, also measures that process's CPU time per request. */
-export async function load(name: string, port: number, body: object, headers: Record<string, string>, pid?: number): Promise<Figures> {
+export async function load(
+  name: string,
+  port: number,
+  body: object,
+  headers: Record<string, string>,
+  pid?: number,
+): Promise<Figures> {
   const opts = {
     url: `http://127.0.0.1:${port}/v1/execute`,
     method: 'POST' as const,

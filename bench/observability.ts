@@ -36,7 +36,12 @@ async function receiver() {
   const { child, port } = await start(['-e', RECEIVER], {});
   return {
     port,
-    seen: async () => (await (await fetch(`http://127.0.0.1:${port}/seen`)).json()) as { traces: number; envelopes: number; bytes: number },
+    seen: async () =>
+      (await (await fetch(`http://127.0.0.1:${port}/seen`)).json()) as {
+        traces: number;
+        envelopes: number;
+        bytes: number;
+      },
     close: () => stop(child),
   };
 }
@@ -74,7 +79,11 @@ async function main() {
     warmSentry: { name: 'warm, Sentry only', env: { ...off, ...sentry, ...warm }, vs: 'warmOff' },
     warmSampled: { name: 'warm, all on, 10% sampled', env: { ...sampled, ...warm }, vs: 'warmOff' },
     // Context propagation and instrumentation with no span recorded: what sampling cannot remove.
-    warmUnsampled: { name: 'warm, tracing, none sampled', env: { ...off, ...tracing, OTEL_TRACES_SAMPLER: 'always_off', ...warm }, vs: 'warmOff' },
+    warmUnsampled: {
+      name: 'warm, tracing, none sampled',
+      env: { ...off, ...tracing, OTEL_TRACES_SAMPLER: 'always_off', ...warm },
+      vs: 'warmOff',
+    },
     coldOff: { name: 'cold, all off', env: { ...off, ...cold } },
     coldOn: { name: 'cold, all on', env: { ...on, ...cold }, vs: 'coldOff', target: true },
     coldSampled: { name: 'cold, all on, 10% sampled', env: { ...sampled, ...cold }, vs: 'coldOff' },
@@ -110,20 +119,30 @@ async function main() {
         ratios.get(key)!.push(mine.rps / base.rps);
         cpuRatios.get(key)!.push(base.cpuUs! / mine.cpuUs!);
       }
-      console.log(`round ${round}: all on / all off, warm ${ratio('warmOn').toFixed(2)} and cold ${ratio('coldOn').toFixed(2)} (so far)`);
+      console.log(
+        `round ${round}: all on / all off, warm ${ratio('warmOn').toFixed(2)} and cold ${ratio('coldOn').toFixed(2)} (so far)`,
+      );
     }
     console.log(
       `\nobservability overhead: POST /v1/execute portfolio_overview, SQLite, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores`,
     );
-    console.log('on = OTLP/protobuf tracing (100% sampled unless said) to a local receiver + /metrics + Sentry (local DSN); off = none of them\n');
+    console.log(
+      'on = OTLP/protobuf tracing (100% sampled unless said) to a local receiver + /metrics + Sentry (local DSN); off = none of them\n',
+    );
     for (const key of keys) {
       const v = variants[key]!;
-      const spread = v.vs ? `, rounds ${Math.min(...ratios.get(key)!).toFixed(2)}-${Math.max(...ratios.get(key)!).toFixed(2)}` : '';
-      const vs = v.vs ? `   ${ratio(key).toFixed(2)} of ${variants[v.vs]!.name}${spread}; by CPU per request ${median(cpuRatios.get(key)!).toFixed(2)}${v.target ? ' (target >= 0.85)' : ''}` : '';
+      const spread = v.vs
+        ? `, rounds ${Math.min(...ratios.get(key)!).toFixed(2)}-${Math.max(...ratios.get(key)!).toFixed(2)}`
+        : '';
+      const vs = v.vs
+        ? `   ${ratio(key).toFixed(2)} of ${variants[v.vs]!.name}${spread}; by CPU per request ${median(cpuRatios.get(key)!).toFixed(2)}${v.target ? ' (target >= 0.85)' : ''}`
+        : '';
       console.log(row(medianFigures(v.name, runs.get(key)!)) + vs);
     }
     const seen = await sink.seen();
-    console.log(`\nthe receiver got ${seen.traces} trace exports (${(seen.bytes / 1e6).toFixed(1)} MB in all) and ${seen.envelopes} Sentry envelopes`);
+    console.log(
+      `\nthe receiver got ${seen.traces} trace exports (${(seen.bytes / 1e6).toFixed(1)} MB in all) and ${seen.envelopes} Sentry envelopes`,
+    );
   } finally {
     await Promise.all([...services.values()].map((s) => stop(s.child)));
     await sink.close();

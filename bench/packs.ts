@@ -27,8 +27,36 @@ import { buildPack } from '../jobs/build-pack.js';
 
 const SECURITIES = 5_000;
 const CURRENCIES = [
-  'AUD', 'BRL', 'CAD', 'CHF', 'CLP', 'CNY', 'CZK', 'DKK', 'EUR', 'GBP', 'HKD', 'HUF', 'IDR', 'ILS', 'INR',
-  'JPY', 'KRW', 'MXN', 'MYR', 'NOK', 'NZD', 'PHP', 'PLN', 'SEK', 'SGD', 'THB', 'TRY', 'TWD', 'ZAR', 'AED',
+  'AUD',
+  'BRL',
+  'CAD',
+  'CHF',
+  'CLP',
+  'CNY',
+  'CZK',
+  'DKK',
+  'EUR',
+  'GBP',
+  'HKD',
+  'HUF',
+  'IDR',
+  'ILS',
+  'INR',
+  'JPY',
+  'KRW',
+  'MXN',
+  'MYR',
+  'NOK',
+  'NZD',
+  'PHP',
+  'PLN',
+  'SEK',
+  'SGD',
+  'THB',
+  'TRY',
+  'TWD',
+  'ZAR',
+  'AED',
 ];
 const PG_ADMIN_URL = process.env.FOLIO_BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATES: Record<'csv' | 'http', string> = { csv: '2030-01-02', http: '2030-01-03' };
@@ -41,14 +69,24 @@ const securities = Array.from({ length: SECURITIES }, (_, i) => ({
   currency: i % 10 === 0 ? CURRENCIES[(i / 10) % CURRENCIES.length]! : 'USD',
   asset_class: 'equity',
 }));
-const prices: PackPrice[] = securities.map((s, i) => ({ symbol: s.symbol, close: 5 + ((i * 7919) % 100_000) / 100, currency: s.currency }));
+const prices: PackPrice[] = securities.map((s, i) => ({
+  symbol: s.symbol,
+  close: 5 + ((i * 7919) % 100_000) / 100,
+  currency: s.currency,
+}));
 const fx: PackFx[] = CURRENCIES.map((c, i) => ({ base: c, quote: 'USD', rate: 0.05 + i / 17 }));
 
 function writeCsv(dir: string): void {
   for (const date of Object.values(DATES)) {
     fs.mkdirSync(path.join(dir, date), { recursive: true });
-    fs.writeFileSync(path.join(dir, date, 'prices.csv'), ['symbol,close,currency', ...prices.map((p) => `${p.symbol},${p.close},${p.currency}`)].join('\n'));
-    fs.writeFileSync(path.join(dir, date, 'fx.csv'), ['base,quote,rate', ...fx.map((r) => `${r.base},${r.quote},${r.rate}`)].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, date, 'prices.csv'),
+      ['symbol,close,currency', ...prices.map((p) => `${p.symbol},${p.close},${p.currency}`)].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(dir, date, 'fx.csv'),
+      ['base,quote,rate', ...fx.map((r) => `${r.base},${r.quote},${r.rate}`)].join('\n'),
+    );
   }
 }
 
@@ -59,7 +97,10 @@ async function httpSource(): Promise<{ url: string; close: () => Promise<void> }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ date, prices, fx }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 async function benchOn(label: string, db: Knex, env: Record<string, string>): Promise<void> {
@@ -69,9 +110,16 @@ async function benchOn(label: string, db: Knex, env: Record<string, string>): Pr
   const ctx = { db, logger: createLogger({ level: 'silent', pretty: false }) };
   for (const name of ['csv', 'http'] as const satisfies readonly ProviderName[]) {
     const started = performance.now();
-    const outcome = await buildPack(ctx, { minCoverage: 1, lockTtlSeconds: 60 }, {
-      date: DATES[name], provider: createProvider(name, config, new BreakerRegistry()), markFresh: true, force: false,
-    });
+    const outcome = await buildPack(
+      ctx,
+      { minCoverage: 1, lockTtlSeconds: 60 },
+      {
+        date: DATES[name],
+        provider: createProvider(name, config, new BreakerRegistry()),
+        markFresh: true,
+        force: false,
+      },
+    );
     const seconds = (performance.now() - started) / 1000;
     if (!outcome.ok) throw new Error(`${label} ${name}: ${outcome.build.message}`);
     const rows = Number(outcome.build.details.price_count) + Number(outcome.build.details.fx_count);
@@ -97,12 +145,18 @@ async function main(): Promise<void> {
       await sqlite.destroy();
     }
 
-    const admin = knexFactory({ client: 'pg', connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 }, pool: { min: 0, max: 1 } });
+    const admin = knexFactory({
+      client: 'pg',
+      connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 },
+      pool: { min: 0, max: 1 },
+    });
     const name = `folio_bench_packs_${randomBytes(4).toString('hex')}`;
     try {
       await admin.raw(`create database ${name}`);
     } catch (e) {
-      console.log(`PostgreSQL: skipped, ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (${(e as Error).message})`);
+      console.log(
+        `PostgreSQL: skipped, ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (${(e as Error).message})`,
+      );
       await admin.destroy();
       return;
     }

@@ -47,10 +47,14 @@ async function main() {
       `\nPOST /v1/execute portfolio_overview pf_demo_usd, SQLite, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores\n`,
     );
     for (const f of figures) console.log(row(f));
-    console.log(`\nwarm / baseline throughput (median of per-round ratios): ${ratios('warm').toFixed(2)}   (target >= 0.50)`);
+    console.log(
+      `\nwarm / baseline throughput (median of per-round ratios): ${ratios('warm').toFixed(2)}   (target >= 0.50)`,
+    );
     console.log(`cold / baseline throughput (median of per-round ratios): ${ratios('cold').toFixed(2)}`);
     console.log(`cold p99: ${figures[1]!.p99.toFixed(1)} ms   (target < 50 ms)`);
-    console.log(`service RSS after the run: cold ${coldRss.toFixed(0)} MB, warm ${warmRss.toFixed(0)} MB   (target < 250 MB)`);
+    console.log(
+      `service RSS after the run: cold ${coldRss.toFixed(0)} MB, warm ${warmRss.toFixed(0)} MB   (target < 250 MB)`,
+    );
   } finally {
     await Promise.all([stop(base.child), stop(cold.child), stop(warm.child)]);
     demo.remove();

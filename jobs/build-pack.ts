@@ -2,7 +2,14 @@ import type { Knex } from 'knex';
 import * as jobs from '../backend/src/db/repositories/jobs.js';
 import * as packs from '../backend/src/db/repositories/packs.js';
 import * as securitiesRepo from '../backend/src/db/repositories/securities.js';
-import { describeMissing, packContentHash, packCoverage, packIdFor, parsePackId, type PackCoverage } from '../backend/src/domain/pack.js';
+import {
+  describeMissing,
+  packContentHash,
+  packCoverage,
+  packIdFor,
+  parsePackId,
+  type PackCoverage,
+} from '../backend/src/domain/pack.js';
 import { navOf } from '../backend/src/domain/reconcile.js';
 import { AppError } from '../backend/src/errors.js';
 import type { MarketDataProvider, MarketSnapshot } from '../backend/src/providers/provider.js';
@@ -54,39 +61,63 @@ export const buildLockName = (date: string): string => `build-pack:${date}`;
  */
 export async function buildPack(ctx: JobContext, settings: PackJobSettings, req: BuildRequest): Promise<BuildOutcome> {
   const outcome: BuildOutcome = { build: undefined as unknown as JobReport, ok: false };
-  outcome.build = await recordRun(ctx, { job: 'build-pack', date: req.date, provider: req.provider.name }, async (run) => {
-    const lease = await tryLock(ctx.db, buildLockName(req.date), { ttlSeconds: settings.lockTtlSeconds });
-    if (!lease) return { status: 'skipped', message: `another build of ${req.date} is running; skipped`, details: { reason: 'locked' } };
-    try {
-      await jobs.abandonRunning(ctx.db, 'build-pack', req.date, run.id, new Date().toISOString());
-      const versions = await packs.forDate(ctx.db, req.date);
-      const fresh = versions.find((v) => v.status === 'fresh');
-      if (fresh && !req.force) {
-        return { status: 'skipped', pack_id: fresh.id, message: `${fresh.id} is already fresh; nothing to do (--force builds a new version)`, details: { reason: 'fresh' } };
-      }
-      // A version that was never served (warming from a dead build, or error) is rebuilt in place.
-      const unserved = versions.filter((v) => v.status === 'warming' || v.status === 'error').at(-1);
-      const id = unserved?.id ?? packIdFor(req.date, nextVersion(versions));
-      run.packId = id;
-      await packs.startBuild(ctx.db, { id, date: req.date, source: req.provider.name, now: new Date().toISOString(), reuse: unserved !== undefined });
-      let end: JobEnd;
+  outcome.build = await recordRun(
+    ctx,
+    { job: 'build-pack', date: req.date, provider: req.provider.name },
+    async (run) => {
+      const lease = await tryLock(ctx.db, buildLockName(req.date), { ttlSeconds: settings.lockTtlSeconds });
+      if (!lease)
+        return {
+          status: 'skipped',
+          message: `another build of ${req.date} is running; skipped`,
+          details: { reason: 'locked' },
+        };
       try {
-        end = await buildContent(ctx.db, settings, req, id, lease.lost);
-      } catch (e) {
-        await packs.failBuild(ctx.db, id, e instanceof AppError ? `${e.code}: ${e.message}` : (e as Error).message);
-        throw e;
+        await jobs.abandonRunning(ctx.db, 'build-pack', req.date, run.id, new Date().toISOString());
+        const versions = await packs.forDate(ctx.db, req.date);
+        const fresh = versions.find((v) => v.status === 'fresh');
+        if (fresh && !req.force) {
+          return {
+            status: 'skipped',
+            pack_id: fresh.id,
+            message: `${fresh.id} is already fresh; nothing to do (--force builds a new version)`,
+            details: { reason: 'fresh' },
+          };
+        }
+        // A version that was never served (warming from a dead build, or error) is rebuilt in place.
+        const unserved = versions.filter((v) => v.status === 'warming' || v.status === 'error').at(-1);
+        const id = unserved?.id ?? packIdFor(req.date, nextVersion(versions));
+        run.packId = id;
+        await packs.startBuild(ctx.db, {
+          id,
+          date: req.date,
+          source: req.provider.name,
+          now: new Date().toISOString(),
+          reuse: unserved !== undefined,
+        });
+        let end: JobEnd;
+        try {
+          end = await buildContent(ctx.db, settings, req, id, lease.lost);
+        } catch (e) {
+          await packs.failBuild(ctx.db, id, e instanceof AppError ? `${e.code}: ${e.message}` : (e as Error).message);
+          throw e;
+        }
+        if (end.status !== 'success' || !req.markFresh) return end;
+        const reconciled = (outcome.reconcile = await reconcilePack(ctx, id));
+        if (reconciled.status !== 'success')
+          return { ...end, status: 'failure', message: `${end.message}; reconciliation failed: ${reconciled.message}` };
+        const marked = (outcome.markFresh = await markPackFresh(ctx, id, { force: false }));
+        if (marked.status !== 'success')
+          return { ...end, status: 'failure', message: `${end.message}; mark-fresh failed: ${marked.message}` };
+        return { ...end, message: `${end.message}; reconciled and marked fresh` };
+      } finally {
+        await lease.release();
       }
-      if (end.status !== 'success' || !req.markFresh) return end;
-      const reconciled = (outcome.reconcile = await reconcilePack(ctx, id));
-      if (reconciled.status !== 'success') return { ...end, status: 'failure', message: `${end.message}; reconciliation failed: ${reconciled.message}` };
-      const marked = (outcome.markFresh = await markPackFresh(ctx, id, { force: false }));
-      if (marked.status !== 'success') return { ...end, status: 'failure', message: `${end.message}; mark-fresh failed: ${marked.message}` };
-      return { ...end, message: `${end.message}; reconciled and marked fresh` };
-    } finally {
-      await lease.release();
-    }
-  });
-  outcome.ok = [outcome.build, outcome.reconcile, outcome.markFresh].every((r) => r === undefined || r.status !== 'failure');
+    },
+  );
+  outcome.ok = [outcome.build, outcome.reconcile, outcome.markFresh].every(
+    (r) => r === undefined || r.status !== 'failure',
+  );
   return outcome;
 }
 
@@ -94,14 +125,25 @@ function nextVersion(versions: readonly packs.Pack[]): number {
   return versions.reduce((max, v) => Math.max(max, parsePackId(v.id)?.version ?? 1), 0) + 1;
 }
 
-async function buildContent(db: Knex, settings: PackJobSettings, req: BuildRequest, id: string, lost: AbortSignal): Promise<JobEnd> {
+async function buildContent(
+  db: Knex,
+  settings: PackJobSettings,
+  req: BuildRequest,
+  id: string,
+  lost: AbortSignal,
+): Promise<JobEnd> {
   const { date, provider } = req;
   const securities = await securitiesRepo.all(db);
   const holdings = await positionsOnDate(db, date, securities);
   const symbols = [...securities.keys()];
 
   const snapshot = await tracer.startActiveSpan('job.fetch', async (span) => {
-    span.setAttributes({ 'folio.pack.id': id, 'folio.pack.date': date, 'folio.provider': provider.name, 'folio.symbols.requested': symbols.length });
+    span.setAttributes({
+      'folio.pack.id': id,
+      'folio.pack.date': date,
+      'folio.provider': provider.name,
+      'folio.symbols.requested': symbols.length,
+    });
     try {
       // No pairs named: every rate the source quotes, so conversions can cross through them as valuation does.
       const s = await provider.snapshot({ date, symbols, pairs: [], signal: lost });
@@ -118,26 +160,45 @@ async function buildContent(db: Knex, settings: PackJobSettings, req: BuildReque
   const coverage = packCoverage(holdings.map(needOf), snapshot.prices, snapshot.fx);
   const closes = new Map(snapshot.prices.map((p) => [p.symbol, p.close]));
   const snapshots = holdings.map((h) => snapshotOf(h, navOf(h.at, closes, snapshot.fx, h.baseCurrency).value));
-  const error = coverage.ratio < settings.minCoverage
-    ? `coverage ${percent(coverage.ratio)} is below the minimum ${percent(settings.minCoverage)}: ${describeMissing(coverage)}`
-    : null;
+  const error =
+    coverage.ratio < settings.minCoverage
+      ? `coverage ${percent(coverage.ratio)} is below the minimum ${percent(settings.minCoverage)}: ${describeMissing(coverage)}`
+      : null;
 
   lost.throwIfAborted();
   await tracer.startActiveSpan('job.insert', async (span) => {
-    span.setAttributes({ 'folio.pack.id': id, 'folio.pack.date': date, 'folio.prices': snapshot.prices.length, 'folio.fx_rates': snapshot.fx.length });
+    span.setAttributes({
+      'folio.pack.id': id,
+      'folio.pack.date': date,
+      'folio.prices': snapshot.prices.length,
+      'folio.fx_rates': snapshot.fx.length,
+    });
     try {
-      await packs.writeContent(db, id, { prices: snapshot.prices, fx: snapshot.fx, contentHash, snapshots, error }, (w, t) => req.progress?.rows(w, t));
+      await packs.writeContent(
+        db,
+        id,
+        { prices: snapshot.prices, fx: snapshot.fx, contentHash, snapshots, error },
+        (w, t) => req.progress?.rows(w, t),
+      );
     } finally {
       span.end();
     }
   });
   const details = {
-    price_count: snapshot.prices.length, fx_count: snapshot.fx.length, content_hash: contentHash,
-    portfolios: holdings.length, coverage: coverageDetails(coverage),
+    price_count: snapshot.prices.length,
+    fx_count: snapshot.fx.length,
+    content_hash: contentHash,
+    portfolios: holdings.length,
+    coverage: coverageDetails(coverage),
   };
   if (error !== null) return { status: 'failure', pack_id: id, message: `${id} is error: ${error}`, details };
   const partial = coverage.ratio < 1 ? ` (coverage ${percent(coverage.ratio)}: ${describeMissing(coverage)})` : '';
-  return { status: 'success', pack_id: id, message: `${id} built from ${provider.name}: ${snapshot.prices.length} prices, ${snapshot.fx.length} FX rates${partial}`, details };
+  return {
+    status: 'success',
+    pack_id: id,
+    message: `${id} built from ${provider.name}: ${snapshot.prices.length} prices, ${snapshot.fx.length} FX rates${partial}`,
+    details,
+  };
 }
 
 /** The provider must answer for the date asked and quote each security in its own currency, or values would be wrong. */
@@ -148,14 +209,23 @@ function checkSnapshot(s: MarketSnapshot, date: string, securities: ReadonlyMap<
     return known !== undefined && known.currency !== p.currency;
   });
   if (wrong.length > 0) {
-    const list = wrong.slice(0, 20).map((p) => `${p.symbol} in ${p.currency} (trades in ${securities.get(p.symbol)!.currency})`).join(', ');
-    throw new AppError('dependency_unavailable', `provider quoted ${wrong.length} securities in the wrong currency: ${list}`);
+    const list = wrong
+      .slice(0, 20)
+      .map((p) => `${p.symbol} in ${p.currency} (trades in ${securities.get(p.symbol)!.currency})`)
+      .join(', ');
+    throw new AppError(
+      'dependency_unavailable',
+      `provider quoted ${wrong.length} securities in the wrong currency: ${list}`,
+    );
   }
 }
 
 const percent = (r: number): string => `${(r * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 
 const coverageDetails = (c: PackCoverage) => ({
-  ratio: c.ratio, required: c.required, present: c.present,
-  missing_symbols: c.missingSymbols.map((m) => m.symbol), missing_pairs: c.missingPairs.map((m) => m.pair),
+  ratio: c.ratio,
+  required: c.required,
+  present: c.present,
+  missing_symbols: c.missingSymbols.map((m) => m.symbol),
+  missing_pairs: c.missingPairs.map((m) => m.pair),
 });

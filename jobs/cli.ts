@@ -12,7 +12,12 @@ import { validateImport } from '../backend/src/domain/ledger/validate.js';
 import { AppError } from '../backend/src/errors.js';
 import { parseExecuteRequest } from '../backend/src/executor/request.js';
 import { responseObject } from '../backend/src/executor/response-json.js';
-import { ExecutionTelemetry, executionTracing, folioTracer, markFailure } from '../backend/src/observability/execution-telemetry.js';
+import {
+  ExecutionTelemetry,
+  executionTracing,
+  folioTracer,
+  markFailure,
+} from '../backend/src/observability/execution-telemetry.js';
 import { activeTraceId } from '../backend/src/observability/correlation.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { createMetrics } from '../backend/src/observability/metrics.js';
@@ -20,7 +25,14 @@ import { createRuntime, type Runtime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
 import { configuredPackScheduler } from './scheduler.js';
 import { todayUtc } from '../backend/src/clock.js';
-import { buildPackCommand, markFreshCommand, PACK_USAGE, packsCommand, reconcileCommand, schedulerCommand } from './pack-commands.js';
+import {
+  buildPackCommand,
+  markFreshCommand,
+  PACK_USAGE,
+  packsCommand,
+  reconcileCommand,
+  schedulerCommand,
+} from './pack-commands.js';
 import { UsageError, type Out } from './usage.js';
 
 const USAGE = `usage: folio <command> [options]
@@ -140,8 +152,22 @@ async function ledgerImport(argv: string[], io: Out): Promise<number> {
     await migrateLatest(db);
     const portfolio = await db('portfolios').where({ id: values.portfolio }).first('id');
     if (!portfolio) throw new AppError('portfolio_not_found', `portfolio ${values.portfolio} does not exist`);
-    const commit = await ledger.appendCommit(db, values.portfolio!, batch, 'cli', await securities.all(db), validateImport);
-    io.out(JSON.stringify({ ledger_commit_hash: commit.hash, parent_hash: commit.parent_hash, seq: commit.seq, count: batch.length }));
+    const commit = await ledger.appendCommit(
+      db,
+      values.portfolio!,
+      batch,
+      'cli',
+      await securities.all(db),
+      validateImport,
+    );
+    io.out(
+      JSON.stringify({
+        ledger_commit_hash: commit.hash,
+        parent_hash: commit.parent_hash,
+        seq: commit.seq,
+        count: batch.length,
+      }),
+    );
   });
 }
 
@@ -172,17 +198,21 @@ async function execute(argv: string[], io: Out): Promise<number> {
   // The pattern spans of the service; the metrics they also record are never served here.
   if (tracing) rt.service.observeWith(new ExecutionTelemetry(createMetrics(rt.service.listPatterns()), tracing));
   try {
-    return await folioTracer().startActiveSpan('cli.execute', { attributes: { 'folio.pattern_id': patternId } }, async (span) => {
-      try {
-        return await executeOnce(rt, patternId, raw, values, io);
-      } catch (err) {
-        // A usage mistake is the caller's, as a 4xx is for the service.
-        if (!(err instanceof UsageError)) markFailure(span, err);
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    return await folioTracer().startActiveSpan(
+      'cli.execute',
+      { attributes: { 'folio.pattern_id': patternId } },
+      async (span) => {
+        try {
+          return await executeOnce(rt, patternId, raw, values, io);
+        } catch (err) {
+          // A usage mistake is the caller's, as a 4xx is for the service.
+          if (!(err instanceof UsageError)) markFailure(span, err);
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
   } finally {
     await rt.db.destroy();
   }
@@ -225,4 +255,3 @@ function coerceInputs(raw: Record<string, string>, spec: Record<string, { type: 
     }),
   );
 }
-

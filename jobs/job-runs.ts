@@ -53,11 +53,22 @@ export async function recordRun(
   const date = meta.date ?? null;
   const started = performance.now();
   await jobs.startRun(ctx.db, {
-    id: run.id, job: meta.job, pack_id: run.packId, date, provider: meta.provider ?? null,
-    started_at: new Date().toISOString(), host: os.hostname(), pid: process.pid,
+    id: run.id,
+    job: meta.job,
+    pack_id: run.packId,
+    date,
+    provider: meta.provider ?? null,
+    started_at: new Date().toISOString(),
+    host: os.hostname(),
+    pid: process.pid,
   });
   return tracer.startActiveSpan(`job.${meta.job}`, async (span) => {
-    span.setAttributes({ 'folio.job': meta.job, 'folio.job.run_id': run.id, ...(date ? { 'folio.pack.date': date } : {}), ...(meta.provider ? { 'folio.provider': meta.provider } : {}) });
+    span.setAttributes({
+      'folio.job': meta.job,
+      'folio.job.run_id': run.id,
+      ...(date ? { 'folio.pack.date': date } : {}),
+      ...(meta.provider ? { 'folio.provider': meta.provider } : {}),
+    });
     let end: JobEnd;
     let failure: unknown = null;
     try {
@@ -65,17 +76,33 @@ export async function recordRun(
     } catch (err) {
       failure = err;
       const code = (err as { code?: unknown }).code;
-      end = { status: 'failure', message: typeof code === 'string' && err instanceof Error && err.name === 'AppError' ? `${code}: ${err.message}` : errorText(err) };
+      end = {
+        status: 'failure',
+        message:
+          typeof code === 'string' && err instanceof Error && err.name === 'AppError'
+            ? `${code}: ${err.message}`
+            : errorText(err),
+      };
     }
     const packId = end.pack_id ?? run.packId;
     const report: JobReport = {
-      job: meta.job, run_id: run.id, status: end.status, pack_id: packId, date, message: end.message,
-      duration_seconds: (performance.now() - started) / 1000, details: end.details ?? {},
+      job: meta.job,
+      run_id: run.id,
+      status: end.status,
+      pack_id: packId,
+      date,
+      message: end.message,
+      duration_seconds: (performance.now() - started) / 1000,
+      details: end.details ?? {},
     };
     try {
       await jobs.finishRun(ctx.db, run.id, {
-        status: report.status, finished_at: new Date().toISOString(), duration_seconds: report.duration_seconds,
-        error: report.status === 'failure' ? report.message : null, details: report.details, pack_id: packId,
+        status: report.status,
+        finished_at: new Date().toISOString(),
+        duration_seconds: report.duration_seconds,
+        error: report.status === 'failure' ? report.message : null,
+        details: report.details,
+        pack_id: packId,
       });
     } finally {
       if (packId) span.setAttribute('folio.pack.id', packId);
@@ -84,7 +111,10 @@ export async function recordRun(
         span.setStatus({ code: SpanStatusCode.ERROR, message: report.message });
         if (failure instanceof Error) span.recordException(failure);
         reportJobFailure(ctx, failure instanceof Error ? failure : new Error(report.message), {
-          job: meta.job, pack_id: packId, date, provider: meta.provider ?? null,
+          job: meta.job,
+          pack_id: packId,
+          date,
+          provider: meta.provider ?? null,
         });
       }
       span.end();
@@ -102,6 +132,11 @@ export function reportJobFailure(
   tags: { job: JobName; pack_id: string | null; date: string | null; provider: string | null },
 ): void {
   ctx.logger.error({ err, ...tags }, `job ${tags.job} failed: ${err.message}`);
-  const defined = Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== null)) as { job: JobName; pack_id?: string; date?: string; provider?: string };
+  const defined = Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== null)) as {
+    job: JobName;
+    pack_id?: string;
+    date?: string;
+    provider?: string;
+  };
   captureJobFailure(err, defined);
 }

@@ -58,14 +58,17 @@ async function leaseLock(db: Knex, name: string, ttlSeconds: number): Promise<Le
   if (!(await jobs.takeLease(db, name, holder, new Date().toISOString(), until()))) return null;
   const lost = new AbortController();
   let renewing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    renewing = jobs.renewLease(db, name, holder, until()).then(
-      (kept) => {
-        if (!kept) lost.abort(new Error(`lock ${name} was taken over after its lease expired`));
-      },
-      (e: unknown) => lost.abort(e),
-    );
-  }, (ttlSeconds * 1000) / 3);
+  const timer = setInterval(
+    () => {
+      renewing = jobs.renewLease(db, name, holder, until()).then(
+        (kept) => {
+          if (!kept) lost.abort(new Error(`lock ${name} was taken over after its lease expired`));
+        },
+        (e: unknown) => lost.abort(e),
+      );
+    },
+    (ttlSeconds * 1000) / 3,
+  );
   timer.unref();
   return {
     name,

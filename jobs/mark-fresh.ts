@@ -11,17 +11,28 @@ import { safeDate } from './reconcile.js';
 export function markPackFresh(ctx: JobContext, packId: string, opts: { force: boolean }): Promise<JobReport> {
   return recordRun(ctx, { job: 'mark-fresh', packId, date: safeDate(packId) }, async () => {
     const pack = await packs.get(ctx.db, packId);
-    if (!pack) throw new AppError('pricing_pack_not_found', `pricing pack ${packId} does not exist`, { pricing_pack_id: packId });
-    if (pack.status === 'fresh') return { status: 'skipped', message: `${packId} is already fresh`, details: { reason: 'fresh' } };
+    if (!pack)
+      throw new AppError('pricing_pack_not_found', `pricing pack ${packId} does not exist`, {
+        pricing_pack_id: packId,
+      });
+    if (pack.status === 'fresh')
+      return { status: 'skipped', message: `${packId} is already fresh`, details: { reason: 'fresh' } };
     const state = await packs.buildState(ctx.db, packId);
     const reconciled = state?.reconciled_at != null;
     if (!reconciled && !opts.force) {
-      throw new AppError('conflict', `${packId} has not passed reconciliation; run folio reconcile ${packId} first (or mark-fresh --force, which is recorded)`);
+      throw new AppError(
+        'conflict',
+        `${packId} has not passed reconciliation; run folio reconcile ${packId} first (or mark-fresh --force, which is recorded)`,
+      );
     }
     const forced = !reconciled;
     const { superseded } = await packs.publish(ctx.db, packId, { now: new Date().toISOString(), forced });
     const also = superseded.length > 0 ? `; superseded ${superseded.join(', ')}` : '';
     const how = forced ? ' WITHOUT a passing reconciliation (--force; recorded on the pack and in job_runs)' : '';
-    return { status: 'success', message: `${packId} is fresh${how}${also}`, details: { forced, superseded, reconciled_at: state?.reconciled_at ?? null } };
+    return {
+      status: 'success',
+      message: `${packId} is fresh${how}${also}`,
+      details: { forced, superseded, reconciled_at: state?.reconciled_at ?? null },
+    };
   });
 }

@@ -36,11 +36,23 @@ async function withJobs(fn: (config: Config, ctx: JobContext) => Promise<number>
 /** One-shot commands print their own results; logs would only interleave with --json on stdout. */
 const QUIET = 'silent';
 
-const exitOf = (reports: readonly (JobReport | undefined)[]): number => (reports.some((r) => r?.status === 'failure') ? 1 : 0);
+const exitOf = (reports: readonly (JobReport | undefined)[]): number =>
+  reports.some((r) => r?.status === 'failure') ? 1 : 0;
 
-function printReports(io: Out, json: boolean, reports: Record<string, JobReport | undefined>, extra: Record<string, unknown> = {}): void {
+function printReports(
+  io: Out,
+  json: boolean,
+  reports: Record<string, JobReport | undefined>,
+  extra: Record<string, unknown> = {},
+): void {
   if (json) {
-    io.out(JSON.stringify({ ...Object.fromEntries(Object.entries(reports).filter(([, r]) => r !== undefined)), ...extra }, null, 2));
+    io.out(
+      JSON.stringify(
+        { ...Object.fromEntries(Object.entries(reports).filter(([, r]) => r !== undefined)), ...extra },
+        null,
+        2,
+      ),
+    );
     return;
   }
   for (const r of Object.values(reports)) {
@@ -56,15 +68,20 @@ function ttyProgress(): Progress | undefined {
   if (!process.stderr.isTTY) return undefined;
   return {
     fetched: (prices, symbols, fx) => process.stderr.write(`fetched ${prices}/${symbols} prices, ${fx} FX rates\n`),
-    rows: (written, total) => process.stderr.write(`\rrows written ${written}/${total}${written === total ? '\n' : ''}`),
+    rows: (written, total) =>
+      process.stderr.write(`\rrows written ${written}/${total}${written === total ? '\n' : ''}`),
   };
 }
 
 async function staleWarming(ctx: JobContext, config: Config): Promise<packs.Pack[]> {
-  return packs.staleWarming(ctx.db, new Date(Date.now() - config.FOLIO_PACK_WARMING_STALE_SECONDS * 1000).toISOString());
+  return packs.staleWarming(
+    ctx.db,
+    new Date(Date.now() - config.FOLIO_PACK_WARMING_STALE_SECONDS * 1000).toISOString(),
+  );
 }
 
-const staleLine = (p: packs.Pack) => `warning: ${p.id} has been warming since ${p.created_at} (a build that died?); folio build-pack --date ${p.date} rebuilds it`;
+const staleLine = (p: packs.Pack) =>
+  `warning: ${p.id} has been warming since ${p.created_at} (a build that died?); folio build-pack --date ${p.date} rebuilds it`;
 
 export async function buildPackCommand(argv: string[], io: Out): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -78,20 +95,32 @@ export async function buildPackCommand(argv: string[], io: Out): Promise<number>
     },
     allowPositionals: true,
   });
-  if (positionals.length > 0) throw new UsageError(`build-pack takes no positional arguments (got ${positionals.join(' ')})`);
-  if (!values.date || !isCalendarDate(values.date)) throw new UsageError('build-pack needs --date YYYY-MM-DD (a real calendar date)');
+  if (positionals.length > 0)
+    throw new UsageError(`build-pack takes no positional arguments (got ${positionals.join(' ')})`);
+  if (!values.date || !isCalendarDate(values.date))
+    throw new UsageError('build-pack needs --date YYYY-MM-DD (a real calendar date)');
   if (values.provider !== undefined && !isProviderName(values.provider)) {
     throw new UsageError(`unknown provider ${values.provider}; one of ${PROVIDER_NAMES.join(', ')}`);
   }
   const date = values.date;
   return withJobs(async (config, ctx) => {
-    const name = values.provider !== undefined && isProviderName(values.provider) ? values.provider : config.FOLIO_PROVIDER;
+    const name =
+      values.provider !== undefined && isProviderName(values.provider) ? values.provider : config.FOLIO_PROVIDER;
     const stale = await staleWarming(ctx, config);
     if (!values.json) for (const p of stale) io.err(staleLine(p));
     const outcome = await buildPack(ctx, packJobSettings(config), {
-      date, provider: createProvider(name, config), markFresh: values['mark-fresh']!, force: values.force!, ...optional(ttyProgress()),
+      date,
+      provider: createProvider(name, config),
+      markFresh: values['mark-fresh']!,
+      force: values.force!,
+      ...optional(ttyProgress()),
     });
-    printReports(io, values.json!, { build: outcome.build, reconcile: outcome.reconcile, mark_fresh: outcome.markFresh }, values.json ? { stale_warming: stale.map((p) => p.id) } : {});
+    printReports(
+      io,
+      values.json!,
+      { build: outcome.build, reconcile: outcome.reconcile, mark_fresh: outcome.markFresh },
+      values.json ? { stale_warming: stale.map((p) => p.id) } : {},
+    );
     return exitOf([outcome.build, outcome.reconcile, outcome.markFresh]);
   }, QUIET);
 }
@@ -100,13 +129,18 @@ const optional = (progress: Progress | undefined): { progress?: Progress } => (p
 
 function packIdArg(command: string, positionals: string[]): string {
   const [id, ...extra] = positionals;
-  if (!id || extra.length > 0) throw new UsageError(`${command} needs exactly one pack id (PP_YYYY-MM-DD or PP_YYYY-MM-DD.vN)`);
+  if (!id || extra.length > 0)
+    throw new UsageError(`${command} needs exactly one pack id (PP_YYYY-MM-DD or PP_YYYY-MM-DD.vN)`);
   if (!parsePackId(id)) throw new UsageError(`${id} is not a pack id (PP_YYYY-MM-DD or PP_YYYY-MM-DD.vN)`);
   return id;
 }
 
 export async function reconcileCommand(argv: string[], io: Out): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
   const id = packIdArg('reconcile', positionals);
   return withJobs(async (_config, ctx) => {
     const report = await reconcilePack(ctx, id);
@@ -136,16 +170,25 @@ export async function packsCommand(argv: string[], io: Out): Promise<number> {
     allowPositionals: true,
   });
   const limit = Number(values.limit);
-  if (positionals.length > 0 || !Number.isInteger(limit) || limit < 1) throw new UsageError('packs takes only --limit N (N >= 1) and --json');
+  if (positionals.length > 0 || !Number.isInteger(limit) || limit < 1)
+    throw new UsageError('packs takes only --limit N (N >= 1) and --json');
   return withJobs(async (config, ctx) => {
     const [list, stale] = await Promise.all([packs.list(ctx.db, { limit }), staleWarming(ctx, config)]);
     const staleIds = new Set(stale.map((p) => p.id));
     if (values.json) {
-      io.out(JSON.stringify({ packs: list.map((p) => ({ ...p, stale: staleIds.has(p.id) })), stale_warming: [...staleIds] }, null, 2));
+      io.out(
+        JSON.stringify(
+          { packs: list.map((p) => ({ ...p, stale: staleIds.has(p.id) })), stale_warming: [...staleIds] },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     for (const p of list) {
-      io.out(`${p.id.padEnd(20)} ${p.status.padEnd(10)} ${String(p.price_count).padStart(6)} prices ${String(p.fx_count).padStart(4)} FX  ${p.source}${staleIds.has(p.id) ? '  STALE' : ''}${p.error ? `  ${p.error}` : ''}`);
+      io.out(
+        `${p.id.padEnd(20)} ${p.status.padEnd(10)} ${String(p.price_count).padStart(6)} prices ${String(p.fx_count).padStart(4)} FX  ${p.source}${staleIds.has(p.id) ? '  STALE' : ''}${p.error ? `  ${p.error}` : ''}`,
+      );
     }
     for (const p of stale) io.err(staleLine(p));
     return 0;
@@ -153,7 +196,10 @@ export async function packsCommand(argv: string[], io: Out): Promise<number> {
 }
 
 export async function schedulerCommand(argv: string[], _io: Out): Promise<number> {
-  if (argv.length > 0) throw new UsageError('scheduler takes no arguments; it is configured by FOLIO_PACK_SCHEDULE and FOLIO_PACK_SCHEDULE_TZ');
+  if (argv.length > 0)
+    throw new UsageError(
+      'scheduler takes no arguments; it is configured by FOLIO_PACK_SCHEDULE and FOLIO_PACK_SCHEDULE_TZ',
+    );
   return withJobs(async (config, ctx) => {
     const scheduler = configuredPackScheduler(config, ctx);
     scheduler.start();

@@ -47,9 +47,14 @@ export async function positionsAt(
 }
 
 /** Every portfolio's positions on `date`, replayed from its current ledger head. */
-export async function positionsOnDate(db: Knex, date: string, securities: ReadonlyMap<string, SecurityInfo>): Promise<PortfolioPositions[]> {
+export async function positionsOnDate(
+  db: Knex,
+  date: string,
+  securities: ReadonlyMap<string, SecurityInfo>,
+): Promise<PortfolioPositions[]> {
   const out: PortfolioPositions[] = [];
-  for (const p of await allPortfolios(db)) out.push(await positionsAt(db, p, date, await ledger.head(db, p.id), securities));
+  for (const p of await allPortfolios(db))
+    out.push(await positionsAt(db, p, date, await ledger.head(db, p.id), securities));
   return out;
 }
 
@@ -68,13 +73,22 @@ export const snapshotOf = (p: PortfolioPositions, nav: number): PositionSnapshot
   baseCurrency: p.baseCurrency,
   nav,
   positions: [
-    ...[...p.at.securities].map(([code, s]) => ({ kind: 'security' as const, code, currency: s.currency, quantity: s.quantity })),
+    ...[...p.at.securities].map(([code, s]) => ({
+      kind: 'security' as const,
+      code,
+      currency: s.currency,
+      quantity: s.quantity,
+    })),
     ...[...p.at.cash].map(([code, balance]) => ({ kind: 'cash' as const, code, currency: code, quantity: balance })),
   ],
 });
 
 /** Stored snapshot rows back into positions. */
 export const positionsOfSnapshot = (s: PositionSnapshot): PositionsAt => ({
-  securities: new Map(s.positions.filter((p) => p.kind === 'security').map((p) => [p.code, { currency: p.currency, quantity: p.quantity }])),
+  securities: new Map(
+    s.positions
+      .filter((p) => p.kind === 'security')
+      .map((p) => [p.code, { currency: p.currency, quantity: p.quantity }]),
+  ),
   cash: new Map(s.positions.filter((p) => p.kind === 'cash').map((p) => [p.code, p.quantity])),
 });

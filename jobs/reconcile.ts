@@ -20,21 +20,33 @@ export function reconcilePack(ctx: JobContext, packId: string): Promise<JobRepor
   const date = safeDate(packId);
   return recordRun(ctx, { job: 'reconcile', packId, date }, async () => {
     const pack = await packs.get(ctx.db, packId);
-    if (!pack) throw new AppError('pricing_pack_not_found', `pricing pack ${packId} does not exist`, { pricing_pack_id: packId });
+    if (!pack)
+      throw new AppError('pricing_pack_not_found', `pricing pack ${packId} does not exist`, {
+        pricing_pack_id: packId,
+      });
     if (pack.status === 'error' || pack.content_hash === null) {
-      throw new AppError('conflict', `pricing pack ${packId} is ${pack.status} without complete content; rebuild it with folio build-pack --date ${pack.date}`);
+      throw new AppError(
+        'conflict',
+        `pricing pack ${packId} is ${pack.status} without complete content; rebuild it with folio build-pack --date ${pack.date}`,
+      );
     }
     const [priceRows, fx, snapshots, securities, portfolios] = await Promise.all([
-      packs.prices(ctx.db, packId), packs.fx(ctx.db, packId), packs.snapshots(ctx.db, packId), securitiesRepo.all(ctx.db), allPortfolios(ctx.db),
+      packs.prices(ctx.db, packId),
+      packs.fx(ctx.db, packId),
+      packs.snapshots(ctx.db, packId),
+      securitiesRepo.all(ctx.db),
+      allPortfolios(ctx.db),
     ]);
     const problems: string[] = [];
     const storedHash = packContentHash(pack.date, [...priceRows.values()], fx);
-    if (storedHash !== pack.content_hash) problems.push(`stored prices and FX hash to ${storedHash}, not the recorded content hash ${pack.content_hash}`);
+    if (storedHash !== pack.content_hash)
+      problems.push(`stored prices and FX hash to ${storedHash}, not the recorded content hash ${pack.content_hash}`);
 
     // Portfolios that existed when the build started must each have a stored snapshot.
     const snapshotted = new Set(snapshots.map((s) => s.portfolioId));
     for (const p of portfolios) {
-      if (p.created_at <= pack.created_at && !snapshotted.has(p.id)) problems.push(`portfolio ${p.id}: no positions were stored with the pack`);
+      if (p.created_at <= pack.created_at && !snapshotted.has(p.id))
+        problems.push(`portfolio ${p.id}: no positions were stored with the pack`);
     }
 
     const closes = new Map([...priceRows].map(([s, p]) => [s, p.close]));
@@ -43,7 +55,9 @@ export function reconcilePack(ctx: JobContext, packId: string): Promise<JobRepor
       const row = portfolios.find((p) => p.id === snap.portfolioId);
       const commit = row ? await ledger.resolve(ctx.db, snap.portfolioId, snap.ledgerCommitHash) : null;
       if (!row || !commit) {
-        problems.push(`portfolio ${snap.portfolioId}: its stored ledger commit ${snap.ledgerCommitHash || '(none)'} is not part of its ledger`);
+        problems.push(
+          `portfolio ${snap.portfolioId}: its stored ledger commit ${snap.ledgerCommitHash || '(none)'} is not part of its ledger`,
+        );
         continue;
       }
       const replayed = await positionsAt(ctx.db, row, pack.date, commit, securities);
@@ -63,7 +77,12 @@ export function reconcilePack(ctx: JobContext, packId: string): Promise<JobRepor
       tolerance_bp: TOLERANCE_BP,
       content_hash_ok: storedHash === pack.content_hash,
       discrepancies: discrepancies.map((d) => ({
-        portfolio_id: d.portfolioId, check: d.check, ledger_nav: d.expected, other_nav: d.actual, difference: d.difference, basis_points: d.basisPoints,
+        portfolio_id: d.portfolioId,
+        check: d.check,
+        ledger_nav: d.expected,
+        other_nav: d.actual,
+        difference: d.difference,
+        basis_points: d.basisPoints,
       })),
       problems,
     };
@@ -72,7 +91,11 @@ export function reconcilePack(ctx: JobContext, packId: string): Promise<JobRepor
       return { status: 'failure', message: `${packId} does not reconcile: ${problems.join('; ')}`, details };
     }
     await packs.setReconciled(ctx.db, packId, new Date().toISOString());
-    return { status: 'success', message: `${packId} reconciles: ${paths.length} portfolios agree within ${TOLERANCE_BP} bp; content hash verified`, details };
+    return {
+      status: 'success',
+      message: `${packId} reconciles: ${paths.length} portfolios agree within ${TOLERANCE_BP} bp; content hash verified`,
+      details,
+    };
   });
 }
 

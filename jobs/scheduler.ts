@@ -51,7 +51,13 @@ export function createPackScheduler(
             const outcome = await tick();
             const b = outcome.build;
             ctx.logger[outcome.ok ? 'info' : 'error'](
-              { job: 'build-pack', date: b.date, pack_id: b.pack_id, status: b.status, duration_seconds: b.duration_seconds },
+              {
+                job: 'build-pack',
+                date: b.date,
+                pack_id: b.pack_id,
+                status: b.status,
+                duration_seconds: b.duration_seconds,
+              },
               `scheduled build-pack ${b.status}: ${b.message}`,
             );
           } catch (err) {
@@ -60,7 +66,10 @@ export function createPackScheduler(
         },
         { timezone: opts.timeZone, noOverlap: true, name: 'build-pack' },
       );
-      ctx.logger.info({ schedule: opts.schedule, timezone: opts.timeZone, next: task.getNextRun()?.toISOString() ?? null }, 'pack scheduler started');
+      ctx.logger.info(
+        { schedule: opts.schedule, timezone: opts.timeZone, next: task.getNextRun()?.toISOString() ?? null },
+        'pack scheduler started',
+      );
     },
     async stop() {
       if (task) {

@@ -27,7 +27,9 @@ export function generatedFiles(c: SloConfig = loadSloConfig()): Map<string, stri
 
 /** Generated files whose committed content is missing or different. */
 export function staleFiles(files = generatedFiles()): string[] {
-  return [...files].filter(([file, content]) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content).map(([file]) => file);
+  return [...files]
+    .filter(([file, content]) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content)
+    .map(([file]) => file);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -5,8 +5,7 @@ import { z } from 'zod';
 const optionalString = z.string().optional();
 const otlpProtocol = z.enum(['http/protobuf', 'http/json']);
 
-const intFromEnv = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const intFromEnv = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 const boolFromEnv = (def: boolean) =>
   z
@@ -23,125 +22,172 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: intFromEnv(8000, 0, 65535),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  DATABASE_URL: optionalString.refine(
-    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-    'must be a postgres:// or postgresql:// URL (unset means SQLite)',
-  ),
-  FOLIO_DATA_DIR: z.string().min(1).default('./data'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SENTRY_DSN: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) DSN'),
-  PII_HASH_KEY: optionalString,
-  /** Sentry environment tag; defaults to NODE_ENV so production and test events never mix. */
-  SENTRY_ENVIRONMENT: optionalString,
-  /** Release tag on Sentry events; the SDK would otherwise guess it from CI variables. */
-  SENTRY_RELEASE: optionalString,
-  FOLIO_DEMO_API_KEY: z.string().min(8, 'must be at least 8 characters').default('folio-demo-key'),
-  /** Seed demo data on start when the database is empty; off by default in production. */
-  FOLIO_SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
-  FOLIO_DEMO_SEED: intFromEnv(20251024, 0, 2 ** 31 - 1),
-  /** Body size limit for JSON and CSV requests. */
-  FOLIO_BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024, 100 * 1_048_576),
-  /** Requests per minute per API key; 0 disables the limiter. */
-  FOLIO_RATE_LIMIT_PER_MINUTE: intFromEnv(600, 0, 10_000_000),
-  /** How long a verified API key is trusted without asking the database; revocation takes effect within it. */
-  FOLIO_AUTH_CACHE_TTL_MS: intFromEnv(30_000, 0, 3_600_000),
-  /** How long the newest pack and ledger heads are reused; writes by other processes show within it. */
-  FOLIO_CURRENT_STATE_TTL_MS: intFromEnv(1000, 0, 60_000),
-  /** Default deadline for a pattern that does not declare its own. */
-  FOLIO_PATTERN_TIMEOUT_MS: intFromEnv(10_000, 1, 600_000),
-  /** Entries kept in the in-process result cache; 0 turns the cache off. */
-  FOLIO_RESULT_CACHE_SIZE: intFromEnv(1000, 0, 1_000_000),
-  /** Bounds of the caches of immutable data (ledger entries per commit, pack rows per pack). */
-  FOLIO_CACHE_LEDGER_ENTRIES: intFromEnv(200_000, 1, 50_000_000),
-  FOLIO_CACHE_PACK_ROWS: intFromEnv(500_000, 1, 50_000_000),
-  /** Bound (in daily points) of the cache of valuation histories, which depend only on their pins; 0 turns it off. */
-  FOLIO_CACHE_HISTORY_POINTS: intFromEnv(300_000, 0, 50_000_000),
-  /** Expected pack build time, used to estimate when a warming pack will be ready. */
-  FOLIO_PACK_BUILD_ESTIMATE_SECONDS: intFromEnv(600, 1, 86_400),
-  FOLIO_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000, 0, 600_000),
-  FOLIO_PRETTY_LOGS: boolFromEnv(false),
-  /** false: no /metrics and no metric recording, to measure what they cost (the benchmark); keep it on in service. */
-  FOLIO_METRICS: boolFromEnv(true),
-  // Market-data providers (backend/src/providers, docs/operations.md#providers).
-  /** Where pack builds and pricing.source_check get closes and FX. */
-  FOLIO_PROVIDER: z.enum(['demo', 'csv', 'http']).default('demo'),
-  /** Directory of the csv provider's prices.csv and fx.csv files. */
-  FOLIO_PROVIDER_CSV_DIR: optionalString,
-  /** Base URL of the market-data HTTP API; the date is appended as /snapshots/<date>. */
-  FOLIO_PROVIDER_HTTP_URL: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
-  /** Secret the HTTP API expects, sent in FOLIO_PROVIDER_HTTP_API_KEY_HEADER. */
-  FOLIO_PROVIDER_HTTP_API_KEY: optionalString,
-  FOLIO_PROVIDER_HTTP_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').default('X-API-Key'),
-  /** Deadline of one provider attempt; past it the attempt is aborted and counts as a breaker failure. */
-  FOLIO_PROVIDER_TIMEOUT_MS: intFromEnv(15_000, 1, 600_000),
-  /** Retries of transient failures (5xx, timeouts, connection errors, 429) after the first attempt. */
-  FOLIO_PROVIDER_RETRIES: intFromEnv(3, 0, 20),
-  /** Base of the full-jitter exponential backoff between attempts. */
-  FOLIO_PROVIDER_BACKOFF_MS: intFromEnv(250, 1, 60_000),
-  /** Longest single wait between attempts: caps the backoff, and a longer Retry-After gives up instead. */
-  FOLIO_PROVIDER_MAX_WAIT_MS: intFromEnv(30_000, 1, 600_000),
-  /** Attempts per second sent to the http provider, so retries and parallel callers stay within its quota; 0 disables. */
-  FOLIO_PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(10_000).default(5),
-  /** Failure percentage within the rolling window that opens a provider's circuit breaker. */
-  FOLIO_BREAKER_ERROR_THRESHOLD_PERCENT: intFromEnv(50, 1, 100),
-  /** How long an open breaker fails fast before letting one trial call through (half-open). */
-  FOLIO_BREAKER_RESET_TIMEOUT_MS: intFromEnv(30_000, 1, 3_600_000),
-  /** Calls within the rolling window before the breaker may open, so one early failure does not. */
-  FOLIO_BREAKER_VOLUME_THRESHOLD: intFromEnv(5, 0, 10_000),
-  // Tracing (backend/src/observability/tracing.ts). The SDK itself reads the other OTEL_* variables
-  // (sampler, resource, OTLP endpoints); the ones it would misread are checked here.
-  /** Where spans go; `none` starts no tracing SDK at all. */
-  OTEL_TRACES_EXPORTER: z.enum(['jaeger', 'otlp', 'console', 'none']).default('none'),
-  /** Jaeger collector (thrift over HTTP); the exporter would otherwise fall back to a UDP agent. */
-  OTEL_EXPORTER_JAEGER_ENDPOINT: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').default('http://localhost:14268/api/traces'),
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL'),
-  /** OTLP encoding over HTTP; protobuf is the spec's default (and under half of JSON's bytes). gRPC is not offered. */
-  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
-  /** Wins over OTEL_EXPORTER_OTLP_PROTOCOL for traces, as the spec says. */
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
-  /** The SDK silently falls back to its default sampler on a typo, so a typo is caught here. */
-  OTEL_TRACES_SAMPLER: z
-    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
-    .optional(),
-  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
-  /** service.name of every span; wins over a service.name in OTEL_RESOURCE_ATTRIBUTES, as the spec says. */
-  OTEL_SERVICE_NAME: z.string().min(1).default('folio-executor'),
-  // Pricing-pack jobs (jobs/, docs/operations.md#jobs).
-  /** Share (0..1) of held symbols and needed FX conversions a pack must cover; below it the build ends in error. */
-  FOLIO_PACK_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(1),
-  /** A warming pack older than this is reported as a dead build (CLI, folio_packs_warming_stale) and may be rebuilt. */
-  FOLIO_PACK_WARMING_STALE_SECONDS: intFromEnv(3600, 1, 7 * 86_400),
-  /** When the scheduler builds the previous trading day's pack (cron, in FOLIO_PACK_SCHEDULE_TZ); reruns of a fresh date are no-ops. */
-  FOLIO_PACK_SCHEDULE: z.string().refine((v) => cron.validate(v), 'must be a cron expression').default('0 6 * * *'),
-  /** Time zone of the schedule, of "previous trading day" and of FOLIO_PACK_FRESH_BY. */
-  FOLIO_PACK_SCHEDULE_TZ: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or America/New_York').default('UTC'),
-  /** Local time (HH:MM) by which the previous trading day's pack should be fresh: the freshness SLO's deadline. */
-  FOLIO_PACK_FRESH_BY: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)').default('07:00'),
-  /** `service` runs the pack schedule inside `folio serve`; `off` leaves it to a `folio scheduler` process (or cron). */
-  FOLIO_SCHEDULER: z.enum(['service', 'off']).default('off'),
-  /** Lease length of a job lock on SQLite, renewed while held; a crashed holder's lock frees after it. */
-  FOLIO_JOB_LOCK_TTL_SECONDS: intFromEnv(60, 3, 3600),
-}).superRefine((c, ctx) => {
-  // A provider that cannot work is a start-up error, listed with the others.
-  if (c.FOLIO_PROVIDER === 'csv' && c.FOLIO_PROVIDER_CSV_DIR === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['FOLIO_PROVIDER_CSV_DIR'], message: 'required when FOLIO_PROVIDER=csv' });
-  }
-  if (c.FOLIO_PROVIDER === 'http' && c.FOLIO_PROVIDER_HTTP_URL === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['FOLIO_PROVIDER_HTTP_URL'], message: 'required when FOLIO_PROVIDER=http' });
-  }
-}, { when: () => true }) // also when other variables are invalid, so every problem is listed at once
-  .superRefine((c, ctx) => {
-    // Identifiers leave the process (spans, error reports) only hashed under a stable secret.
-    const exporting = c.OTEL_TRACES_EXPORTER !== 'none' || c.SENTRY_DSN !== undefined;
-    if (c.NODE_ENV === 'production' && exporting && c.PII_HASH_KEY === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['PII_HASH_KEY'], message: 'required in production when tracing or Sentry is on' });
-    }
-  }, { when: () => true });
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: intFromEnv(8000, 0, 65535),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: optionalString.refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+      'must be a postgres:// or postgresql:// URL (unset means SQLite)',
+    ),
+    FOLIO_DATA_DIR: z.string().min(1).default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SENTRY_DSN: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) DSN'),
+    PII_HASH_KEY: optionalString,
+    /** Sentry environment tag; defaults to NODE_ENV so production and test events never mix. */
+    SENTRY_ENVIRONMENT: optionalString,
+    /** Release tag on Sentry events; the SDK would otherwise guess it from CI variables. */
+    SENTRY_RELEASE: optionalString,
+    FOLIO_DEMO_API_KEY: z.string().min(8, 'must be at least 8 characters').default('folio-demo-key'),
+    /** Seed demo data on start when the database is empty; off by default in production. */
+    FOLIO_SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
+    FOLIO_DEMO_SEED: intFromEnv(20251024, 0, 2 ** 31 - 1),
+    /** Body size limit for JSON and CSV requests. */
+    FOLIO_BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024, 100 * 1_048_576),
+    /** Requests per minute per API key; 0 disables the limiter. */
+    FOLIO_RATE_LIMIT_PER_MINUTE: intFromEnv(600, 0, 10_000_000),
+    /** How long a verified API key is trusted without asking the database; revocation takes effect within it. */
+    FOLIO_AUTH_CACHE_TTL_MS: intFromEnv(30_000, 0, 3_600_000),
+    /** How long the newest pack and ledger heads are reused; writes by other processes show within it. */
+    FOLIO_CURRENT_STATE_TTL_MS: intFromEnv(1000, 0, 60_000),
+    /** Default deadline for a pattern that does not declare its own. */
+    FOLIO_PATTERN_TIMEOUT_MS: intFromEnv(10_000, 1, 600_000),
+    /** Entries kept in the in-process result cache; 0 turns the cache off. */
+    FOLIO_RESULT_CACHE_SIZE: intFromEnv(1000, 0, 1_000_000),
+    /** Bounds of the caches of immutable data (ledger entries per commit, pack rows per pack). */
+    FOLIO_CACHE_LEDGER_ENTRIES: intFromEnv(200_000, 1, 50_000_000),
+    FOLIO_CACHE_PACK_ROWS: intFromEnv(500_000, 1, 50_000_000),
+    /** Bound (in daily points) of the cache of valuation histories, which depend only on their pins; 0 turns it off. */
+    FOLIO_CACHE_HISTORY_POINTS: intFromEnv(300_000, 0, 50_000_000),
+    /** Expected pack build time, used to estimate when a warming pack will be ready. */
+    FOLIO_PACK_BUILD_ESTIMATE_SECONDS: intFromEnv(600, 1, 86_400),
+    FOLIO_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000, 0, 600_000),
+    FOLIO_PRETTY_LOGS: boolFromEnv(false),
+    /** false: no /metrics and no metric recording, to measure what they cost (the benchmark); keep it on in service. */
+    FOLIO_METRICS: boolFromEnv(true),
+    // Market-data providers (backend/src/providers, docs/operations.md#providers).
+    /** Where pack builds and pricing.source_check get closes and FX. */
+    FOLIO_PROVIDER: z.enum(['demo', 'csv', 'http']).default('demo'),
+    /** Directory of the csv provider's prices.csv and fx.csv files. */
+    FOLIO_PROVIDER_CSV_DIR: optionalString,
+    /** Base URL of the market-data HTTP API; the date is appended as /snapshots/<date>. */
+    FOLIO_PROVIDER_HTTP_URL: optionalString.refine(
+      (v) => v === undefined || /^https?:\/\//.test(v),
+      'must be an http(s) URL',
+    ),
+    /** Secret the HTTP API expects, sent in FOLIO_PROVIDER_HTTP_API_KEY_HEADER. */
+    FOLIO_PROVIDER_HTTP_API_KEY: optionalString,
+    FOLIO_PROVIDER_HTTP_API_KEY_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+      .default('X-API-Key'),
+    /** Deadline of one provider attempt; past it the attempt is aborted and counts as a breaker failure. */
+    FOLIO_PROVIDER_TIMEOUT_MS: intFromEnv(15_000, 1, 600_000),
+    /** Retries of transient failures (5xx, timeouts, connection errors, 429) after the first attempt. */
+    FOLIO_PROVIDER_RETRIES: intFromEnv(3, 0, 20),
+    /** Base of the full-jitter exponential backoff between attempts. */
+    FOLIO_PROVIDER_BACKOFF_MS: intFromEnv(250, 1, 60_000),
+    /** Longest single wait between attempts: caps the backoff, and a longer Retry-After gives up instead. */
+    FOLIO_PROVIDER_MAX_WAIT_MS: intFromEnv(30_000, 1, 600_000),
+    /** Attempts per second sent to the http provider, so retries and parallel callers stay within its quota; 0 disables. */
+    FOLIO_PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(10_000).default(5),
+    /** Failure percentage within the rolling window that opens a provider's circuit breaker. */
+    FOLIO_BREAKER_ERROR_THRESHOLD_PERCENT: intFromEnv(50, 1, 100),
+    /** How long an open breaker fails fast before letting one trial call through (half-open). */
+    FOLIO_BREAKER_RESET_TIMEOUT_MS: intFromEnv(30_000, 1, 3_600_000),
+    /** Calls within the rolling window before the breaker may open, so one early failure does not. */
+    FOLIO_BREAKER_VOLUME_THRESHOLD: intFromEnv(5, 0, 10_000),
+    // Tracing (backend/src/observability/tracing.ts). The SDK itself reads the other OTEL_* variables
+    // (sampler, resource, OTLP endpoints); the ones it would misread are checked here.
+    /** Where spans go; `none` starts no tracing SDK at all. */
+    OTEL_TRACES_EXPORTER: z.enum(['jaeger', 'otlp', 'console', 'none']).default('none'),
+    /** Jaeger collector (thrift over HTTP); the exporter would otherwise fall back to a UDP agent. */
+    OTEL_EXPORTER_JAEGER_ENDPOINT: z
+      .string()
+      .regex(/^https?:\/\//, 'must be an http(s) URL')
+      .default('http://localhost:14268/api/traces'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.refine(
+      (v) => v === undefined || /^https?:\/\//.test(v),
+      'must be an http(s) URL',
+    ),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.refine(
+      (v) => v === undefined || /^https?:\/\//.test(v),
+      'must be an http(s) URL',
+    ),
+    /** OTLP encoding over HTTP; protobuf is the spec's default (and under half of JSON's bytes). gRPC is not offered. */
+    OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
+    /** Wins over OTEL_EXPORTER_OTLP_PROTOCOL for traces, as the spec says. */
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+    /** The SDK silently falls back to its default sampler on a typo, so a typo is caught here. */
+    OTEL_TRACES_SAMPLER: z
+      .enum([
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ])
+      .optional(),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+    /** service.name of every span; wins over a service.name in OTEL_RESOURCE_ATTRIBUTES, as the spec says. */
+    OTEL_SERVICE_NAME: z.string().min(1).default('folio-executor'),
+    // Pricing-pack jobs (jobs/, docs/operations.md#jobs).
+    /** Share (0..1) of held symbols and needed FX conversions a pack must cover; below it the build ends in error. */
+    FOLIO_PACK_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(1),
+    /** A warming pack older than this is reported as a dead build (CLI, folio_packs_warming_stale) and may be rebuilt. */
+    FOLIO_PACK_WARMING_STALE_SECONDS: intFromEnv(3600, 1, 7 * 86_400),
+    /** When the scheduler builds the previous trading day's pack (cron, in FOLIO_PACK_SCHEDULE_TZ); reruns of a fresh date are no-ops. */
+    FOLIO_PACK_SCHEDULE: z
+      .string()
+      .refine((v) => cron.validate(v), 'must be a cron expression')
+      .default('0 6 * * *'),
+    /** Time zone of the schedule, of "previous trading day" and of FOLIO_PACK_FRESH_BY. */
+    FOLIO_PACK_SCHEDULE_TZ: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as UTC or America/New_York')
+      .default('UTC'),
+    /** Local time (HH:MM) by which the previous trading day's pack should be fresh: the freshness SLO's deadline. */
+    FOLIO_PACK_FRESH_BY: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')
+      .default('07:00'),
+    /** `service` runs the pack schedule inside `folio serve`; `off` leaves it to a `folio scheduler` process (or cron). */
+    FOLIO_SCHEDULER: z.enum(['service', 'off']).default('off'),
+    /** Lease length of a job lock on SQLite, renewed while held; a crashed holder's lock frees after it. */
+    FOLIO_JOB_LOCK_TTL_SECONDS: intFromEnv(60, 3, 3600),
+  })
+  .superRefine(
+    (c, ctx) => {
+      // A provider that cannot work is a start-up error, listed with the others.
+      if (c.FOLIO_PROVIDER === 'csv' && c.FOLIO_PROVIDER_CSV_DIR === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['FOLIO_PROVIDER_CSV_DIR'], message: 'required when FOLIO_PROVIDER=csv' });
+      }
+      if (c.FOLIO_PROVIDER === 'http' && c.FOLIO_PROVIDER_HTTP_URL === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['FOLIO_PROVIDER_HTTP_URL'],
+          message: 'required when FOLIO_PROVIDER=http',
+        });
+      }
+    },
+    { when: () => true },
+  ) // also when other variables are invalid, so every problem is listed at once
+  .superRefine(
+    (c, ctx) => {
+      // Identifiers leave the process (spans, error reports) only hashed under a stable secret.
+      const exporting = c.OTEL_TRACES_EXPORTER !== 'none' || c.SENTRY_DSN !== undefined;
+      if (c.NODE_ENV === 'production' && exporting && c.PII_HASH_KEY === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PII_HASH_KEY'],
+          message: 'required in production when tracing or Sentry is on',
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 export type Config = z.infer<typeof schema> & {
   /** SQLite file used when DATABASE_URL is unset. */

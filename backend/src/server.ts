@@ -92,7 +92,11 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
  * The process's one metrics registry, and the execution telemetry that feeds it (and spans,
  * with tracing on); `detach` stops the counting of the process-wide breakers' events.
  */
-function observe(runtime: Runtime, config: Config, logger: Logger): { metrics: FolioMetrics; tracer: Tracer | null; detach: () => void } {
+function observe(
+  runtime: Runtime,
+  config: Config,
+  logger: Logger,
+): { metrics: FolioMetrics; tracer: Tracer | null; detach: () => void } {
   const metrics = createMetrics(runtime.service.listPatterns());
   const detach = registerProviderMetrics(metrics.registry);
   registerPackMetrics(metrics.registry, runtime.db, {
@@ -106,7 +110,9 @@ function observe(runtime: Runtime, config: Config, logger: Logger): { metrics: F
 }
 
 /** Entry point for `folio serve` / `npm start`. */
-export async function main(background?: (config: Config, logger: Logger) => ServerOptions['background']): Promise<void> {
+export async function main(
+  background?: (config: Config, logger: Logger) => ServerOptions['background'],
+): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });
   const running = await startServer(config, logger, { background: background?.(config, logger) });

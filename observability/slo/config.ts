@@ -36,7 +36,12 @@ const schema = z
     burn_rate_alerts: z
       .array(
         z
-          .object({ severity: z.enum(['page', 'ticket']), long: duration, short: duration, factor: z.number().positive() })
+          .object({
+            severity: z.enum(['page', 'ticket']),
+            long: duration,
+            short: duration,
+            factor: z.number().positive(),
+          })
           .strict(),
       )
       .min(1),
@@ -102,5 +107,10 @@ export function humanDuration(seconds: number): string {
     [Math.floor((minutes % 1440) / 60), 'h'],
     [minutes % 60, 'm'],
   ] as const;
-  return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join(' ') || '0m';
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, u]) => `${n}${u}`)
+      .join(' ') || '0m'
+  );
 }

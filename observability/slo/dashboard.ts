@@ -37,7 +37,14 @@ class Layout {
 
   row(title: string): void {
     this.newLine();
-    this.panels.push({ type: 'row', id: ++this.id, title, collapsed: false, gridPos: { x: 0, y: this.y, w: 24, h: 1 }, panels: [] });
+    this.panels.push({
+      type: 'row',
+      id: ++this.id,
+      title,
+      collapsed: false,
+      gridPos: { x: 0, y: this.y, w: 24, h: 1 },
+      panels: [],
+    });
     this.y += 1;
   }
 
@@ -55,9 +62,14 @@ class Layout {
   }
 }
 
-function panel(id: number, p: PanelSpec, gridPos: { x: number; y: number; w: number; h: number }): Record<string, unknown> {
+function panel(
+  id: number,
+  p: PanelSpec,
+  gridPos: { x: number; y: number; w: number; h: number },
+): Record<string, unknown> {
   const steps = [{ color: p.baseColor ?? 'green', value: null }, ...(p.thresholds ?? [])];
-  const custom = p.type === 'timeseries' ? { custom: { thresholdsStyle: { mode: p.thresholdLines ? 'line' : 'off' } } } : {};
+  const custom =
+    p.type === 'timeseries' ? { custom: { thresholdsStyle: { mode: p.thresholdLines ? 'line' : 'off' } } } : {};
   return {
     id,
     type: p.type,
@@ -74,7 +86,10 @@ function panel(id: number, p: PanelSpec, gridPos: { x: number; y: number; w: num
       },
       overrides: [],
     },
-    options: p.type === 'stat' ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value' } : {},
+    options:
+      p.type === 'stat'
+        ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value' }
+        : {},
     targets: p.targets.map((t, i) => ({
       datasource,
       refId: String.fromCharCode(65 + i),
@@ -90,7 +105,16 @@ const sel = (metric: string, slo: string) => `${metric}{slo="${slo}"}`;
 
 /** Objective, SLI and error budget remaining of one SLO: the first three panels of its row. */
 function sloSummary(l: Layout, c: SloConfig, slo: string, objective: number, sliDescription: string): void {
-  l.add({ type: 'stat', title: 'Objective', w: 4, h: 4, unit: 'percentunit', decimals: 2, targets: [{ expr: sel(OBJECTIVE, slo) }], baseColor: 'blue' });
+  l.add({
+    type: 'stat',
+    title: 'Objective',
+    w: 4,
+    h: 4,
+    unit: 'percentunit',
+    decimals: 2,
+    targets: [{ expr: sel(OBJECTIVE, slo) }],
+    baseColor: 'blue',
+  });
   l.add({
     type: 'stat',
     title: `SLI (${c.period})`,
@@ -122,7 +146,9 @@ function sloSummary(l: Layout, c: SloConfig, slo: string, objective: number, sli
 export function sloDashboard(c: SloConfig): Record<string, unknown> {
   const l = new Layout();
   const colors = { page: 'red', ticket: 'orange' } as const;
-  const factors = [...new Map(c.burn_rate_alerts.map((a) => [a.factor, a.severity])).entries()].sort((a, b) => a[0] - b[0]);
+  const factors = [...new Map(c.burn_rate_alerts.map((a) => [a.factor, a.severity])).entries()].sort(
+    (a, b) => a[0] - b[0],
+  );
 
   for (const s of c.request_slos) {
     l.row(`${s.title}: ${percent(s.objective)} over ${c.period}`);
@@ -130,12 +156,17 @@ export function sloDashboard(c: SloConfig): Record<string, unknown> {
     l.add({
       type: 'timeseries',
       title: 'Burn rate by window (lines: alert thresholds)',
-      description: c.burn_rate_alerts.map((a) => `${a.severity}: ${a.long} and ${a.short} over ${a.factor}x`).join('; '),
+      description: c.burn_rate_alerts
+        .map((a) => `${a.severity}: ${a.long} and ${a.short} over ${a.factor}x`)
+        .join('; '),
       w: 12,
       h: 8,
       unit: 'none',
       thresholdLines: true,
-      targets: sloWindows(c).map((w) => ({ expr: `${sel(errorRatio(w), s.slo)} / ${allowedErrorRatio(s.objective)}`, legend: w })),
+      targets: sloWindows(c).map((w) => ({
+        expr: `${sel(errorRatio(w), s.slo)} / ${allowedErrorRatio(s.objective)}`,
+        legend: w,
+      })),
       thresholds: factors.map(([value, severity]) => ({ value, color: colors[severity] })),
     });
     l.add({
@@ -151,15 +182,34 @@ export function sloDashboard(c: SloConfig): Record<string, unknown> {
   const f = c.pack_freshness;
   l.row(`${f.title}: ${percent(f.objective)} of the time over ${c.period}`);
   sloSummary(l, c, f.slo, f.objective, 'Share of time the pack of the previous trading day was fresh');
-  l.add({ type: 'stat', title: 'Expected pack fresh now', w: 4, h: 4, targets: [{ expr: PACK_FRESH }], baseColor: 'red', thresholds: [{ value: 1, color: 'green' }] });
-  l.add({ type: 'stat', title: 'Newest fresh pack age', w: 4, h: 4, unit: 's', targets: [{ expr: 'max(folio_pack_age_seconds)' }] });
+  l.add({
+    type: 'stat',
+    title: 'Expected pack fresh now',
+    w: 4,
+    h: 4,
+    targets: [{ expr: PACK_FRESH }],
+    baseColor: 'red',
+    thresholds: [{ value: 1, color: 'green' }],
+  });
+  l.add({
+    type: 'stat',
+    title: 'Newest fresh pack age',
+    w: 4,
+    h: 4,
+    unit: 's',
+    targets: [{ expr: 'max(folio_pack_age_seconds)' }],
+  });
   l.add({
     type: 'stat',
     title: 'Days behind the expected pack',
     w: 4,
     h: 4,
     decimals: 0,
-    targets: [{ expr: '(max(folio_pack_expected_date_timestamp_seconds) - max(folio_pack_newest_fresh_date_timestamp_seconds)) / 86400' }],
+    targets: [
+      {
+        expr: '(max(folio_pack_expected_date_timestamp_seconds) - max(folio_pack_newest_fresh_date_timestamp_seconds)) / 86400',
+      },
+    ],
     thresholds: [{ value: 1, color: 'red' }],
   });
 
@@ -184,7 +234,9 @@ export function sloDashboard(c: SloConfig): Record<string, unknown> {
     title: `Job runs (${b.window})`,
     w: 12,
     h: 8,
-    targets: [{ expr: `sum by (job, status) (increase(folio_job_runs_total[${b.window}]))`, legend: '{{job}} {{status}}' }],
+    targets: [
+      { expr: `sum by (job, status) (increase(folio_job_runs_total[${b.window}]))`, legend: '{{job}} {{status}}' },
+    ],
   });
 
   l.row('Alerts');

@@ -10,7 +10,8 @@ export function sloTables(c: SloConfig): string {
     '| SLO (`slo` label) | objective over ' + c.period + ' | good events | error budget |',
     '|---|---|---|---|',
     ...c.request_slos.map(
-      (s) => `| ${s.title} (\`${s.slo}\`) | ${percent(s.objective)} | ${s.description} | ${percent(allowedErrorRatio(s.objective))} of requests |`,
+      (s) =>
+        `| ${s.title} (\`${s.slo}\`) | ${percent(s.objective)} | ${s.description} | ${percent(allowedErrorRatio(s.objective))} of requests |`,
     ),
     `| ${c.pack_freshness.title} (\`${c.pack_freshness.slo}\`) | ${percent(c.pack_freshness.objective)} | time during which the pack of the previous trading day is fresh (\`folio_pack_fresh\`) | ${humanDuration(durationSeconds(c.period) * allowedErrorRatio(c.pack_freshness.objective))} of staleness |`,
     `| ${c.pack_build.title} (\`${c.pack_build.slo}\`) | ${percent(c.pack_build.objective)} | build-pack runs finished within ${c.pack_build.max_seconds} s | ${percent(allowedErrorRatio(c.pack_build.objective))} of builds |`,

@@ -40,7 +40,8 @@ const range = (selector: string, window: string) => `${selector}[${window}]`;
 /** A Go-template snippet printing the first value of a PromQL query through `fn`. */
 const queried = (query: string, fn: string) => `{{ with query \`${query}\` }}{{ . | first | value | ${fn} }}{{ end }}`;
 
-export const burnAlertName = (s: RequestSlo, a: BurnRateAlert) => `${s.alert_prefix}${a.severity === 'page' ? 'FastBurn' : 'SlowBurn'}`;
+export const burnAlertName = (s: RequestSlo, a: BurnRateAlert) =>
+  `${s.alert_prefix}${a.severity === 'page' ? 'FastBurn' : 'SlowBurn'}`;
 
 function links(c: SloConfig, alert: string): Record<string, string> {
   return { runbook_url: runbookUrl(c, alert), dashboard: c.links.dashboard };
@@ -58,7 +59,8 @@ function requestSloRules(c: SloConfig, s: RequestSlo): Rule[] {
           `(sum(rate(${range(s.bad, w)})) or vector(0))`
         : `(${total} - sum(rate(${range(s.good!, w)})))`;
     rules.push({ record: errorRatio(w), expr: `${bad}\n/\n${total}`, labels: { slo: s.slo } });
-    if (longWindows.has(w)) rules.push({ record: requestCount(w), expr: `sum(increase(${range(s.total, w)}))`, labels: { slo: s.slo } });
+    if (longWindows.has(w))
+      rules.push({ record: requestCount(w), expr: `sum(increase(${range(s.total, w)}))`, labels: { slo: s.slo } });
   }
   rules.push(...budgetRules(c, s.slo, s.objective));
   for (const a of c.burn_rate_alerts) rules.push(burnRateAlert(c, s, a));
@@ -191,20 +193,18 @@ function serviceRules(c: SloConfig): Rule[] {
         ...links(c, 'FolioTargetAbsent'),
       },
     },
-    ...s.required_metrics.map(
-      (metric): Rule => ({
-        alert: 'FolioMetricAbsent',
-        // Only while the target is up: a down target already pages as FolioTargetDown.
-        expr: `absent(${metric}) and on() (max(up{job="folio"}) == 1)`,
-        for: s.metric_absent_for,
-        labels: { severity: 'page', metric },
-        annotations: {
-          summary: `Folio Executor does not export ${metric}`,
-          description: `The service is scraped but ${metric} has been missing for ${s.metric_absent_for}; the SLO alerts built on it cannot fire.`,
-          ...links(c, 'FolioMetricAbsent'),
-        },
-      }),
-    ),
+    ...s.required_metrics.map((metric): Rule => ({
+      alert: 'FolioMetricAbsent',
+      // Only while the target is up: a down target already pages as FolioTargetDown.
+      expr: `absent(${metric}) and on() (max(up{job="folio"}) == 1)`,
+      for: s.metric_absent_for,
+      labels: { severity: 'page', metric },
+      annotations: {
+        summary: `Folio Executor does not export ${metric}`,
+        description: `The service is scraped but ${metric} has been missing for ${s.metric_absent_for}; the SLO alerts built on it cannot fire.`,
+        ...links(c, 'FolioMetricAbsent'),
+      },
+    })),
     {
       alert: 'FolioCircuitBreakerOpen',
       expr: 'max by (breaker) (folio_circuit_breaker_state) == 1',
@@ -221,8 +221,14 @@ function serviceRules(c: SloConfig): Rule[] {
 
 export function ruleFiles(c: SloConfig): RuleFile[] {
   return [
-    ...c.request_slos.map((s) => ({ name: `slo-${s.slo}.yml`, groups: [{ name: `slo-${s.slo}`, rules: requestSloRules(c, s) }] })),
-    { name: `slo-${c.pack_freshness.slo}.yml`, groups: [{ name: `slo-${c.pack_freshness.slo}`, rules: packFreshnessRules(c) }] },
+    ...c.request_slos.map((s) => ({
+      name: `slo-${s.slo}.yml`,
+      groups: [{ name: `slo-${s.slo}`, rules: requestSloRules(c, s) }],
+    })),
+    {
+      name: `slo-${c.pack_freshness.slo}.yml`,
+      groups: [{ name: `slo-${c.pack_freshness.slo}`, rules: packFreshnessRules(c) }],
+    },
     { name: `slo-${c.pack_build.slo}.yml`, groups: [{ name: `slo-${c.pack_build.slo}`, rules: packBuildRules(c) }] },
     { name: 'service.yml', groups: [{ name: 'folio-service', rules: serviceRules(c) }] },
   ];

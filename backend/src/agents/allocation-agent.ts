@@ -5,7 +5,11 @@ import type { Capability } from '../executor/capability.js';
 import { inPlace, isArrayOf, isNumber, isRecord } from './in-place.js';
 
 const isValuation = (v: unknown): v is Valuation =>
-  isRecord(v) && isArrayOf(isRecord)(v.holdings) && isArrayOf(isRecord)(v.cash) && isRecord(v.totals) && isNumber(v.totals.total_value);
+  isRecord(v) &&
+  isArrayOf(isRecord)(v.holdings) &&
+  isArrayOf(isRecord)(v.cash) &&
+  isRecord(v.totals) &&
+  isNumber(v.totals.total_value);
 
 const allocationArgs = z.object({
   valuation: inPlace(isValuation, 'must be a pricing.value valuation (holdings, cash, totals.total_value)'),

@@ -5,4 +5,9 @@ import { CURRENCY_CODE } from '../domain/fx.js';
 export const currencyArg = z.string().regex(CURRENCY_CODE);
 
 /** A security symbol argument. Symbols are stored upper-case; a lower-case input must find the same security. */
-export const symbolArg = z.string().trim().min(1).max(32).transform((s) => s.toUpperCase());
+export const symbolArg = z
+  .string()
+  .trim()
+  .min(1)
+  .max(32)
+  .transform((s) => s.toUpperCase());

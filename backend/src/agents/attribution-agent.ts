@@ -46,7 +46,12 @@ const returns = (d: Decomposition) => ({
   r_base: ret(d.base_return),
 });
 
-const contribution = (c: Contribution) => ({ local: ret(c.local), fx: ret(c.fx), interaction: ret(c.interaction), total: ret(c.total) });
+const contribution = (c: Contribution) => ({
+  local: ret(c.local),
+  fx: ret(c.fx),
+  interaction: ret(c.interaction),
+  total: ret(c.total),
+});
 
 export function attributionCapabilities(reads: ReadCache): Capability[] {
   const currency: Capability<z.infer<typeof currencyArgs>> = {
@@ -98,10 +103,14 @@ export function attributionCapabilities(reads: ReadCache): Capability[] {
           });
           return close;
         }
-        throw new AppError('pricing_pack_not_found', `no close for ${symbol} on or before ${pack.date}, so the holding cannot be valued`, {
-          date: pack.date,
-          symbol,
-        });
+        throw new AppError(
+          'pricing_pack_not_found',
+          `no close for ${symbol} on or before ${pack.date}, so the holding cannot be valued`,
+          {
+            date: pack.date,
+            symbol,
+          },
+        );
       };
       const fxTables = [new FxTable(startData.fx), new FxTable(endData.fx)] as const;
       const fxAt = (ccy: string, i: 0 | 1): number => {
@@ -109,13 +118,19 @@ export function attributionCapabilities(reads: ReadCache): Capability[] {
         if (rate !== null) return rate;
         const pack = i === 0 ? startPack : endPack;
         const pair = `${ccy}/${base_currency}`;
-        throw new AppError('pricing_pack_not_found', `no FX rate ${pair} on ${pack.date} in pricing pack ${pack.id}`, { date: pack.date, pair });
+        throw new AppError('pricing_pack_not_found', `no FX rate ${pair} on ${pack.date} in pricing pack ${pack.id}`, {
+          date: pack.date,
+          pair,
+        });
       };
 
       const lines: Line[] = [];
       // LedgerState maps iterate in sorted key order.
       for (const { symbol, currency: ccy, quantity } of atStart.holdings.values()) {
-        const [price_start, price_end] = await Promise.all([closeAt(symbol, startPack, startData), closeAt(symbol, endPack, endData)]);
+        const [price_start, price_end] = await Promise.all([
+          closeAt(symbol, startPack, startData),
+          closeAt(symbol, endPack, endData),
+        ]);
         const fx = { fx_start: fxAt(ccy, 0), fx_end: fxAt(ccy, 1) };
         lines.push({ symbol, kind: 'security', currency: ccy, quantity, price_start, price_end, ...fx, weight: 0 });
       }
@@ -123,10 +138,20 @@ export function attributionCapabilities(reads: ReadCache): Capability[] {
       for (const [ccy, balance] of atStart.cash) {
         if (balance === 0) continue;
         const fx = { fx_start: fxAt(ccy, 0), fx_end: fxAt(ccy, 1) };
-        lines.push({ symbol: `CASH:${ccy}`, kind: 'cash', currency: ccy, quantity: balance, price_start: 1, price_end: 1, ...fx, weight: 0 });
+        lines.push({
+          symbol: `CASH:${ccy}`,
+          kind: 'cash',
+          currency: ccy,
+          quantity: balance,
+          price_start: 1,
+          price_end: 1,
+          ...fx,
+          weight: 0,
+        });
       }
 
-      const valueAt = (l: Line, i: 0 | 1): number => (i === 0 ? l.quantity * l.price_start * l.fx_start : l.quantity * l.price_end * l.fx_end);
+      const valueAt = (l: Line, i: 0 | 1): number =>
+        i === 0 ? l.quantity * l.price_start * l.fx_start : l.quantity * l.price_end * l.fx_end;
       const startValue = lines.reduce((s, l) => s + valueAt(l, 0), 0);
       const endValue = lines.reduce((s, l) => s + valueAt(l, 1), 0);
       if (!(startValue > 0)) {
@@ -144,7 +169,13 @@ export function attributionCapabilities(reads: ReadCache): Capability[] {
         ...result.by_currency.flatMap((c) => (c.returns ? [c.returns.identity_residual] : [])),
       ];
       return {
-        period: { start_date: start, end_date: end, trading_days: recent.length - 1, start_pricing_pack_id: startPack.id, end_pricing_pack_id: endPack.id },
+        period: {
+          start_date: start,
+          end_date: end,
+          trading_days: recent.length - 1,
+          start_pricing_pack_id: startPack.id,
+          end_pricing_pack_id: endPack.id,
+        },
         base_currency,
         holdings: result.holdings.map((h, i) => ({
           symbol: h.symbol,

@@ -2,11 +2,24 @@ import { setImmediate } from 'node:timers/promises';
 import { z } from 'zod';
 import type { PackData, ReadCache } from '../db/read-cache.js';
 import type { Pack } from '../db/repositories/packs.js';
-import { calendarDays, HistoryDataError, valuationHistorySteps, type DayMarket, type History } from '../domain/history.js';
+import {
+  calendarDays,
+  HistoryDataError,
+  valuationHistorySteps,
+  type DayMarket,
+  type History,
+} from '../domain/history.js';
 import { money } from '../domain/number.js';
 import { packDateOf } from '../domain/pack.js';
 import { AppError, invalid } from '../errors.js';
-import { recall, remember, type Capability, type CapabilityCall, type Remembered, type RequestCtx } from '../executor/capability.js';
+import {
+  recall,
+  remember,
+  type Capability,
+  type CapabilityCall,
+  type Remembered,
+  type RequestCtx,
+} from '../executor/capability.js';
 import { currencyArg, symbolArg } from './args.js';
 import { entriesAtPin, symbolsOf } from './pinned-ledger.js';
 
@@ -64,10 +77,16 @@ async function runSliced(steps: Generator<void, History, void>, signal: AbortSig
  * The fresh packs of the last `lookback` pricing days up to the pinned pack, newest first, the
  * oldest being the period's first day. Fewer available shortens the period with a warning.
  */
-export async function lookbackPacks(reads: ReadCache, lookback: number, ctx: RequestCtx, warn: CapabilityCall['warn']): Promise<Pack[]> {
+export async function lookbackPacks(
+  reads: ReadCache,
+  lookback: number,
+  ctx: RequestCtx,
+  warn: CapabilityCall['warn'],
+): Promise<Pack[]> {
   const wanted = lookback + 1;
   const recent = await reads.recentFreshPacks(packDateOf(ctx.pricing_pack_id), wanted);
-  if (recent.length === 0) throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${ctx.pricing_pack_id}`);
+  if (recent.length === 0)
+    throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${ctx.pricing_pack_id}`);
   if (recent.length < wanted) {
     warn({
       code: 'lookback_shortened',
@@ -91,11 +110,19 @@ async function period(
   const start = args.start_date!;
   const end = args.end_date!;
   if (start > end) throw invalid(`start_date ${start} is after end_date ${end}`, { start_date: start, end_date: end });
-  if (end > ctx.asof_date) throw invalid(`end_date ${end} is after the as-of date ${ctx.asof_date}`, { end_date: end, asof_date: ctx.asof_date });
+  if (end > ctx.asof_date)
+    throw invalid(`end_date ${end} is after the as-of date ${ctx.asof_date}`, {
+      end_date: end,
+      asof_date: ctx.asof_date,
+    });
   return { start, end };
 }
 
-async function computeValues(reads: ReadCache, args: z.infer<typeof valuesArgs>, { ctx, warn, signal }: CapabilityCall) {
+async function computeValues(
+  reads: ReadCache,
+  args: z.infer<typeof valuesArgs>,
+  { ctx, warn, signal }: CapabilityCall,
+) {
   const { portfolio_id, base_currency, benchmark } = args;
   const { start, end } = await period(reads, args, ctx, warn);
   const visible = (await entriesAtPin(reads, portfolio_id, ctx)).filter((e) => e.date <= end);
@@ -128,7 +155,13 @@ async function computeValues(reads: ReadCache, args: z.infer<typeof valuesArgs>,
   let history;
   try {
     history = await runSliced(
-      valuationHistorySteps({ entries: visible, securities, baseCurrency: base_currency, days: calendarDays(start, end), marketOn }),
+      valuationHistorySteps({
+        entries: visible,
+        securities,
+        baseCurrency: base_currency,
+        days: calendarDays(start, end),
+        marketOn,
+      }),
       signal,
     );
   } catch (e) {
@@ -142,7 +175,12 @@ async function computeValues(reads: ReadCache, args: z.infer<typeof valuesArgs>,
     base_currency,
     start_date: start,
     end_date: end,
-    points: history.points.map((p) => ({ date: p.date, value: money(p.value), inflow: money(p.inflow), outflow: money(p.outflow) })),
+    points: history.points.map((p) => ({
+      date: p.date,
+      value: money(p.value),
+      inflow: money(p.inflow),
+      outflow: money(p.outflow),
+    })),
     pricing_days: pricing.map((m) => m.date),
     benchmark:
       benchmark == null

@@ -7,7 +7,9 @@ const row = z.object({ symbol: z.string() }).passthrough();
 const detailArgs = z.object({
   symbol: symbolArg,
   positions: z.object({ holdings: z.array(row), closed: z.array(row) }).passthrough(),
-  valuation: z.object({ holdings: z.array(row), totals: z.object({ base_currency: z.string() }).passthrough() }).passthrough(),
+  valuation: z
+    .object({ holdings: z.array(row), totals: z.object({ base_currency: z.string() }).passthrough() })
+    .passthrough(),
   transactions: z.object({ total: z.number() }).passthrough(),
 });
 
@@ -23,8 +25,10 @@ export function holdingsCapabilities(): Capability[] {
         return { ...valued, ...open, status: 'open', base_currency: valuation.totals.base_currency };
       }
       const closed = positions.closed.find((h) => h.symbol === symbol);
-      if (closed) return { ...closed, status: 'closed', quantity: 0, lots: [], base_currency: valuation.totals.base_currency };
-      if (transactions.total > 0) return { symbol, status: 'no_position', quantity: 0, lots: [], base_currency: valuation.totals.base_currency };
+      if (closed)
+        return { ...closed, status: 'closed', quantity: 0, lots: [], base_currency: valuation.totals.base_currency };
+      if (transactions.total > 0)
+        return { symbol, status: 'no_position', quantity: 0, lots: [], base_currency: valuation.totals.base_currency };
       throw new AppError('security_not_found', `the portfolio has never held ${symbol}`, { symbol });
     },
   };

@@ -12,6 +12,16 @@ import type { MarketDataProvider } from '../providers/provider.js';
 
 export function buildRegistry(reads: ReadCache, provider: MarketDataProvider): CapabilityRegistry {
   const registry = new CapabilityRegistry();
-  for (const c of [...ledgerCapabilities(reads), ...pricingCapabilities(reads), ...allocationCapabilities(), ...holdingsCapabilities(), ...historyCapabilities(reads), ...metricsCapabilities(), ...attributionCapabilities(reads), ...marketCapabilities(reads, provider)]) registry.register(c);
+  for (const c of [
+    ...ledgerCapabilities(reads),
+    ...pricingCapabilities(reads),
+    ...allocationCapabilities(),
+    ...holdingsCapabilities(),
+    ...historyCapabilities(reads),
+    ...metricsCapabilities(),
+    ...attributionCapabilities(reads),
+    ...marketCapabilities(reads, provider),
+  ])
+    registry.register(c);
   return registry;
 }

@@ -67,7 +67,8 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
   });
   const positions: Capability<z.infer<typeof positionsArgs>> = {
     name: 'ledger.positions',
-    description: 'Open positions with FIFO lots, cash per currency and realised P&L at the pinned commit and as-of date',
+    description:
+      'Open positions with FIFO lots, cash per currency and realised P&L at the pinned commit and as-of date',
     args: positionsArgs,
     async run({ portfolio_id, symbol, include_lots }, { ctx }) {
       const entries = await pinnedEntries(reads, portfolio_id, ctx);
@@ -89,7 +90,13 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
             realized_pnl: money(h.realizedPnl),
             dividends: money(h.dividends),
             ...(include_lots
-              ? { lots: h.lots.map((l) => ({ acquired: l.acquired, quantity: l.quantity, unit_cost: money(l.unitCost) })) }
+              ? {
+                  lots: h.lots.map((l) => ({
+                    acquired: l.acquired,
+                    quantity: l.quantity,
+                    unit_cost: money(l.unitCost),
+                  })),
+                }
               : { lot_count: h.lots.length }),
           };
         });
@@ -100,7 +107,12 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
           .map(([currency, balance]) => ({ currency, balance: money(balance) })),
         closed: [...state.closed.values()]
           .filter((c) => symbol === undefined || c.symbol === symbol)
-          .map((c) => ({ symbol: c.symbol, currency: c.currency, realized_pnl: money(c.realizedPnl), dividends: money(c.dividends) })),
+          .map((c) => ({
+            symbol: c.symbol,
+            currency: c.currency,
+            realized_pnl: money(c.realizedPnl),
+            dividends: money(c.dividends),
+          })),
         realized_pnl: perCurrency(state.realizedPnl),
         income: perCurrency(state.income),
         fees: perCurrency(state.fees),
@@ -119,18 +131,23 @@ export function ledgerCapabilities(reads: ReadCache): Capability[] {
     description: 'Transactions at the pinned commit up to the as-of date, newest first, optionally for one symbol',
     args: txArgs,
     async run({ portfolio_id, symbol, limit }, { ctx }) {
-      const entries = (await pinnedEntries(reads, portfolio_id, ctx)).filter((e) => symbol === undefined || e.symbol === symbol);
+      const entries = (await pinnedEntries(reads, portfolio_id, ctx)).filter(
+        (e) => symbol === undefined || e.symbol === symbol,
+      );
       const newestFirst = entries.reverse();
       return {
         total: newestFirst.length,
-        items: newestFirst.slice(0, limit).map(({ commitSeq, rowIndex: _r, ...tx }) => ({ ...tx, commit_seq: commitSeq })),
+        items: newestFirst
+          .slice(0, limit)
+          .map(({ commitSeq, rowIndex: _r, ...tx }) => ({ ...tx, commit_seq: commitSeq })),
       };
     },
   };
 
   const summary: Capability<z.infer<typeof summaryArgs>> = {
     name: 'ledger.summary',
-    description: 'Ledger totals per currency (realised P&L, income, fees, external flows) and closed positions, from ledger.positions',
+    description:
+      'Ledger totals per currency (realised P&L, income, fees, external flows) and closed positions, from ledger.positions',
     args: summaryArgs,
     async run({ positions: p }) {
       return {

@@ -64,10 +64,16 @@ export function marketCapabilities(reads: ReadCache, provider: MarketDataProvide
         });
       }
       if (missingFromSource.length > 0) {
-        warn({ code: 'source_missing_symbols', message: `${provider.name} has no close on ${date} for ${missingFromSource.join(', ')}` });
+        warn({
+          code: 'source_missing_symbols',
+          message: `${provider.name} has no close on ${date} for ${missingFromSource.join(', ')}`,
+        });
       }
       if (missingFromPack.length > 0) {
-        warn({ code: 'pack_missing_symbols', message: `${ctx.pricing_pack_id} has no close for ${missingFromPack.join(', ')}` });
+        warn({
+          code: 'pack_missing_symbols',
+          message: `${ctx.pricing_pack_id} has no close for ${missingFromPack.join(', ')}`,
+        });
       }
       const differences = compared.flatMap((c) => (c.difference_bp === null ? [] : [Math.abs(c.difference_bp)]));
       return {

@@ -25,7 +25,8 @@ interface Series {
   benchmark: { symbol: string; currency: string; closes: { date: string; close: number }[] } | null;
 }
 
-const isPoint = (q: unknown): boolean => isRecord(q) && isString(q.date) && isNumber(q.value) && isNumber(q.inflow) && isNumber(q.outflow);
+const isPoint = (q: unknown): boolean =>
+  isRecord(q) && isString(q.date) && isNumber(q.value) && isNumber(q.inflow) && isNumber(q.outflow);
 const isClose = (q: unknown): boolean => isRecord(q) && isString(q.date) && isNumber(q.close);
 
 /**
@@ -38,13 +39,19 @@ function isSeries(s: unknown): s is Series {
   if (!Array.isArray(s.points) || s.points.length === 0 || !s.points.every(isPoint)) return false;
   if (s.pricing_days !== undefined && !(Array.isArray(s.pricing_days) && s.pricing_days.every(isString))) return false;
   const b = s.benchmark;
-  return b == null || (isRecord(b) && isString(b.symbol) && isString(b.currency) && Array.isArray(b.closes) && b.closes.every(isClose));
+  return (
+    b == null ||
+    (isRecord(b) && isString(b.symbol) && isString(b.currency) && Array.isArray(b.closes) && b.closes.every(isClose))
+  );
 }
 
 const seriesArg = inPlace(isSeries, 'must be a history.values series');
 const performanceArgs = z.object({ series: seriesArg });
 const riskArgs = z.object({
-  series: seriesArg.refine((s) => Array.isArray(s.pricing_days) && s.benchmark !== undefined, 'must list its pricing_days and benchmark'),
+  series: seriesArg.refine(
+    (s) => Array.isArray(s.pricing_days) && s.benchmark !== undefined,
+    'must list its pricing_days and benchmark',
+  ),
 });
 const summaryArgs = z.object({ series: riskArgs.shape.series, total_value: z.number() });
 
@@ -55,8 +62,8 @@ const CONFIDENCES = [0.95, 0.99] as const;
 const HORIZONS = [1, 10] as const;
 
 const MWR_METHOD =
-  'money-weighted return: XIRR, Actual/365, of the investor\'s flows: the first day\'s closing value invested at the start, ' +
-  'inflows invested and outflows returned on their days, the last day\'s closing value returned at the end; annual rate';
+  "money-weighted return: XIRR, Actual/365, of the investor's flows: the first day's closing value invested at the start, " +
+  "inflows invested and outflows returned on their days, the last day's closing value returned at the end; annual rate";
 
 /**
  * The investor's side of the series, as XIRR wants it. The first day's flows are already in
@@ -99,7 +106,11 @@ function fromFirstActivity<P extends HistoryPoint>(points: readonly P[]): P[] {
 /** Maximum drawdown of the growth index 1 + cumulative TWR, as the responses report it. */
 function drawdownOf(daily: readonly { date: string; cumulative: number }[]) {
   const drawdown = maxDrawdown(daily.map((d) => ({ date: d.date, value: 1 + d.cumulative })));
-  return { ...drawdown, max_drawdown: ret(drawdown.max_drawdown), method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days` };
+  return {
+    ...drawdown,
+    max_drawdown: ret(drawdown.max_drawdown),
+    method: `${drawdown.method}; on the growth index 1 + cumulative TWR over calendar days`,
+  };
 }
 
 /** The daily TWR both metrics start from, its warnings passed on to the response. */
@@ -136,16 +147,20 @@ export function metricsCapabilities(): Capability[] {
   };
   const risk: Capability<z.infer<typeof riskArgs>> = {
     name: 'metrics.risk',
-    description: 'Volatility, Sharpe, Sortino, maximum drawdown, VaR and CVaR, and beta and tracking error against a benchmark, from a history.values series',
+    description:
+      'Volatility, Sharpe, Sortino, maximum drawdown, VaR and CVaR, and beta and tracking error against a benchmark, from a history.values series',
     args: riskArgs,
     async run({ series }, { warn }) {
       const twr = twrOf(series.points, warn);
       const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
       if (returns.length < 2) {
-        throw invalid(`risk figures need at least 2 daily returns; the period ${series.start_date} to ${series.end_date} has ${returns.length}`, {
-          start_date: series.start_date,
-          end_date: series.end_date,
-        });
+        throw invalid(
+          `risk figures need at least 2 daily returns; the period ${series.start_date} to ${series.end_date} has ${returns.length}`,
+          {
+            start_date: series.start_date,
+            end_date: series.end_date,
+          },
+        );
       }
 
       const vol = volatility(returns);
@@ -171,9 +186,15 @@ export function metricsCapabilities(): Capability[] {
       if (series.benchmark !== null) {
         const { symbol, closes } = series.benchmark;
         if (closes.length < 3) {
-          throw invalid(`benchmark ${symbol} has closes on ${closes.length} pricing day(s) of the period; beta needs at least 3`, { benchmark: symbol });
+          throw invalid(
+            `benchmark ${symbol} has closes on ${closes.length} pricing day(s) of the period; beta needs at least 3`,
+            { benchmark: symbol },
+          );
         }
-        const b = benchmarkRisk(index, series.benchmark.closes.map((c) => ({ date: c.date, value: c.close })));
+        const b = benchmarkRisk(
+          index,
+          series.benchmark.closes.map((c) => ({ date: c.date, value: c.close })),
+        );
         for (const w of b.warnings) warn(w);
         benchmark = {
           symbol: series.benchmark.symbol,
@@ -186,9 +207,19 @@ export function metricsCapabilities(): Capability[] {
       }
 
       return {
-        period: { start_date: series.start_date, end_date: series.end_date, pricing_days: index.length, returns: returns.length },
+        period: {
+          start_date: series.start_date,
+          end_date: series.end_date,
+          pricing_days: index.length,
+          returns: returns.length,
+        },
         currency: series.base_currency,
-        volatility: { daily: ret(vol.daily), annualized: ret(vol.annualized), observations: vol.observations, method: vol.method },
+        volatility: {
+          daily: ret(vol.daily),
+          annualized: ret(vol.annualized),
+          observations: vol.observations,
+          method: vol.method,
+        },
         sharpe: ratio(sharpe),
         sortino: ratio(sortino),
         max_drawdown: drawdownOf(twr.daily),
@@ -202,7 +233,8 @@ export function metricsCapabilities(): Capability[] {
   };
   const summary: Capability<z.infer<typeof summaryArgs>> = {
     name: 'metrics.summary',
-    description: 'The metrics strip: total value, time-weighted return, volatility, Sharpe and maximum drawdown over a history.values series',
+    description:
+      'The metrics strip: total value, time-weighted return, volatility, Sharpe and maximum drawdown over a history.values series',
     args: summaryArgs,
     /**
      * The strip is a pure function of its history and total value; histories are cached per pin
@@ -231,7 +263,10 @@ function stripOf(series: Series, total_value: number, warn: (w: Warning) => void
   const strip = {
     period,
     currency: series.base_currency,
-    total_value: { value: total_value, method: `value of cash and positions at the pinned pack, in ${series.base_currency}` },
+    total_value: {
+      value: total_value,
+      method: `value of cash and positions at the pinned pack, in ${series.base_currency}`,
+    },
     twr: null as null | { cumulative: number; annualized: number | null; method: string },
     volatility: null as null | { annualized: number; observations: number; method: string },
     sharpe: null as null | { ratio: number | null; risk_free_rate: number; method: string },
@@ -241,7 +276,10 @@ function stripOf(series: Series, total_value: number, warn: (w: Warning) => void
       `returns are fractions rounded to ${RETURN_DIGITS} decimals`,
   };
   if (points.every((p) => p.value === 0 && p.inflow === 0 && p.outflow === 0)) {
-    warn({ code: 'metrics_unavailable', message: `the portfolio holds nothing between ${series.start_date} and ${series.end_date}; no return or risk figures` });
+    warn({
+      code: 'metrics_unavailable',
+      message: `the portfolio holds nothing between ${series.start_date} and ${series.end_date}; no return or risk figures`,
+    });
     return strip;
   }
   const twr = twrOf(points, warn);
@@ -251,7 +289,10 @@ function stripOf(series: Series, total_value: number, warn: (w: Warning) => void
   const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
   period.pricing_days = index.length;
   if (returns.length < 2) {
-    warn({ code: 'metrics_partial', message: `volatility and Sharpe need at least 2 daily returns; the period from ${start} has ${returns.length}` });
+    warn({
+      code: 'metrics_partial',
+      message: `volatility and Sharpe need at least 2 daily returns; the period from ${start} has ${returns.length}`,
+    });
     return strip;
   }
   const vol = volatility(returns);

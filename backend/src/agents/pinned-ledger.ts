@@ -7,7 +7,10 @@ import type { RequestCtx } from '../executor/capability.js';
 export async function entriesAtPin(reads: ReadCache, portfolioId: string, ctx: RequestCtx): Promise<LedgerEntry[]> {
   const entries = await reads.ledgerEntries(portfolioId, ctx.ledger_commit_hash);
   if (!entries) {
-    throw new AppError('ledger_commit_not_found', `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolioId}`);
+    throw new AppError(
+      'ledger_commit_not_found',
+      `ledger commit ${ctx.ledger_commit_hash} is not part of portfolio ${portfolioId}`,
+    );
   }
   return entries;
 }

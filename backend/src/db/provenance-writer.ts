@@ -51,7 +51,10 @@ export class ProvenanceWriter {
 
   private async store(batch: Pending[]): Promise<void> {
     try {
-      await executions.insert(this.db, batch.map((b) => b.record));
+      await executions.insert(
+        this.db,
+        batch.map((b) => b.record),
+      );
       for (const b of batch) b.resolve();
     } catch (err) {
       if (batch.length === 1) {

@@ -37,7 +37,10 @@ export class ReadCache {
     opts: { maxLedgerEntries: number; maxPackRows: number; securityTtlMs: number; maxDerivedSize: number },
   ) {
     this.derivedValues = opts.maxDerivedSize > 0 ? new LRUCache({ maxSize: opts.maxDerivedSize }) : null;
-    this.entries = new LRUCache({ maxSize: Math.max(1, opts.maxLedgerEntries), sizeCalculation: (v) => Math.max(1, v.length) });
+    this.entries = new LRUCache({
+      maxSize: Math.max(1, opts.maxLedgerEntries),
+      sizeCalculation: (v) => Math.max(1, v.length),
+    });
     this.packData = new LRUCache({
       maxSize: Math.max(1, opts.maxPackRows),
       sizeCalculation: (v) => Math.max(1, v.closes.size + v.fx.length),

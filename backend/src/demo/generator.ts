@@ -42,7 +42,8 @@ export interface DemoData {
  */
 export function generateDemo({ seed, endDate = DEMO_END_DATE, years = 3 }: DemoOptions): DemoData {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`demo seed must be an integer, got ${seed}`);
-  if (!Number.isInteger(years) || years < 1) throw new RangeError(`demo years must be a positive integer, got ${years}`);
+  if (!Number.isInteger(years) || years < 1)
+    throw new RangeError(`demo years must be a positive integer, got ${years}`);
   const securities = demoSecurities();
   const dates = tradingDays(spanStart(endDate, years), endDate);
   const prices = simulatePrices(seed, securities, dates);
@@ -68,7 +69,13 @@ export function generateDemo({ seed, endDate = DEMO_END_DATE, years = 3 }: DemoO
 
   return {
     seed,
-    securities: securities.map(({ symbol, name, sector, currency, asset_class }) => ({ symbol, name, sector, currency, asset_class })),
+    securities: securities.map(({ symbol, name, sector, currency, asset_class }) => ({
+      symbol,
+      name,
+      sector,
+      currency,
+      asset_class,
+    })),
     days,
     portfolios,
   };

@@ -55,7 +55,11 @@ interface Model {
  * sector and own shocks, so sector and allocation views show realistic co-movement.
  * Returns one list per day, in the order of `securities`.
  */
-export function simulatePrices(seed: number, securities: readonly DemoSecurity[], days: readonly string[]): PackPrice[][] {
+export function simulatePrices(
+  seed: number,
+  securities: readonly DemoSecurity[],
+  days: readonly string[],
+): PackPrice[][] {
   const params = Random.stream(seed, 'security-params');
   const shocks = Random.stream(seed, 'price-shocks');
   const sectors = [...new Set(securities.map((s) => s.sector))].sort();

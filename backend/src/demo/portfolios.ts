@@ -32,15 +32,48 @@ export const PORTFOLIO_PLANS: readonly PortfolioPlan[] = [
     quarterlyFee: 375,
     withdrawal: { month: '2025-02', amount: 75_000 },
     holdings: [
-      'AAPL', 'MSFT', 'NVDA', 'ORCL', 'CRM', 'ADBE', 'CSCO', 'ACN',
-      'GOOGL', 'META', 'NFLX', 'DIS', 'VZ',
-      'AMZN', 'TSLA', 'HD', 'MCD', 'NKE',
-      'PG', 'KO', 'PEP', 'COST',
-      'JNJ', 'UNH', 'LLY', 'PFE', 'MRK',
-      'JPM', 'BAC', 'GS', 'V', 'MA',
-      'CAT', 'HON', 'UNP',
-      'XOM', 'CVX', 'LIN', 'NEE', 'PLD',
-      'IEF', 'LQD',
+      'AAPL',
+      'MSFT',
+      'NVDA',
+      'ORCL',
+      'CRM',
+      'ADBE',
+      'CSCO',
+      'ACN',
+      'GOOGL',
+      'META',
+      'NFLX',
+      'DIS',
+      'VZ',
+      'AMZN',
+      'TSLA',
+      'HD',
+      'MCD',
+      'NKE',
+      'PG',
+      'KO',
+      'PEP',
+      'COST',
+      'JNJ',
+      'UNH',
+      'LLY',
+      'PFE',
+      'MRK',
+      'JPM',
+      'BAC',
+      'GS',
+      'V',
+      'MA',
+      'CAT',
+      'HON',
+      'UNP',
+      'XOM',
+      'CVX',
+      'LIN',
+      'NEE',
+      'PLD',
+      'IEF',
+      'LQD',
     ],
     exits: [{ symbol: 'PFE', month: '2024-08' }],
   },
@@ -52,7 +85,21 @@ export const PORTFOLIO_PLANS: readonly PortfolioPlan[] = [
     quarterlyContribution: 5_000,
     quarterlyFee: 120,
     withdrawal: { month: '2024-11', amount: 20_000 },
-    holdings: ['RY.TO', 'TD.TO', 'ENB.TO', 'SHOP.TO', 'NVDA', 'AAPL', 'MSFT', 'JPM', 'XOM', 'COST', 'LLY', 'IEF', 'LQD'],
+    holdings: [
+      'RY.TO',
+      'TD.TO',
+      'ENB.TO',
+      'SHOP.TO',
+      'NVDA',
+      'AAPL',
+      'MSFT',
+      'JPM',
+      'XOM',
+      'COST',
+      'LLY',
+      'IEF',
+      'LQD',
+    ],
     exits: [],
   },
   {
@@ -63,7 +110,20 @@ export const PORTFOLIO_PLANS: readonly PortfolioPlan[] = [
     quarterlyContribution: 6_000,
     quarterlyFee: 90,
     withdrawal: { month: '2025-06', amount: 25_000 },
-    holdings: ['SAP.DE', 'ASML.AS', 'MC.PA', 'SHEL.L', 'AZN.L', 'ULVR.L', '7203.T', '8306.T', 'NVDA', 'MSFT', 'JNJ', 'LQD'],
+    holdings: [
+      'SAP.DE',
+      'ASML.AS',
+      'MC.PA',
+      'SHEL.L',
+      'AZN.L',
+      'ULVR.L',
+      '7203.T',
+      '8306.T',
+      'NVDA',
+      'MSFT',
+      'JNJ',
+      'LQD',
+    ],
     exits: [],
   },
 ];
@@ -142,10 +202,27 @@ class Book {
   }
 
   private record(date: string, type: TxType, currency: string, fields: Partial<Transaction>): void {
-    this.txs.push({ date, type, symbol: null, quantity: null, price: null, amount: null, currency, fee: 0, note: null, ...fields });
+    this.txs.push({
+      date,
+      type,
+      symbol: null,
+      quantity: null,
+      price: null,
+      amount: null,
+      currency,
+      fee: 0,
+      note: null,
+      ...fields,
+    });
   }
 
-  cashFlow(date: string, type: 'DEPOSIT' | 'WITHDRAWAL' | 'INTEREST' | 'FEE', currency: string, minor: number, note: string): void {
+  cashFlow(
+    date: string,
+    type: 'DEPOSIT' | 'WITHDRAWAL' | 'INTEREST' | 'FEE',
+    currency: string,
+    minor: number,
+    note: string,
+  ): void {
     this.add(currency, type === 'DEPOSIT' || type === 'INTEREST' ? minor : -minor);
     this.record(date, type, currency, { amount: toMajor(minor, currency), note });
   }
@@ -184,7 +261,11 @@ class Book {
 
   split(date: string, symbol: string, ratio: number): void {
     this.qty.set(symbol, this.held(symbol) * ratio);
-    this.record(date, 'SPLIT', this.security(symbol).currency, { symbol, quantity: ratio, note: `${ratio}-for-1 stock split` });
+    this.record(date, 'SPLIT', this.security(symbol).currency, {
+      symbol,
+      quantity: ratio,
+      note: `${ratio}-for-1 stock split`,
+    });
   }
 }
 
@@ -225,7 +306,10 @@ export function simulatePortfolio(plan: PortfolioPlan, market: Market, seed: num
   const reserve = (currency: string): number => toMinor((plan.funding[currency] ?? 0) * (1 - INVESTED_SHARE), currency);
   const target = (symbol: string): number => {
     const { currency } = book.security(symbol);
-    return toMinor(((plan.funding[currency] ?? 0) * INVESTED_SHARE) / (byCurrency.get(currency)?.length ?? 1), currency);
+    return toMinor(
+      ((plan.funding[currency] ?? 0) * INVESTED_SHARE) / (byCurrency.get(currency)?.length ?? 1),
+      currency,
+    );
   };
 
   /** Buys whole shares for up to `budget`, never dipping into the currency's reserve. */
@@ -242,11 +326,17 @@ export function simulatePortfolio(plan: PortfolioPlan, market: Market, seed: num
     const candidates = book
       .heldSymbols()
       .filter((s) => book.security(s).currency === currency)
-      .sort((a, b) => book.held(b) * book.priceMinor(dayIndex, b) - book.held(a) * book.priceMinor(dayIndex, a) || (a < b ? -1 : 1));
+      .sort(
+        (a, b) =>
+          book.held(b) * book.priceMinor(dayIndex, b) - book.held(a) * book.priceMinor(dayIndex, a) || (a < b ? -1 : 1),
+      );
     for (const symbol of candidates) {
       const shortfall = needed + reserve(currency) - book.cashOf(currency);
       if (shortfall <= 0) return;
-      const quantity = Math.min(book.held(symbol) - 1, Math.ceil((shortfall + book.buyCost(dayIndex, symbol, 0)) / book.priceMinor(dayIndex, symbol)));
+      const quantity = Math.min(
+        book.held(symbol) - 1,
+        Math.ceil((shortfall + book.buyCost(dayIndex, symbol, 0)) / book.priceMinor(dayIndex, symbol)),
+      );
       if (quantity >= 1) book.trade(dayIndex, 'SELL', symbol, quantity, note);
     }
     if (book.cashOf(currency) < needed) throw new Error(`${plan.id}: cannot raise ${currency} cash on day ${dayIndex}`);
@@ -257,17 +347,20 @@ export function simulatePortfolio(plan: PortfolioPlan, market: Market, seed: num
     const ym = date.slice(0, 7);
     const newMonth = prev !== undefined && prev.slice(0, 7) !== ym;
     const newQuarter = newMonth && (month(date) - 1) % 3 === 0;
-    const dividendDay = dayOfMonth(date) >= 15 && (prev === undefined || prev.slice(0, 7) !== ym || dayOfMonth(prev) < 15);
+    const dividendDay =
+      dayOfMonth(date) >= 15 && (prev === undefined || prev.slice(0, 7) !== ym || dayOfMonth(prev) < 15);
 
     if (dayIndex === 0) {
       for (const [currency, amount] of Object.entries(plan.funding).sort(([a], [b]) => (a < b ? -1 : 1))) {
         book.cashFlow(date, 'DEPOSIT', currency, toMinor(amount, currency), 'initial funding');
       }
     }
-    if (newQuarter) book.cashFlow(date, 'DEPOSIT', base, toMinor(plan.quarterlyContribution, base), 'quarterly contribution');
+    if (newQuarter)
+      book.cashFlow(date, 'DEPOSIT', base, toMinor(plan.quarterlyContribution, base), 'quarterly contribution');
 
     for (const s of SPLITS) {
-      if (date >= s.date && (prev === undefined || prev < s.date) && book.held(s.symbol) > 0) book.split(date, s.symbol, s.ratio);
+      if (date >= s.date && (prev === undefined || prev < s.date) && book.held(s.symbol) > 0)
+        book.split(date, s.symbol, s.ratio);
     }
 
     if (dividendDay) {
@@ -275,7 +368,10 @@ export function simulatePortfolio(plan: PortfolioPlan, market: Market, seed: num
         const sec = book.security(symbol);
         if (sec.dividendYield <= 0 || !paysInMonth(sec, month(date))) continue;
         const growth = (1 + DIVIDEND_GROWTH) ** (Number(date.slice(0, 4)) - firstYear);
-        const perShare = round((sec.startPrice * sec.dividendYield * growth) / sec.paymentsPerYear / splitFactor(symbol, date), 4);
+        const perShare = round(
+          (sec.startPrice * sec.dividendYield * growth) / sec.paymentsPerYear / splitFactor(symbol, date),
+          4,
+        );
         const minor = toMinor(book.held(symbol) * perShare, sec.currency);
         if (minor > 0) book.dividend(date, symbol, minor);
       }
@@ -328,7 +424,12 @@ export function simulatePortfolio(plan: PortfolioPlan, market: Market, seed: num
         const spare = book.cashOf(currency) - reserve(currency);
         for (let i = 0; i < MONTHLY_PICKS && pool.length > 0 && spare > 0; i++) {
           const [symbol] = pool.splice(rng.int(pool.length), 1);
-          if (symbol !== undefined) buyFor(dayIndex, symbol, Math.min(Math.floor(spare / MONTHLY_PICKS), Math.floor(target(symbol) * ADD_ON_SHARE)));
+          if (symbol !== undefined)
+            buyFor(
+              dayIndex,
+              symbol,
+              Math.min(Math.floor(spare / MONTHLY_PICKS), Math.floor(target(symbol) * ADD_ON_SHARE)),
+            );
         }
       }
     }

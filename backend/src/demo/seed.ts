@@ -83,7 +83,10 @@ export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number })
     if (firstDate === undefined || lastDate === undefined) throw new Error('demo data has no trading days');
 
     const clash = await trx('pricing_packs').whereBetween('date', [firstDate, lastDate]).first('id');
-    if (clash) throw new Error(`pricing pack ${clash.id} already exists; demo data can only be seeded where no packs cover ${firstDate}..${lastDate}`);
+    if (clash)
+      throw new Error(
+        `pricing pack ${clash.id} already exists; demo data can only be seeded where no packs cover ${firstDate}..${lastDate}`,
+      );
 
     const openedAt = `${firstDate}T00:00:00.000Z`;
     await trx('users').insert({ ...DEMO_USER, created_at: openedAt });
@@ -98,7 +101,11 @@ export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number })
 
     // Securities are shared reference data: ones already known are left as they are.
     const known = new Set((await trx('securities').select('symbol')).map((r: { symbol: string }) => r.symbol));
-    await insertChunked(trx, 'securities', data.securities.filter((s) => !known.has(s.symbol)));
+    await insertChunked(
+      trx,
+      'securities',
+      data.securities.filter((s) => !known.has(s.symbol)),
+    );
 
     const portfolios = await writeLedgers(trx, data, openedAt);
     const counts = await writePacks(trx, data.days, SOURCE);
@@ -117,8 +124,16 @@ export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number })
 }
 
 async function writeLedgers(trx: Knex.Transaction, data: DemoData, openedAt: string): Promise<SeededPortfolio[]> {
-  await insertChunked(trx, 'portfolios',
-    data.portfolios.map((p) => ({ id: p.id, user_id: DEMO_USER.id, name: p.name, base_currency: p.base_currency, created_at: openedAt })),
+  await insertChunked(
+    trx,
+    'portfolios',
+    data.portfolios.map((p) => ({
+      id: p.id,
+      user_id: DEMO_USER.id,
+      name: p.name,
+      base_currency: p.base_currency,
+      created_at: openedAt,
+    })),
   );
   const commits: object[] = [];
   const transactions: object[] = [];
@@ -141,7 +156,11 @@ async function writeLedgers(trx: Knex.Transaction, data: DemoData, openedAt: str
 }
 
 /** One fresh pack per day with its prices and FX, as a pack build would publish it. */
-export async function writePacks(trx: Knex.Transaction, days: DemoData['days'], source: string): Promise<{ prices: number; fx_rates: number }> {
+export async function writePacks(
+  trx: Knex.Transaction,
+  days: DemoData['days'],
+  source: string,
+): Promise<{ prices: number; fx_rates: number }> {
   const packs: object[] = [];
   const prices: object[] = [];
   const fx: object[] = [];

@@ -29,7 +29,9 @@ export function allocate(v: Valuation, topN: number): Allocation {
         : [{ sector: h.sector, currency: h.currency, asset_class: h.asset_class, value: h.market_value_base }],
     ),
     ...v.cash.flatMap((c) =>
-      c.value_base === null ? [] : [{ sector: CASH_BUCKET, currency: c.currency, asset_class: 'cash', value: c.value_base }],
+      c.value_base === null
+        ? []
+        : [{ sector: CASH_BUCKET, currency: c.currency, asset_class: 'cash', value: c.value_base }],
     ),
   ];
   const group = (key: 'sector' | 'currency' | 'asset_class'): Bucket[] => {

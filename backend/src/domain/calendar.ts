@@ -4,14 +4,46 @@ import { addDays } from './dates.js';
  * NYSE full-day closures 2022–2025. Outside these years the calendar is plain Monday to Friday.
  */
 export const NYSE_HOLIDAYS: readonly string[] = [
-  '2022-01-17', '2022-02-21', '2022-04-15', '2022-05-30', '2022-06-20', '2022-07-04', '2022-09-05',
-  '2022-11-24', '2022-12-26',
-  '2023-01-02', '2023-01-16', '2023-02-20', '2023-04-07', '2023-05-29', '2023-06-19', '2023-07-04',
-  '2023-09-04', '2023-11-23', '2023-12-25',
-  '2024-01-01', '2024-01-15', '2024-02-19', '2024-03-29', '2024-05-27', '2024-06-19', '2024-07-04',
-  '2024-09-02', '2024-11-28', '2024-12-25',
-  '2025-01-01', '2025-01-09', '2025-01-20', '2025-02-17', '2025-04-18', '2025-05-26', '2025-06-19',
-  '2025-07-04', '2025-09-01', '2025-11-27', '2025-12-25',
+  '2022-01-17',
+  '2022-02-21',
+  '2022-04-15',
+  '2022-05-30',
+  '2022-06-20',
+  '2022-07-04',
+  '2022-09-05',
+  '2022-11-24',
+  '2022-12-26',
+  '2023-01-02',
+  '2023-01-16',
+  '2023-02-20',
+  '2023-04-07',
+  '2023-05-29',
+  '2023-06-19',
+  '2023-07-04',
+  '2023-09-04',
+  '2023-11-23',
+  '2023-12-25',
+  '2024-01-01',
+  '2024-01-15',
+  '2024-02-19',
+  '2024-03-29',
+  '2024-05-27',
+  '2024-06-19',
+  '2024-07-04',
+  '2024-09-02',
+  '2024-11-28',
+  '2024-12-25',
+  '2025-01-01',
+  '2025-01-09',
+  '2025-01-20',
+  '2025-02-17',
+  '2025-04-18',
+  '2025-05-26',
+  '2025-06-19',
+  '2025-07-04',
+  '2025-09-01',
+  '2025-11-27',
+  '2025-12-25',
 ];
 
 const HOLIDAYS = new Set(NYSE_HOLIDAYS);
@@ -32,7 +64,15 @@ export function previousTradingDay(date: string): string {
 /** The calendar date and HH:MM wall-clock time of `at` in `timeZone`. */
 export function localDateTime(at: Date, timeZone: string): { date: string; time: string } {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );
@@ -41,7 +81,8 @@ export function localDateTime(at: Date, timeZone: string): { date: string; time:
 
 /** Trading days from `from` to `to` inclusive. */
 export function tradingDays(from: string, to: string): string[] {
-  if (Number.isNaN(Date.parse(`${from}T00:00:00Z`)) || Number.isNaN(Date.parse(`${to}T00:00:00Z`))) throw new RangeError(`invalid date range ${from}..${to}`);
+  if (Number.isNaN(Date.parse(`${from}T00:00:00Z`)) || Number.isNaN(Date.parse(`${to}T00:00:00Z`)))
+    throw new RangeError(`invalid date range ${from}..${to}`);
   const days: string[] = [];
   for (let d = from; d <= to; d = addDays(d, 1)) if (isTradingDay(d)) days.push(d);
   return days;

@@ -54,7 +54,6 @@ export class HistoryDataError extends Error {
   }
 }
 
-
 /** Calendar days from `start` to `end` inclusive. */
 export function calendarDays(start: string, end: string): string[] {
   const days: string[] = [];
@@ -152,7 +151,11 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
       if (close === undefined) {
         close = lastClose.get(symbol);
         if (close === undefined) {
-          throw new HistoryDataError(`no close for ${symbol} on or before ${date}, so the holding cannot be valued`, date, { symbol });
+          throw new HistoryDataError(
+            `no close for ${symbol} on or before ${date}, so the holding cannot be valued`,
+            date,
+            { symbol },
+          );
         }
         const span = carried.get(symbol);
         if (span) span.last = date;

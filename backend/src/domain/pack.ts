@@ -21,7 +21,8 @@ export interface PackFx {
  * Pack ids name their date: `PP_<date>` for the first version of a date and `PP_<date>.v<n>`
  * (n >= 2) for forced rebuilds, so old pins keep naming the exact content they were served.
  */
-export const packIdFor = (date: string, version = 1): string => (version === 1 ? `PP_${date}` : `PP_${date}.v${version}`);
+export const packIdFor = (date: string, version = 1): string =>
+  version === 1 ? `PP_${date}` : `PP_${date}.v${version}`;
 
 const PACK_ID = /^PP_(\d{4}-\d{2}-\d{2})(?:\.v([1-9]\d*))?$/;
 
@@ -58,8 +59,14 @@ export function packContentHash(date: string, prices: readonly PackPrice[], fx: 
   const f = fx
     .map(({ base, quote, rate }) => ({ base, quote, rate }))
     .sort((a, b) => byKey(a.base, b.base) || byKey(a.quote, b.quote));
-  assertUnique(p.map((x) => x.symbol), 'price for symbol');
-  assertUnique(f.map((x) => `${x.base}/${x.quote}`), 'FX rate for pair');
+  assertUnique(
+    p.map((x) => x.symbol),
+    'price for symbol',
+  );
+  assertUnique(
+    f.map((x) => `${x.base}/${x.quote}`),
+    'FX rate for pair',
+  );
   return hashCanonical({ date, prices: p, fx: f });
 }
 
@@ -93,7 +100,11 @@ export interface PackCoverage {
  * How much of what the portfolios hold a pack can value. A conversion counts as present when
  * the FX table used for valuation can make it, so a cross through USD is as good as a direct rate.
  */
-export function packCoverage(needs: readonly HoldingsNeed[], prices: readonly PackPrice[], fx: readonly PackFx[]): PackCoverage {
+export function packCoverage(
+  needs: readonly HoldingsNeed[],
+  prices: readonly PackPrice[],
+  fx: readonly PackFx[],
+): PackCoverage {
   const priced = new Set(prices.map((p) => p.symbol));
   const table = new FxTable(fx);
   const symbols = new Map<string, string[]>();
@@ -105,9 +116,12 @@ export function packCoverage(needs: readonly HoldingsNeed[], prices: readonly Pa
   };
   for (const n of needs) {
     for (const s of new Set(n.symbols)) note(symbols, s, n.portfolioId);
-    for (const c of new Set(n.currencies)) if (c !== n.baseCurrency) note(pairs, `${c}/${n.baseCurrency}`, n.portfolioId);
+    for (const c of new Set(n.currencies))
+      if (c !== n.baseCurrency) note(pairs, `${c}/${n.baseCurrency}`, n.portfolioId);
   }
-  const missingSymbols = [...symbols].filter(([s]) => !priced.has(s)).map(([symbol, portfolios]) => ({ symbol, portfolios }));
+  const missingSymbols = [...symbols]
+    .filter(([s]) => !priced.has(s))
+    .map(([symbol, portfolios]) => ({ symbol, portfolios }));
   const missingPairs = [...pairs]
     .filter(([pair]) => {
       const [from, to] = pair.split('/') as [string, string];

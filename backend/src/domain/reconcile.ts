@@ -14,7 +14,12 @@ export interface Nav {
 }
 
 /** Net asset value with one pack's closes and FX, converting as valuation does (FxTable: direct, inverse or crossed). */
-export function navOf(at: PositionsAt, closes: ReadonlyMap<string, number>, rates: readonly FxRate[], baseCurrency: string): Nav {
+export function navOf(
+  at: PositionsAt,
+  closes: ReadonlyMap<string, number>,
+  rates: readonly FxRate[],
+  baseCurrency: string,
+): Nav {
   const fx = new FxTable(rates);
   let value = 0;
   const unvalued: string[] = [];
@@ -69,11 +74,22 @@ export interface Discrepancy {
 export function compareNavs(rows: readonly NavPaths[], toleranceBp = 1): Discrepancy[] {
   const out: Discrepancy[] = [];
   for (const r of rows) {
-    const checks: [Discrepancy['check'], number][] = [['positions', r.positions], ['prices', r.recorded]];
+    const checks: [Discrepancy['check'], number][] = [
+      ['positions', r.positions],
+      ['prices', r.recorded],
+    ];
     for (const [check, other] of checks) {
       const bp = basisPointsApart(r.ledger, other);
       if (Number.isNaN(bp) || bp > toleranceBp) {
-        out.push({ portfolioId: r.portfolioId, baseCurrency: r.baseCurrency, check, expected: r.ledger, actual: other, difference: other - r.ledger, basisPoints: bp });
+        out.push({
+          portfolioId: r.portfolioId,
+          baseCurrency: r.baseCurrency,
+          check,
+          expected: r.ledger,
+          actual: other,
+          difference: other - r.ledger,
+          basisPoints: bp,
+        });
       }
     }
   }

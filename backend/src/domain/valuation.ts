@@ -93,15 +93,24 @@ export function valuePortfolio(
     .sort((a, b) => (a.symbol < b.symbol ? -1 : 1))
     .map((h) => {
       const price = closes.get(h.symbol) ?? null;
-      if (price === null) issues.push({ code: 'missing_price', message: `no price for ${h.symbol} in the pricing pack` });
+      if (price === null)
+        issues.push({ code: 'missing_price', message: `no price for ${h.symbol} in the pricing pack` });
       const r = rateFor(h.currency);
       const mv = price === null ? null : h.quantity * price;
-      return { h, price, r, mv, mvBase: mv === null || r === null ? null : mv * r, costBase: r === null ? null : h.cost_basis * r };
+      return {
+        h,
+        price,
+        r,
+        mv,
+        mvBase: mv === null || r === null ? null : mv * r,
+        costBase: r === null ? null : h.cost_basis * r,
+      };
     });
   const rawCash = [...cash]
     .sort((a, b) => (a.currency < b.currency ? -1 : 1))
     .map((c) => {
-      if (c.balance < 0) issues.push({ code: 'negative_cash', message: `cash in ${c.currency} is negative (${money(c.balance)})` });
+      if (c.balance < 0)
+        issues.push({ code: 'negative_cash', message: `cash in ${c.currency} is negative (${money(c.balance)})` });
       const r = rateFor(c.currency);
       return { c, r, vBase: r === null ? null : c.balance * r };
     });

@@ -24,11 +24,16 @@ export class ResultCache {
 
   /** `maxEntries` 0 turns caching off. */
   constructor(maxEntries: number, maxBytes = 64 * 1024 * 1024) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new RangeError(`cache size must be a whole number >= 0, got ${maxEntries}`);
+    if (!Number.isInteger(maxEntries) || maxEntries < 0)
+      throw new RangeError(`cache size must be a whole number >= 0, got ${maxEntries}`);
     this.lru =
       maxEntries === 0
         ? null
-        : new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, e.result_json.length) });
+        : new LRUCache({
+            max: maxEntries,
+            maxSize: maxBytes,
+            sizeCalculation: (e) => Math.max(1, e.result_json.length),
+          });
   }
 
   get(key: string): Readonly<CachedResult> | undefined {
@@ -41,7 +46,11 @@ export class ResultCache {
   set(key: string, entry: CachedResult): void {
     this.lru?.set(
       key,
-      Object.freeze({ ...entry, result_json: Buffer.from(entry.result_json), warnings: deepFreeze(structuredClone([...entry.warnings])) }),
+      Object.freeze({
+        ...entry,
+        result_json: Buffer.from(entry.result_json),
+        warnings: deepFreeze(structuredClone([...entry.warnings])),
+      }),
     );
   }
 

@@ -26,7 +26,10 @@ export interface Remembered<T> {
 }
 
 /** Runs `compute`, passing its warnings on as they come and keeping them with the output. */
-export async function remember<T>(warn: (w: Warning) => void, compute: (warn: (w: Warning) => void) => T | Promise<T>): Promise<Remembered<T>> {
+export async function remember<T>(
+  warn: (w: Warning) => void,
+  compute: (warn: (w: Warning) => void) => T | Promise<T>,
+): Promise<Remembered<T>> {
   const warnings: Warning[] = [];
   const output = await compute((w) => {
     warnings.push(w);

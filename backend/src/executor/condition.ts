@@ -105,7 +105,10 @@ function tokenize(src: string): Token[] {
     const word = WORD.exec(src);
     if (word) {
       if (!Object.hasOwn(WORDS, word[0])) {
-        throw new ConditionSyntaxError(`unknown word "${word[0]}" (only true, false and null; write references as {{...}})`, column);
+        throw new ConditionSyntaxError(
+          `unknown word "${word[0]}" (only true, false and null; write references as {{...}})`,
+          column,
+        );
       }
       tokens.push({ kind: 'literal', value: WORDS[word[0]]!, column });
       i += word[0].length;
@@ -256,7 +259,8 @@ function evaluate(node: Node, lookup: (ref: Ref) => unknown): unknown {
 function compare(op: CompareOp, a: unknown, b: unknown): boolean {
   if (op === '==') return equal(a, b);
   if (op === '!=') return !equal(a, b);
-  const comparable = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+  const comparable =
+    (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
   if (!comparable) return false;
   const [x, y] = [a as number | string, b as number | string];
   switch (op) {
@@ -272,6 +276,7 @@ function compare(op: CompareOp, a: unknown, b: unknown): boolean {
 }
 
 function equal(a: unknown, b: unknown): boolean {
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) return canonicalJson(a) === canonicalJson(b);
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null)
+    return canonicalJson(a) === canonicalJson(b);
   return a === b;
 }

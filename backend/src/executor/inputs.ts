@@ -14,9 +14,13 @@ export function resolveInputs(pattern: Pattern, raw: unknown): Record<string, un
     .sort()
     .find((name) => !Object.hasOwn(pattern.inputs, name));
   if (unknown !== undefined) {
-    throw new AppError('invalid_request', `unknown input "${unknown}"; pattern ${pattern.id} accepts: ${declared.join(', ') || 'no inputs'}`, {
-      input: unknown,
-    });
+    throw new AppError(
+      'invalid_request',
+      `unknown input "${unknown}"; pattern ${pattern.id} accepts: ${declared.join(', ') || 'no inputs'}`,
+      {
+        input: unknown,
+      },
+    );
   }
   const resolved: Record<string, unknown> = {};
   for (const name of declared) {
@@ -40,7 +44,8 @@ export function inputSpecProblem(spec: InputSpec): string | null {
   if ((spec.minimum !== undefined || spec.maximum !== undefined) && !numeric) {
     return `minimum and maximum apply only to integer and number inputs, not ${spec.type}`;
   }
-  if (spec.maxLength !== undefined && spec.type !== 'string') return `maxLength applies only to string inputs, not ${spec.type}`;
+  if (spec.maxLength !== undefined && spec.type !== 'string')
+    return `maxLength applies only to string inputs, not ${spec.type}`;
   if (spec.minimum !== undefined && spec.maximum !== undefined && spec.minimum > spec.maximum) {
     return `minimum ${spec.minimum} is greater than maximum ${spec.maximum}`;
   }
@@ -60,7 +65,8 @@ function valueProblem(spec: InputSpec, value: unknown): string | null {
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string') return 'must be a string';
-      if (spec.maxLength !== undefined && [...value].length > spec.maxLength) return `must be at most ${spec.maxLength} characters`;
+      if (spec.maxLength !== undefined && [...value].length > spec.maxLength)
+        return `must be at most ${spec.maxLength} characters`;
       break;
     case 'integer':
       if (!Number.isSafeInteger(value)) return 'must be an integer';

@@ -24,7 +24,9 @@ export class PatternLoadError extends Error {
 export function loadPatterns(dir: string, registry: CapabilityRegistry): Map<string, Pattern> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort();
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+      .sort();
   } catch (e) {
     throw new PatternLoadError(dir, `cannot read the pattern directory: ${(e as Error).message}`);
   }
@@ -35,7 +37,8 @@ export function loadPatterns(dir: string, registry: CapabilityRegistry): Map<str
     const pattern = readPattern(file);
     // Checked before the file name so two files claiming one id are reported as such.
     const other = fileOf.get(pattern.id);
-    if (other !== undefined) throw new PatternLoadError(file, `duplicate pattern id "${pattern.id}" (also in ${other})`);
+    if (other !== undefined)
+      throw new PatternLoadError(file, `duplicate pattern id "${pattern.id}" (also in ${other})`);
     checkPattern(file, pattern, registry);
     fileOf.set(pattern.id, file);
     patterns.set(pattern.id, pattern);
@@ -55,7 +58,10 @@ function readPattern(file: string): Pattern {
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new PatternLoadError(file, e instanceof SyntaxError ? `invalid JSON: ${e.message}` : `cannot read: ${(e as Error).message}`);
+    throw new PatternLoadError(
+      file,
+      e instanceof SyntaxError ? `invalid JSON: ${e.message}` : `cannot read: ${(e as Error).message}`,
+    );
   }
   try {
     return deepFreeze(parsePattern(doc));
@@ -70,7 +76,8 @@ function checkPattern(file: string, pattern: Pattern, registry: CapabilityRegist
     throw new PatternLoadError(file, `file name must be ${pattern.id}.json to match the pattern id`);
   }
   for (const step of pattern.steps) {
-    if (!registry.has(step.capability)) throw new PatternLoadError(file, `step "${step.as}": unknown capability "${step.capability}"`);
+    if (!registry.has(step.capability))
+      throw new PatternLoadError(file, `step "${step.as}": unknown capability "${step.capability}"`);
   }
   try {
     planOf(pattern);

@@ -51,6 +51,7 @@ function describeSchemaError(e: ErrorObject | undefined): string {
   let text = `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`;
   if (e.propertyName !== undefined) text += ` (property name "${e.propertyName}")`;
   if (e.keyword === 'additionalProperties') text += ` ("${String(e.params.additionalProperty)}")`;
-  if (e.keyword === 'enum') text += `: ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'enum')
+    text += `: ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   return text;
 }

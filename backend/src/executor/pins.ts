@@ -24,7 +24,6 @@ export interface Pins {
   notices: Warning[];
 }
 
-
 /**
  * Chooses the pack and ledger commit a request is pinned to. Explicit pins win (replay);
  * an as-of date picks the newest fresh pack on or before it; otherwise the newest pack must
@@ -45,23 +44,34 @@ export async function resolvePins(
   const pack = await choosePack(db, current, req, notices, estimateSeconds);
   const asof = req.asof_date ?? pack.date;
   if (asof < pack.date) {
-    throw invalid(`asof_date ${asof} is before the date of pricing pack ${pack.id}; prices would come from the future`, {
-      asof_date: asof,
-      pricing_pack_id: pack.id,
-    });
+    throw invalid(
+      `asof_date ${asof} is before the date of pricing pack ${pack.id}; prices would come from the future`,
+      {
+        asof_date: asof,
+        pricing_pack_id: pack.id,
+      },
+    );
   }
   if (asof > pack.date) {
-    warnings.push({ code: 'prices_older_than_asof', message: `prices are from ${pack.date}, the newest pack on or before ${asof}` });
+    warnings.push({
+      code: 'prices_older_than_asof',
+      message: `prices are from ${pack.date}, the newest pack on or before ${asof}`,
+    });
   }
   const head = req.ledger_commit_hash
     ? await ledger.resolve(db, portfolioId, req.ledger_commit_hash)
     : await current.ledgerHead(portfolioId);
   if (!head) {
-    throw new AppError('ledger_commit_not_found', `ledger commit ${req.ledger_commit_hash} is not part of this portfolio's ledger`, {
-      ledger_commit_hash: req.ledger_commit_hash,
-    });
+    throw new AppError(
+      'ledger_commit_not_found',
+      `ledger commit ${req.ledger_commit_hash} is not part of this portfolio's ledger`,
+      {
+        ledger_commit_hash: req.ledger_commit_hash,
+      },
+    );
   }
-  if (head.seq === 0) warnings.push({ code: 'empty_ledger', message: 'the portfolio has no transactions at this ledger commit' });
+  if (head.seq === 0)
+    warnings.push({ code: 'empty_ledger', message: 'the portfolio has no transactions at this ledger commit' });
   return { pack, ledger: head, asof_date: asof, warnings, notices };
 }
 
@@ -75,9 +85,13 @@ async function choosePack(
   if (req.pricing_pack_id) {
     const pinned = await packs.get(db, req.pricing_pack_id);
     if (!pinned || pinned.status === 'error') {
-      throw new AppError('pricing_pack_not_found', `pricing pack ${req.pricing_pack_id} does not exist or failed to build`, {
-        pricing_pack_id: req.pricing_pack_id,
-      });
+      throw new AppError(
+        'pricing_pack_not_found',
+        `pricing pack ${req.pricing_pack_id} does not exist or failed to build`,
+        {
+          pricing_pack_id: req.pricing_pack_id,
+        },
+      );
     }
     if (pinned.status === 'warming') throw warming(pinned, estimateSeconds);
     return pinned;
@@ -85,7 +99,9 @@ async function choosePack(
   if (req.asof_date) {
     const onOrBefore = await packs.newestFresh(db, req.asof_date);
     if (!onOrBefore) {
-      throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${req.asof_date}`, { asof_date: req.asof_date });
+      throw new AppError('pricing_pack_not_found', `no fresh pricing pack on or before ${req.asof_date}`, {
+        asof_date: req.asof_date,
+      });
     }
     return onOrBefore;
   }

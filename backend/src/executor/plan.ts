@@ -52,9 +52,11 @@ export function planPattern(pattern: Pattern): PatternPlan {
   const indexOf = new Map<string, number>();
   const steps = pattern.steps.map((step, i): StepPlan => {
     const where = `step "${step.as}"`;
-    if (indexOf.has(step.as)) throw new PatternError(`${where}: duplicate step name (steps ${indexOf.get(step.as)} and ${i})`);
+    if (indexOf.has(step.as))
+      throw new PatternError(`${where}: duplicate step name (steps ${indexOf.get(step.as)} and ${i})`);
     const refs = attempt(where, () => templateRefs(step.args ?? {}));
-    const when = step.when === undefined ? null : attempt(`${where} when "${step.when}"`, () => compileCondition(step.when!));
+    const when =
+      step.when === undefined ? null : attempt(`${where} when "${step.when}"`, () => compileCondition(step.when!));
     const deps = new Set<number>();
     for (const ref of [...refs, ...(when?.refs ?? [])]) {
       const dep = checkRef(pattern, indexOf, step.as, ref);
@@ -74,13 +76,17 @@ function checkRef(pattern: Pattern, earlier: ReadonlyMap<string, number>, stepNa
   const where = `step "${stepName}": {{${ref.text}}}`;
   const [field, ...rest] = ref.path;
   if (ref.root === 'inputs') {
-    if (field === undefined || rest.length > 0) throw new PatternError(`${where} must name exactly one input, like {{inputs.portfolio_id}}`);
-    if (!Object.hasOwn(pattern.inputs, field)) throw new PatternError(`${where} refers to input "${field}", which the pattern does not declare`);
+    if (field === undefined || rest.length > 0)
+      throw new PatternError(`${where} must name exactly one input, like {{inputs.portfolio_id}}`);
+    if (!Object.hasOwn(pattern.inputs, field))
+      throw new PatternError(`${where} refers to input "${field}", which the pattern does not declare`);
     return null;
   }
   if (ref.root === 'ctx') {
     if (field === undefined || rest.length > 0 || !(PURE_CTX_FIELDS as readonly string[]).includes(field)) {
-      throw new PatternError(`${where} is not allowed; templates may read only ${PURE_CTX_FIELDS.map((f) => `ctx.${f}`).join(', ')}`);
+      throw new PatternError(
+        `${where} is not allowed; templates may read only ${PURE_CTX_FIELDS.map((f) => `ctx.${f}`).join(', ')}`,
+      );
     }
     return null;
   }
@@ -96,7 +102,8 @@ function attempt<T>(where: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof TemplateSyntaxError || e instanceof ConditionSyntaxError) throw new PatternError(`${where}: ${e.message}`);
+    if (e instanceof TemplateSyntaxError || e instanceof ConditionSyntaxError)
+      throw new PatternError(`${where}: ${e.message}`);
     throw e;
   }
 }

@@ -13,7 +13,10 @@ export const executeRequestSchema = z.strictObject({
   require_fresh: z.boolean().default(true),
   asof_date: isoDate.optional(),
   pricing_pack_id: z.string().min(1).max(64).optional(),
-  ledger_commit_hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a 64-character lowercase hex hash').optional(),
+  ledger_commit_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be a 64-character lowercase hex hash')
+    .optional(),
 });
 
 export type ExecuteRequest = z.infer<typeof executeRequestSchema>;

@@ -67,7 +67,11 @@ export async function runPattern(
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
   const expire = () =>
-    controller.abort(new AppError('timeout', `pattern ${pattern.id} exceeded its deadline of ${timeoutMs} ms`, { timeout_ms: timeoutMs }));
+    controller.abort(
+      new AppError('timeout', `pattern ${pattern.id} exceeded its deadline of ${timeoutMs} ms`, {
+        timeout_ms: timeoutMs,
+      }),
+    );
   const deadline = performance.now() + timeoutMs;
   const timer = setTimeout(expire, timeoutMs);
   // The timer cannot fire while work runs without yielding to the event loop (a synchronous
@@ -103,7 +107,11 @@ interface Run {
 async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome> {
   const { pattern, inputs, ctx, registry, controller, checkpoint, hooks } = run;
   const { signal } = controller;
-  const pure: PureCtx = { asof_date: ctx.asof_date, ledger_commit_hash: ctx.ledger_commit_hash, pricing_pack_id: ctx.pricing_pack_id };
+  const pure: PureCtx = {
+    asof_date: ctx.asof_date,
+    ledger_commit_hash: ctx.ledger_commit_hash,
+    pricing_pack_id: ctx.pricing_pack_id,
+  };
   const outputs = new Map<string, unknown>();
   const lookup = (ref: Ref): unknown =>
     valueAtPath(ref.root === 'inputs' ? inputs : ref.root === 'ctx' ? pure : outputs.get(ref.root), ref.path);
@@ -115,7 +123,9 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
     checkpoint();
     const { step } = node;
     const info: StepInfo = { as: step.as, capability: step.capability };
-    return hooks.wrapStep ? hooks.wrapStep(info, () => stepBody(node, index, done, info)) : stepBody(node, index, done, info);
+    return hooks.wrapStep
+      ? hooks.wrapStep(info, () => stepBody(node, index, done, info))
+      : stepBody(node, index, done, info);
   };
 
   const stepBody = async (node: StepPlan, index: number, done: Outcome[], info: StepInfo): Promise<Outcome> => {
@@ -133,11 +143,15 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
         return { status: 'skipped' };
       }
       const capability = registry.get(step.capability);
-      if (!capability) throw new Error(`pattern ${pattern.id} step "${step.as}": capability ${step.capability} is not registered`);
+      if (!capability)
+        throw new Error(`pattern ${pattern.id} step "${step.as}": capability ${step.capability} is not registered`);
       const args = parseArgs(pattern, step, capability, resolveTemplates(step.args ?? {}, lookup));
       const warn = (w: Warning): void => void warnings[index]!.push({ code: w.code, message: w.message });
       const call = { ctx, signal, warn };
-      const output = (await (hooks.wrapCapability ? hooks.wrapCapability(info, () => capability.run(args, call)) : capability.run(args, call))) ?? null;
+      const output =
+        (await (hooks.wrapCapability
+          ? hooks.wrapCapability(info, () => capability.run(args, call))
+          : capability.run(args, call))) ?? null;
       checkpoint();
       outputs.set(step.as, output);
       end('ok');
@@ -150,7 +164,15 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
   };
 
   const outcomes: Promise<Outcome>[] = [];
-  nodes.forEach((node, i) => outcomes.push(runStep(node, i, node.deps.map((d) => outcomes[d]!))));
+  nodes.forEach((node, i) =>
+    outcomes.push(
+      runStep(
+        node,
+        i,
+        node.deps.map((d) => outcomes[d]!),
+      ),
+    ),
+  );
   await Promise.all(outcomes);
   return {
     result: Object.fromEntries(pattern.outputs.map((name) => [name, outputs.get(name) ?? null])),
@@ -181,12 +203,16 @@ function parseArgs(pattern: Pattern, step: PatternStep, capability: Capability, 
     );
   }
   const input = first.source!.path[0]!;
-  throw new AppError('invalid_request', `input "${input}" is not acceptable to step "${step.as}" (${capability.name}): ${first.path}: ${first.message}`, {
-    input,
-    step: step.as,
-    capability: capability.name,
-    issues: issues.map(({ path, message }) => ({ path, message })),
-  });
+  throw new AppError(
+    'invalid_request',
+    `input "${input}" is not acceptable to step "${step.as}" (${capability.name}): ${first.path}: ${first.message}`,
+    {
+      input,
+      step: step.as,
+      capability: capability.name,
+      issues: issues.map(({ path, message }) => ({ path, message })),
+    },
+  );
 }
 
 /** The template an argument path was filled from, or null when the pattern wrote it (or left it out). */

@@ -134,7 +134,12 @@ export class ExecutionService {
   }
 
   /** Runs a request and stores its provenance, whether it succeeds or fails. */
-  execute(user: User, req: ExecuteRequest, meta: RequestMeta, replayOf: string | null = null): Promise<ExecuteResponse> {
+  execute(
+    user: User,
+    req: ExecuteRequest,
+    meta: RequestMeta,
+    replayOf: string | null = null,
+  ): Promise<ExecuteResponse> {
     return this.observer.observe({ pattern_id: req.pattern_id, user_id: user.id, inputs: req.inputs }, (probe) =>
       this.executeObserved(user, req, meta, replayOf, probe),
     );
@@ -167,12 +172,17 @@ export class ExecutionService {
       created_at: new Date().toISOString(),
       replay_of: replayOf,
     };
-    if (meta.clientRequestId && (await executions.exists(this.deps.db, user.id, meta.requestId))) throw reusedRequestId(meta.requestId);
+    if (meta.clientRequestId && (await executions.exists(this.deps.db, user.id, meta.requestId)))
+      throw reusedRequestId(meta.requestId);
     let response: ExecuteResponse | undefined;
     let failure: unknown;
     try {
       response = await this.run(user, req, meta, record, started, replayOf !== null, probe);
-      Object.assign(record, { status: 'ok', result_hash: response.metadata.result_hash, cached: response.metadata.cached });
+      Object.assign(record, {
+        status: 'ok',
+        result_hash: response.metadata.result_hash,
+        cached: response.metadata.cached,
+      });
     } catch (err) {
       failure = err;
       record.error_code = err instanceof AppError ? err.code : 'internal_error';
@@ -206,7 +216,9 @@ export class ExecutionService {
     record.inputs = inputs;
     const portfolioId = inputs.portfolio_id as string;
     if (!(await this.deps.reads.portfolioFor(portfolioId, user.id))) {
-      throw new AppError('portfolio_not_found', `portfolio ${portfolioId} does not exist`, { portfolio_id: portfolioId });
+      throw new AppError('portfolio_not_found', `portfolio ${portfolioId} does not exist`, {
+        portfolio_id: portfolioId,
+      });
     }
     const pins = await resolvePins(db, this.deps.current, portfolioId, req, this.deps.packEstimateSeconds);
     Object.assign(record, {
@@ -235,7 +247,10 @@ export class ExecutionService {
       ledger_commit_hash: pins.ledger.hash,
       asof_date: pins.asof_date,
     };
-    const run = await runPattern(pattern, inputs, ctx, this.deps.registry, { timeoutMs: this.deps.timeoutMs, hooks: probe.hooks });
+    const run = await runPattern(pattern, inputs, ctx, this.deps.registry, {
+      timeoutMs: this.deps.timeoutMs,
+      hooks: probe.hooks,
+    });
     const entry = sealResult(run.result, [...pins.warnings, ...run.warnings]);
     if (cacheable) cache.set(key, entry);
     return this.respond(pattern, pins, meta, entry, false, started);
@@ -270,8 +285,14 @@ export class ExecutionService {
   /** Re-runs a stored request with its pins and no cache, and says whether the answer is identical. */
   async replay(user: User, originalId: string, meta: RequestMeta): Promise<ReplayResponse> {
     const original = await executions.getForUser(this.deps.db, originalId, user.id);
-    if (!original) throw new AppError('execution_not_found', `execution ${originalId} does not exist`, { request_id: originalId });
-    if (original.status !== 'ok' || !original.result_hash || !original.pricing_pack_id || !original.ledger_commit_hash) {
+    if (!original)
+      throw new AppError('execution_not_found', `execution ${originalId} does not exist`, { request_id: originalId });
+    if (
+      original.status !== 'ok' ||
+      !original.result_hash ||
+      !original.pricing_pack_id ||
+      !original.ledger_commit_hash
+    ) {
       throw new AppError('conflict', `execution ${originalId} did not succeed, so there is no answer to replay`, {
         request_id: originalId,
         error_code: original.error_code,
@@ -279,11 +300,15 @@ export class ExecutionService {
     }
     const pattern = this.getPattern(original.pattern_id);
     if (pattern.version !== original.pattern_version) {
-      throw new AppError('conflict', `pattern ${pattern.id} is now version ${pattern.version}; the execution used ${original.pattern_version}`, {
-        pattern_id: pattern.id,
-        current_version: pattern.version,
-        original_version: original.pattern_version,
-      });
+      throw new AppError(
+        'conflict',
+        `pattern ${pattern.id} is now version ${pattern.version}; the execution used ${original.pattern_version}`,
+        {
+          pattern_id: pattern.id,
+          current_version: pattern.version,
+          original_version: original.pattern_version,
+        },
+      );
     }
     const response = await this.execute(
       user,
@@ -308,7 +333,8 @@ export class ExecutionService {
 
   async getExecution(user: User, requestId: string): Promise<ExecutionRecord> {
     const rec = await executions.getForUser(this.deps.db, requestId, user.id);
-    if (!rec) throw new AppError('execution_not_found', `execution ${requestId} does not exist`, { request_id: requestId });
+    if (!rec)
+      throw new AppError('execution_not_found', `execution ${requestId} does not exist`, { request_id: requestId });
     return rec;
   }
 }

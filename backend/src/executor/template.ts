@@ -23,7 +23,9 @@ const WHOLE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
 /** Parses what sits between `{{` and `}}`. */
 export function parseRef(text: string): Ref {
   if (!REF.test(text)) {
-    throw new TemplateSyntaxError(`"{{${text}}}" is not a reference; expected a name with optional .path, like {{inputs.portfolio_id}}`);
+    throw new TemplateSyntaxError(
+      `"{{${text}}}" is not a reference; expected a name with optional .path, like {{inputs.portfolio_id}}`,
+    );
   }
   const [root, ...path] = text.split('.') as [string, ...string[]];
   return { root, path, text };
@@ -34,7 +36,9 @@ export function parseTemplate(s: string): Ref | null {
   if (!s.includes('{{')) return null;
   const whole = WHOLE.exec(s);
   if (!whole) {
-    throw new TemplateSyntaxError(`"${s}" mixes a template with other text; a template must be the whole string, like "{{inputs.portfolio_id}}"`);
+    throw new TemplateSyntaxError(
+      `"${s}" mixes a template with other text; a template must be the whole string, like "{{inputs.portfolio_id}}"`,
+    );
   }
   return parseRef(whole[1]!);
 }
@@ -50,7 +54,8 @@ export function templateRefs(value: unknown): Ref[] {
       v.forEach(visit);
     } else if (isObject(v)) {
       for (const [key, child] of Object.entries(v)) {
-        if (key.includes('{{')) throw new TemplateSyntaxError(`object key "${key}" looks like a template; only values are resolved`);
+        if (key.includes('{{'))
+          throw new TemplateSyntaxError(`object key "${key}" looks like a template; only values are resolved`);
         visit(child);
       }
     }

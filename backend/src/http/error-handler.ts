@@ -8,7 +8,9 @@ import { routeTemplate } from './route-template.js';
 function fromBodyParser(err: { type?: string; limit?: number }): AppError | null {
   switch (err.type) {
     case 'entity.too.large':
-      return new AppError('payload_too_large', `request body exceeds the limit of ${err.limit} bytes`, { limit_bytes: err.limit });
+      return new AppError('payload_too_large', `request body exceeds the limit of ${err.limit} bytes`, {
+        limit_bytes: err.limit,
+      });
     case 'entity.parse.failed':
       return new AppError('invalid_request', 'request body is not valid JSON');
     case 'encoding.unsupported':
@@ -31,7 +33,8 @@ export function toAppError(err: unknown): AppError {
 }
 
 export function sendError(req: Request, res: Response, e: AppError): void {
-  if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
+  if (e.retryAfterSeconds !== undefined)
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
   res.status(e.status).json({
     error: e.code,
     message: e.message,
@@ -52,7 +55,10 @@ export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = toAppError(err);
     if (e.status >= 500) {
-      logger.error({ err, request_id: req.folio?.requestId, trace_id: req.folio?.traceId, code: e.code }, 'request failed');
+      logger.error(
+        { err, request_id: req.folio?.requestId, trace_id: req.folio?.traceId, code: e.code },
+        'request failed',
+      );
       captureServerError(err, {
         request_id: req.folio?.requestId ?? '',
         trace_id: req.folio?.traceId ?? '',

@@ -19,7 +19,13 @@ function errors(...codes: (keyof typeof ERROR_STATUS)[]) {
 }
 
 const authed = ['unauthorized', 'rate_limited'] as const;
-const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const idParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
 
 export function openApiDocument() {
   return {
@@ -47,7 +53,11 @@ export function openApiDocument() {
             trace_id: { type: 'string' },
           },
         },
-        Warning: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+        Warning: {
+          type: 'object',
+          required: ['code', 'message'],
+          properties: { code: { type: 'string' }, message: { type: 'string' } },
+        },
         ExecuteResponse: {
           type: 'object',
           required: ['result', 'metadata', 'warnings'],
@@ -56,8 +66,16 @@ export function openApiDocument() {
             metadata: {
               type: 'object',
               required: [
-                'pattern_id', 'pattern_version', 'pricing_pack_id', 'ledger_commit_hash', 'asof_date',
-                'request_id', 'trace_id', 'duration_ms', 'result_hash', 'cached',
+                'pattern_id',
+                'pattern_version',
+                'pricing_pack_id',
+                'ledger_commit_hash',
+                'asof_date',
+                'request_id',
+                'trace_id',
+                'duration_ms',
+                'result_hash',
+                'cached',
               ],
               properties: {
                 pattern_id: { type: 'string' },
@@ -77,7 +95,12 @@ export function openApiDocument() {
         },
         Portfolio: {
           type: 'object',
-          properties: { id: { type: 'string' }, name: { type: 'string' }, base_currency: { type: 'string' }, created_at: { type: 'string' } },
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            base_currency: { type: 'string' },
+            created_at: { type: 'string' },
+          },
         },
       },
     },
@@ -89,8 +112,17 @@ export function openApiDocument() {
           responses: {
             200: ok('pattern result with provenance', ref('ExecuteResponse')),
             ...errors(
-              'invalid_request', ...authed, 'pattern_not_found', 'portfolio_not_found', 'pricing_pack_not_found',
-              'ledger_commit_not_found', 'payload_too_large', 'conflict', 'pricing_pack_warming', 'dependency_unavailable', 'timeout',
+              'invalid_request',
+              ...authed,
+              'pattern_not_found',
+              'portfolio_not_found',
+              'pricing_pack_not_found',
+              'ledger_commit_not_found',
+              'payload_too_large',
+              'conflict',
+              'pricing_pack_warming',
+              'dependency_unavailable',
+              'timeout',
             ),
           },
         },
@@ -106,7 +138,10 @@ export function openApiDocument() {
         post: {
           summary: 'Re-run an execution with its pins, bypassing the cache, and compare result hashes',
           parameters: [idParam('request_id', 'the X-Request-ID of the execution')],
-          responses: { 200: ok('replayed result with match flag'), ...errors(...authed, 'execution_not_found', 'conflict', 'timeout') },
+          responses: {
+            200: ok('replayed result with match flag'),
+            ...errors(...authed, 'execution_not_found', 'conflict', 'timeout'),
+          },
         },
       },
       '/v1/patterns': { get: { summary: 'List patterns', responses: { 200: ok('patterns'), ...errors(...authed) } } },
@@ -126,10 +161,16 @@ export function openApiDocument() {
             content: json({
               type: 'object',
               required: ['name', 'base_currency'],
-              properties: { name: { type: 'string' }, base_currency: { type: 'string', pattern: CURRENCY_CODE.source } },
+              properties: {
+                name: { type: 'string' },
+                base_currency: { type: 'string', pattern: CURRENCY_CODE.source },
+              },
             }),
           },
-          responses: { 201: ok('created', ref('Portfolio')), ...errors('invalid_request', ...authed, 'payload_too_large') },
+          responses: {
+            201: ok('created', ref('Portfolio')),
+            ...errors('invalid_request', ...authed, 'payload_too_large'),
+          },
         },
       },
       '/v1/portfolios/{id}': {
@@ -146,16 +187,34 @@ export function openApiDocument() {
           requestBody: {
             required: true,
             content: {
-              'text/csv': { schema: { type: 'string', description: 'header date,type,symbol,quantity,price,amount,currency,fee,note' } },
-              'application/json': { schema: { type: 'object', required: ['transactions'], properties: { transactions: { type: 'array' } } } },
+              'text/csv': {
+                schema: {
+                  type: 'string',
+                  description: 'header date,type,symbol,quantity,price,amount,currency,fee,note',
+                },
+              },
+              'application/json': {
+                schema: { type: 'object', required: ['transactions'], properties: { transactions: { type: 'array' } } },
+              },
             },
           },
           responses: {
             201: ok('commit', {
               type: 'object',
-              properties: { ledger_commit_hash: { type: 'string' }, parent_hash: { type: 'string' }, seq: { type: 'integer' }, count: { type: 'integer' } },
+              properties: {
+                ledger_commit_hash: { type: 'string' },
+                parent_hash: { type: 'string' },
+                seq: { type: 'integer' },
+                count: { type: 'integer' },
+              },
             }),
-            ...errors('invalid_request', ...authed, 'portfolio_not_found', 'payload_too_large', 'unsupported_media_type'),
+            ...errors(
+              'invalid_request',
+              ...authed,
+              'portfolio_not_found',
+              'payload_too_large',
+              'unsupported_media_type',
+            ),
           },
         },
       },
@@ -165,7 +224,11 @@ export function openApiDocument() {
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
             { name: 'before', in: 'query', schema: { type: 'string', format: 'date' } },
-            { name: 'status', in: 'query', schema: { type: 'string', enum: ['warming', 'fresh', 'error', 'superseded'] } },
+            {
+              name: 'status',
+              in: 'query',
+              schema: { type: 'string', enum: ['warming', 'fresh', 'error', 'superseded'] },
+            },
           ],
           responses: { 200: ok('packs'), ...errors('invalid_request', ...authed) },
         },
@@ -179,13 +242,29 @@ export function openApiDocument() {
       },
       '/health/live': { get: { security: [], summary: 'The process is up', responses: { 200: ok('alive') } } },
       '/health/ready': {
-        get: { security: [], summary: 'Database reachable and migrations current', responses: { 200: ok('ready'), 503: ok('not ready') } },
+        get: {
+          security: [],
+          summary: 'Database reachable and migrations current',
+          responses: { 200: ok('ready'), 503: ok('not ready') },
+        },
       },
       '/health/pack': {
-        get: { security: [], summary: 'Freshness of the newest pricing pack', responses: { 200: ok('fresh'), 503: ok('not fresh') } },
+        get: {
+          security: [],
+          summary: 'Freshness of the newest pricing pack',
+          responses: { 200: ok('fresh'), 503: ok('not fresh') },
+        },
       },
-      '/metrics': { get: { security: [], summary: 'Prometheus metrics (text exposition format)', responses: { 200: ok('metrics') } } },
-      '/openapi.json': { get: { security: [], summary: 'This document', responses: { 200: ok('OpenAPI 3.1 document') } } },
+      '/metrics': {
+        get: {
+          security: [],
+          summary: 'Prometheus metrics (text exposition format)',
+          responses: { 200: ok('metrics') },
+        },
+      },
+      '/openapi.json': {
+        get: { security: [], summary: 'This document', responses: { 200: ok('OpenAPI 3.1 document') } },
+      },
     },
   };
 }

@@ -13,7 +13,14 @@ export function perKeyRateLimit(perMinute: number) {
     handler: (req, _res, next) => {
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
-      next(new AppError('rate_limited', `rate limit of ${perMinute} requests per minute exceeded`, { limit_per_minute: perMinute }, retryAfter));
+      next(
+        new AppError(
+          'rate_limited',
+          `rate limit of ${perMinute} requests per minute exceeded`,
+          { limit_per_minute: perMinute },
+          retryAfter,
+        ),
+      );
     },
   });
 }

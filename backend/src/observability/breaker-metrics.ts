@@ -2,7 +2,6 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PROVIDER_NAMES } from '../providers/index.js';
 import { BREAKER_EVENTS, breakers as processBreakers, type BreakerRegistry } from '../providers/breakers.js';
 
-
 const STATE_VALUE = { closed: 0, open: 1, half_open: 2 } as const;
 
 /** Provider calls take from milliseconds (demo, csv) to tens of seconds (a slow API near its timeout). */
@@ -33,7 +32,8 @@ export function registerProviderMetrics(registry: Registry, breakers: BreakerReg
     labelNames: ['breaker', 'event'],
     registers: [registry],
   });
-  for (const breaker of PROVIDER_NAMES) for (const event of Object.values(BREAKER_EVENTS)) events.inc({ breaker, event }, 0);
+  for (const breaker of PROVIDER_NAMES)
+    for (const event of Object.values(BREAKER_EVENTS)) events.inc({ breaker, event }, 0);
 
   const duration = new Histogram({
     name: 'folio_provider_request_duration_seconds',
@@ -42,7 +42,8 @@ export function registerProviderMetrics(registry: Registry, breakers: BreakerReg
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  for (const provider of PROVIDER_NAMES) for (const status of ['ok', 'error']) duration.zero({ provider, operation: 'snapshot', status });
+  for (const provider of PROVIDER_NAMES)
+    for (const status of ['ok', 'error']) duration.zero({ provider, operation: 'snapshot', status });
 
   return breakers.observe({
     breakerEvent(name, event) {

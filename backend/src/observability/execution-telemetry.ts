@@ -20,7 +20,10 @@ export interface ExecutionTracing {
 export const folioTracer = (): Tracer => trace.getTracer('folio-executor');
 
 /** What pattern spans need, when spans are recorded in this process; null otherwise. */
-export function executionTracing(config: Pick<Config, 'PII_HASH_KEY'>, logger: Pick<Logger, 'warn'>): ExecutionTracing | null {
+export function executionTracing(
+  config: Pick<Config, 'PII_HASH_KEY'>,
+  logger: Pick<Logger, 'warn'>,
+): ExecutionTracing | null {
   return tracingActive() ? { tracer: folioTracer(), hashId: idHasher(config, logger) } : null;
 }
 
@@ -102,7 +105,10 @@ class Recorder implements ExecutionProbe {
   }
 
   onStepEnd(report: StepReport, _error?: unknown): void {
-    this.metrics.stepDuration.observe({ pattern: this.patternId, step: report.as, status: report.status }, report.duration_ms / 1000);
+    this.metrics.stepDuration.observe(
+      { pattern: this.patternId, step: report.as, status: report.status },
+      report.duration_ms / 1000,
+    );
   }
 
   async wrapCapability<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
@@ -137,7 +143,11 @@ class TracingRecorder extends Recorder {
   }
 
   override pinned(pricingPackId: string, ledgerCommitHash: string, asofDate: string): void {
-    this.span.setAttributes({ 'folio.pricing_pack_id': pricingPackId, 'folio.ledger_commit_hash': ledgerCommitHash, 'folio.asof_date': asofDate });
+    this.span.setAttributes({
+      'folio.pricing_pack_id': pricingPackId,
+      'folio.ledger_commit_hash': ledgerCommitHash,
+      'folio.asof_date': asofDate,
+    });
   }
 
   override cache(hit: boolean): void {
@@ -156,7 +166,9 @@ class TracingRecorder extends Recorder {
    * names the step span as parent. One context switch per step fewer.
    */
   wrapStep<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
-    const span = this.tracer.startSpan('pattern.step', { attributes: { 'folio.step': step.as, 'folio.capability': step.capability } });
+    const span = this.tracer.startSpan('pattern.step', {
+      attributes: { 'folio.step': step.as, 'folio.capability': step.capability },
+    });
     this.stepSpans.set(step.as, span);
     return run().finally(() => span.end());
   }

@@ -2,17 +2,58 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { logCorrelation } from './correlation.js';
 
 /** Credentials, in whatever object they turn up (headers, configs, error details). */
-const SECRET_FIELDS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'api_key', 'apiKey', 'password', 'passwd', 'secret', 'token', 'access_token', 'refresh_token', 'dsn', 'DATABASE_URL', 'PII_HASH_KEY', 'SENTRY_DSN'];
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api_key',
+  'apiKey',
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'dsn',
+  'DATABASE_URL',
+  'PII_HASH_KEY',
+  'SENTRY_DSN',
+];
 /**
  * A user's money: request logs must not carry it at all. Request inputs and bodies are covered
  * whole; the rest are the field names results and ledger rows use.
  */
-const FINANCIAL_FIELDS = ['amount', 'amounts', 'quantity', 'price', 'prices', 'value', 'values', 'market_value', 'total_value', 'balance', 'balances', 'cash', 'cost_basis', 'fee', 'fees', 'inputs', 'body', 'result'];
+const FINANCIAL_FIELDS = [
+  'amount',
+  'amounts',
+  'quantity',
+  'price',
+  'prices',
+  'value',
+  'values',
+  'market_value',
+  'total_value',
+  'balance',
+  'balances',
+  'cash',
+  'cost_basis',
+  'fee',
+  'fees',
+  'inputs',
+  'body',
+  'result',
+];
 
-const path = (prefix: string, field: string) => (/^[A-Za-z_$][\w$]*$/.test(field) ? `${prefix}${prefix ? '.' : ''}${field}` : `${prefix}["${field}"]`);
+const path = (prefix: string, field: string) =>
+  /^[A-Za-z_$][\w$]*$/.test(field) ? `${prefix}${prefix ? '.' : ''}${field}` : `${prefix}["${field}"]`;
 
 /** Paths whose values never reach a log line: at the top level and two levels down. */
-export const REDACTED_LOG_PATHS = [...SECRET_FIELDS, ...FINANCIAL_FIELDS].flatMap((f) => [path('', f), path('*', f), path('*.*', f)]);
+export const REDACTED_LOG_PATHS = [...SECRET_FIELDS, ...FINANCIAL_FIELDS].flatMap((f) => [
+  path('', f),
+  path('*', f),
+  path('*.*', f),
+]);
 
 export function createLogger(opts: { level: string; pretty: boolean; destination?: DestinationStream }): Logger {
   const options: pino.LoggerOptions = {

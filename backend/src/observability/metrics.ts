@@ -32,7 +32,8 @@ export function createMetrics(patterns: readonly Pattern[]): FolioMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'folio_' });
   // Gauges named like counters fail `promtool check metrics`; the per-type gauges
   // (folio_nodejs_active_handles{type}, ...) carry the same numbers.
-  for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`folio_nodejs_active_${kind}_total`);
+  for (const kind of ['handles', 'requests', 'resources'])
+    registry.removeSingleMetric(`folio_nodejs_active_${kind}_total`);
   new Gauge({
     name: 'folio_build_info',
     help: 'Always 1; the labels say which build runs.',
@@ -44,17 +45,64 @@ export function createMetrics(patterns: readonly Pattern[]): FolioMetrics {
   const latency = (name: string, help: string) => ({ name, help, buckets: LATENCY_BUCKETS, registers });
   const m: FolioMetrics = {
     registry,
-    httpDuration: new Histogram({ ...latency('folio_http_request_duration_seconds', 'HTTP requests by route template.'), labelNames: ['method', 'route', 'code'] }),
-    httpRequests: new Counter({ name: 'folio_http_requests_total', help: 'HTTP requests by route template.', labelNames: ['method', 'route', 'code'], registers }),
-    executeDuration: new Histogram({ ...latency('folio_execute_duration_seconds', 'POST /v1/execute end to end, by pattern.'), labelNames: ['pattern'] }),
-    executeRequests: new Counter({ name: 'folio_execute_requests_total', help: 'POST /v1/execute by pattern and HTTP status code.', labelNames: ['pattern', 'code'], registers }),
-    executeErrors: new Counter({ name: 'folio_execute_errors_total', help: 'Failed POST /v1/execute by pattern and error code.', labelNames: ['pattern', 'error'], registers }),
-    patternExecutions: new Counter({ name: 'folio_pattern_executions_total', help: 'Pattern runs: computed, cached (result cache hit) or failed.', labelNames: ['pattern', 'outcome'], registers }),
-    stepDuration: new Histogram({ ...latency('folio_pattern_step_duration_seconds', 'One step of a pattern run.'), labelNames: ['pattern', 'step', 'status'] }),
-    capabilityDuration: new Histogram({ ...latency('folio_capability_duration_seconds', 'One capability call.'), labelNames: ['capability', 'status'] }),
-    agentInvocations: new Counter({ name: 'folio_agent_invocations_total', help: 'Capability calls by the agent that serves them.', labelNames: ['agent', 'capability', 'status'], registers }),
-    cacheHits: new Counter({ name: 'folio_result_cache_hits_total', help: 'Result cache hits.', labelNames: ['pattern'], registers }),
-    cacheMisses: new Counter({ name: 'folio_result_cache_misses_total', help: 'Result cache misses.', labelNames: ['pattern'], registers }),
+    httpDuration: new Histogram({
+      ...latency('folio_http_request_duration_seconds', 'HTTP requests by route template.'),
+      labelNames: ['method', 'route', 'code'],
+    }),
+    httpRequests: new Counter({
+      name: 'folio_http_requests_total',
+      help: 'HTTP requests by route template.',
+      labelNames: ['method', 'route', 'code'],
+      registers,
+    }),
+    executeDuration: new Histogram({
+      ...latency('folio_execute_duration_seconds', 'POST /v1/execute end to end, by pattern.'),
+      labelNames: ['pattern'],
+    }),
+    executeRequests: new Counter({
+      name: 'folio_execute_requests_total',
+      help: 'POST /v1/execute by pattern and HTTP status code.',
+      labelNames: ['pattern', 'code'],
+      registers,
+    }),
+    executeErrors: new Counter({
+      name: 'folio_execute_errors_total',
+      help: 'Failed POST /v1/execute by pattern and error code.',
+      labelNames: ['pattern', 'error'],
+      registers,
+    }),
+    patternExecutions: new Counter({
+      name: 'folio_pattern_executions_total',
+      help: 'Pattern runs: computed, cached (result cache hit) or failed.',
+      labelNames: ['pattern', 'outcome'],
+      registers,
+    }),
+    stepDuration: new Histogram({
+      ...latency('folio_pattern_step_duration_seconds', 'One step of a pattern run.'),
+      labelNames: ['pattern', 'step', 'status'],
+    }),
+    capabilityDuration: new Histogram({
+      ...latency('folio_capability_duration_seconds', 'One capability call.'),
+      labelNames: ['capability', 'status'],
+    }),
+    agentInvocations: new Counter({
+      name: 'folio_agent_invocations_total',
+      help: 'Capability calls by the agent that serves them.',
+      labelNames: ['agent', 'capability', 'status'],
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: 'folio_result_cache_hits_total',
+      help: 'Result cache hits.',
+      labelNames: ['pattern'],
+      registers,
+    }),
+    cacheMisses: new Counter({
+      name: 'folio_result_cache_misses_total',
+      help: 'Result cache misses.',
+      labelNames: ['pattern'],
+      registers,
+    }),
   };
   zeroKnownSeries(m, patterns);
   return m;
@@ -95,6 +143,7 @@ function packageVersion(): string {
       const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'folio-executor' && pkg.version) return pkg.version;
     }
-    if (path.dirname(dir) === dir) throw new Error('package.json of folio-executor not found above the observability module');
+    if (path.dirname(dir) === dir)
+      throw new Error('package.json of folio-executor not found above the observability module');
   }
 }

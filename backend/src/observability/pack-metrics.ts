@@ -40,7 +40,13 @@ class ScrapedMetric {
   ) {}
 
   async get() {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: await this.samples() };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: await this.samples(),
+    };
   }
 }
 
@@ -76,8 +82,16 @@ export function registerPackMetrics(registry: Registry, db: Knex, opts: PackMetr
       const h = s.histogram.find((x) => x.status === status);
       const labels = { status };
       return [
-        ...PACK_BUILD_BUCKETS.map((le, i) => ({ metricName: 'folio_pack_build_duration_seconds_bucket', labels: { ...labels, le: String(le) }, value: h?.buckets[i] ?? 0 })),
-        { metricName: 'folio_pack_build_duration_seconds_bucket', labels: { ...labels, le: '+Inf' }, value: h?.count ?? 0 },
+        ...PACK_BUILD_BUCKETS.map((le, i) => ({
+          metricName: 'folio_pack_build_duration_seconds_bucket',
+          labels: { ...labels, le: String(le) },
+          value: h?.buckets[i] ?? 0,
+        })),
+        {
+          metricName: 'folio_pack_build_duration_seconds_bucket',
+          labels: { ...labels, le: '+Inf' },
+          value: h?.count ?? 0,
+        },
         { metricName: 'folio_pack_build_duration_seconds_sum', labels, value: h?.sum ?? 0 },
         { metricName: 'folio_pack_build_duration_seconds_count', labels, value: h?.count ?? 0 },
       ];
@@ -85,31 +99,60 @@ export function registerPackMetrics(registry: Registry, db: Knex, opts: PackMetr
   );
   metric('folio_job_runs_total', 'Finished job runs by job and status.', 'counter', (s) =>
     JOB_NAMES.flatMap((job) =>
-      FINISHED.map((status) => ({ labels: { job, status }, value: s.runs.finished.find((r) => r.job === job && r.status === status)?.n ?? 0 })),
+      FINISHED.map((status) => ({
+        labels: { job, status },
+        value: s.runs.finished.find((r) => r.job === job && r.status === status)?.n ?? 0,
+      })),
     ),
   );
   metric('folio_job_last_success_timestamp_seconds', 'Unix time the job last succeeded.', 'gauge', (s) =>
-    s.runs.lastSuccess.filter((r) => (JOB_NAMES as readonly string[]).includes(r.job)).map((r) => ({ labels: { job: r.job }, value: seconds(r.at) })),
+    s.runs.lastSuccess
+      .filter((r) => (JOB_NAMES as readonly string[]).includes(r.job))
+      .map((r) => ({ labels: { job: r.job }, value: seconds(r.at) })),
   );
   metric('folio_job_running', 'Job runs in progress (started, not finished).', 'gauge', (s) =>
     JOB_NAMES.map((job) => ({ labels: { job }, value: s.runs.running.find((r) => r.job === job)?.n ?? 0 })),
   );
-  metric('folio_pack_newest_fresh_date_timestamp_seconds', 'Date of the newest fresh pack, as Unix time at 00:00 UTC.', 'gauge', (s) =>
-    s.packs.newestFreshDate === null ? [] : [{ labels: {}, value: dayStart(s.packs.newestFreshDate) }],
+  metric(
+    'folio_pack_newest_fresh_date_timestamp_seconds',
+    'Date of the newest fresh pack, as Unix time at 00:00 UTC.',
+    'gauge',
+    (s) => (s.packs.newestFreshDate === null ? [] : [{ labels: {}, value: dayStart(s.packs.newestFreshDate) }]),
   );
-  metric('folio_pack_expected_date_timestamp_seconds', 'Date of the pack the freshness objective expects to be fresh now, as Unix time at 00:00 UTC.', 'gauge', (s) => [
-    { labels: {}, value: dayStart(expectedPackDate(s.at, opts.timeZone, opts.freshBy)) },
-  ]);
+  metric(
+    'folio_pack_expected_date_timestamp_seconds',
+    'Date of the pack the freshness objective expects to be fresh now, as Unix time at 00:00 UTC.',
+    'gauge',
+    (s) => [{ labels: {}, value: dayStart(expectedPackDate(s.at, opts.timeZone, opts.freshBy)) }],
+  );
   metric('folio_pack_fresh', '1 when the expected pack (or a later one) is fresh, else 0.', 'gauge', (s) => [
-    { labels: {}, value: s.packs.newestFreshDate !== null && s.packs.newestFreshDate >= expectedPackDate(s.at, opts.timeZone, opts.freshBy) ? 1 : 0 },
+    {
+      labels: {},
+      value:
+        s.packs.newestFreshDate !== null &&
+        s.packs.newestFreshDate >= expectedPackDate(s.at, opts.timeZone, opts.freshBy)
+          ? 1
+          : 0,
+    },
   ]);
-  metric('folio_pack_age_seconds', "Seconds since the start (00:00 UTC) of the newest fresh pack's date.", 'gauge', (s) =>
-    s.packs.newestFreshDate === null ? [] : [{ labels: {}, value: s.at.getTime() / 1000 - dayStart(s.packs.newestFreshDate) }],
+  metric(
+    'folio_pack_age_seconds',
+    "Seconds since the start (00:00 UTC) of the newest fresh pack's date.",
+    'gauge',
+    (s) =>
+      s.packs.newestFreshDate === null
+        ? []
+        : [{ labels: {}, value: s.at.getTime() / 1000 - dayStart(s.packs.newestFreshDate) }],
   );
-  metric('folio_packs', 'Packs by status.', 'gauge', (s) => PACK_STATUSES.map((status) => ({ labels: { status }, value: s.packs.byStatus.get(status) ?? 0 })));
-  metric('folio_packs_warming_stale', 'Warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS (a build that died).', 'gauge', (s) => [
-    { labels: {}, value: s.packs.staleWarming },
-  ]);
+  metric('folio_packs', 'Packs by status.', 'gauge', (s) =>
+    PACK_STATUSES.map((status) => ({ labels: { status }, value: s.packs.byStatus.get(status) ?? 0 })),
+  );
+  metric(
+    'folio_packs_warming_stale',
+    'Warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS (a build that died).',
+    'gauge',
+    (s) => [{ labels: {}, value: s.packs.staleWarming }],
+  );
 }
 
 interface Snapshot {

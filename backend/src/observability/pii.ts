@@ -38,7 +38,9 @@ export function idHasher(config: Pick<Config, 'PII_HASH_KEY'>, logger: Pick<Logg
   if (config.PII_HASH_KEY !== undefined) return keyedHasher(config.PII_HASH_KEY);
   if (processKey === undefined) {
     processKey = randomBytes(32).toString('hex');
-    logger.warn('PII_HASH_KEY is unset: identifiers are hashed with a random per-process key, so their hashes differ between restarts and instances');
+    logger.warn(
+      'PII_HASH_KEY is unset: identifiers are hashed with a random per-process key, so their hashes differ between restarts and instances',
+    );
   }
   return keyedHasher(processKey);
 }

@@ -35,24 +35,134 @@ function normalizeKey(key: string): string {
 }
 
 const IDENTIFIER_KEYS = new Set([
-  'user', 'user_id', 'userid', 'users', 'user_ids', 'username', 'user_name', 'email', 'email_address', 'name_of_user',
-  'portfolio', 'portfolio_id', 'portfolioid', 'portfolios', 'portfolio_ids',
-  'account', 'account_id', 'accountid', 'account_number', 'account_no', 'accounts',
-  'api_key_id', 'key_id', 'owner', 'owner_id', 'customer', 'customer_id', 'client_id', 'member_id', 'enduser_id',
+  'user',
+  'user_id',
+  'userid',
+  'users',
+  'user_ids',
+  'username',
+  'user_name',
+  'email',
+  'email_address',
+  'name_of_user',
+  'portfolio',
+  'portfolio_id',
+  'portfolioid',
+  'portfolios',
+  'portfolio_ids',
+  'account',
+  'account_id',
+  'accountid',
+  'account_number',
+  'account_no',
+  'accounts',
+  'api_key_id',
+  'key_id',
+  'owner',
+  'owner_id',
+  'customer',
+  'customer_id',
+  'client_id',
+  'member_id',
+  'enduser_id',
 ]);
 const SECRET_KEYS = new Set([
-  'authorization', 'proxy_authorization', 'cookie', 'cookies', 'set_cookie', 'x_api_key', 'api_key', 'apikey', 'key',
-  'password', 'passwd', 'pwd', 'pass', 'secret', 'token', 'dsn', 'session', 'session_id', 'sessionid', 'csrf',
-  'xsrf', 'signature', 'credentials', 'iban', 'card', 'card_number', 'pan', 'cvv', 'cvc',
+  'authorization',
+  'proxy_authorization',
+  'cookie',
+  'cookies',
+  'set_cookie',
+  'x_api_key',
+  'api_key',
+  'apikey',
+  'key',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'secret',
+  'token',
+  'dsn',
+  'session',
+  'session_id',
+  'sessionid',
+  'csrf',
+  'xsrf',
+  'signature',
+  'credentials',
+  'iban',
+  'card',
+  'card_number',
+  'pan',
+  'cvv',
+  'cvc',
   // Network identity of the caller.
-  'ip', 'ip_address', 'remote_addr', 'x_forwarded_for', 'x_real_ip', 'forwarded', 'client_ip',
+  'ip',
+  'ip_address',
+  'remote_addr',
+  'x_forwarded_for',
+  'x_real_ip',
+  'forwarded',
+  'client_ip',
 ]);
-const SECRET_TOKENS = new Set(['token', 'password', 'secret', 'dsn', 'cookie', 'authorization', 'credential', 'credentials', 'apikey']);
+const SECRET_TOKENS = new Set([
+  'token',
+  'password',
+  'secret',
+  'dsn',
+  'cookie',
+  'authorization',
+  'credential',
+  'credentials',
+  'apikey',
+]);
 const FINANCIAL_TOKENS = new Set([
-  'amount', 'amounts', 'quantity', 'quantities', 'qty', 'price', 'prices', 'value', 'values', 'balance', 'balances',
-  'cost', 'basis', 'nav', 'pnl', 'fee', 'fees', 'cash', 'proceeds', 'notional', 'total', 'totals', 'gain', 'gains',
-  'loss', 'losses', 'income', 'dividend', 'dividends', 'interest', 'shares', 'units', 'position', 'positions',
-  'holding', 'holdings', 'weight', 'weights', 'exposure', 'returns', 'twr', 'mwr', 'xirr', 'drawdown', 'var', 'equity',
+  'amount',
+  'amounts',
+  'quantity',
+  'quantities',
+  'qty',
+  'price',
+  'prices',
+  'value',
+  'values',
+  'balance',
+  'balances',
+  'cost',
+  'basis',
+  'nav',
+  'pnl',
+  'fee',
+  'fees',
+  'cash',
+  'proceeds',
+  'notional',
+  'total',
+  'totals',
+  'gain',
+  'gains',
+  'loss',
+  'losses',
+  'income',
+  'dividend',
+  'dividends',
+  'interest',
+  'shares',
+  'units',
+  'position',
+  'positions',
+  'holding',
+  'holdings',
+  'weight',
+  'weights',
+  'exposure',
+  'returns',
+  'twr',
+  'mwr',
+  'xirr',
+  'drawdown',
+  'var',
+  'equity',
 ]);
 const QUERY_KEYS = new Set(['query_string', 'querystring', 'query', 'url_query', 'search']);
 
@@ -255,7 +365,15 @@ function frames(stacktrace: unknown, hash: IdHasher): unknown {
     frames: stacktrace.frames.map((f) => {
       if (!isRecord(f)) return data(f, hash);
       const out: Obj = { ...f };
-      for (const k of ['context_line', 'pre_context', 'post_context', 'function', 'module', 'filename', 'abs_path'] as const) {
+      for (const k of [
+        'context_line',
+        'pre_context',
+        'post_context',
+        'function',
+        'module',
+        'filename',
+        'abs_path',
+      ] as const) {
         if (k in f) out[k] = text(f[k], hash);
       }
       if ('vars' in f) out.vars = data(f.vars, hash);
@@ -301,7 +419,10 @@ function request(req: unknown, hash: IdHasher): unknown {
     else if (k === 'url') out[k] = typeof v === 'string' ? scrubString(v, hash) : data(v, hash);
     else if (k === 'query_string') {
       if (typeof v === 'string') out[k] = scrubQuery(v.replace(/^\?/, ''), hash);
-      else if (Array.isArray(v)) out[k] = v.map((pair) => (Array.isArray(pair) ? [pair[0], data(pair[1], hash, classify(String(pair[0])))] : data(pair, hash)));
+      else if (Array.isArray(v))
+        out[k] = v.map((pair) =>
+          Array.isArray(pair) ? [pair[0], data(pair[1], hash, classify(String(pair[0])))] : data(pair, hash),
+        );
       else out[k] = data(v, hash);
     } else if (k === 'cookies') out[k] = data(v, hash, 'secret');
     else if (k === 'data') out[k] = body(v, hash);
@@ -323,8 +444,22 @@ function user(value: unknown, hash: IdHasher): unknown {
 
 /** Fields that describe the SDK, the host or the event itself, never a person or an amount. */
 const STRUCTURAL = new Set([
-  'event_id', 'timestamp', 'start_timestamp', 'level', 'platform', 'logger', 'server_name', 'release', 'dist',
-  'environment', 'sdk', 'modules', 'debug_meta', 'type', 'measurements', 'transaction_info',
+  'event_id',
+  'timestamp',
+  'start_timestamp',
+  'level',
+  'platform',
+  'logger',
+  'server_name',
+  'release',
+  'dist',
+  'environment',
+  'sdk',
+  'modules',
+  'debug_meta',
+  'type',
+  'measurements',
+  'transaction_info',
 ]);
 
 function scrubBreadcrumbUnsafe(b: Breadcrumb, hash: IdHasher): Breadcrumb | null {
@@ -351,13 +486,17 @@ function scrubEventUnsafe<E extends Event>(event: E, hash: IdHasher): E | null {
         out[k] = text(v, hash);
         break;
       case 'logentry':
-        out[k] = isRecord(v) ? { ...v, message: text(v.message, hash), formatted: text(v.formatted, hash), params: data(v.params, hash) } : data(v, hash);
+        out[k] = isRecord(v)
+          ? { ...v, message: text(v.message, hash), formatted: text(v.formatted, hash), params: data(v.params, hash) }
+          : data(v, hash);
         break;
       case 'fingerprint':
         out[k] = Array.isArray(v) ? v.map((f) => text(f, hash)) : data(v, hash);
         break;
       case 'breadcrumbs':
-        out[k] = Array.isArray(v) ? v.map((b) => (isRecord(b) ? scrubBreadcrumbUnsafe(b, hash) : null)).filter((b) => b !== null) : [];
+        out[k] = Array.isArray(v)
+          ? v.map((b) => (isRecord(b) ? scrubBreadcrumbUnsafe(b, hash) : null)).filter((b) => b !== null)
+          : [];
         break;
       case 'request':
         out[k] = request(v, hash);
@@ -367,7 +506,10 @@ function scrubEventUnsafe<E extends Event>(event: E, hash: IdHasher): E | null {
         break;
       case 'sdkProcessingMetadata':
         // Internal and never serialised, except the sampling context that becomes an envelope header.
-        out[k] = isRecord(v) && isRecord(v.dynamicSamplingContext) ? { ...v, dynamicSamplingContext: data(v.dynamicSamplingContext, hash) } : v;
+        out[k] =
+          isRecord(v) && isRecord(v.dynamicSamplingContext)
+            ? { ...v, dynamicSamplingContext: data(v.dynamicSamplingContext, hash) }
+            : v;
         break;
       default:
         out[k] = STRUCTURAL.has(k) ? v : data(v, hash);

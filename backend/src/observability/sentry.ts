@@ -131,7 +131,10 @@ function capture(
     linkTrace(scope, traceId);
     if (request) {
       const [path, query] = splitUrl(request.url);
-      scope.addEventProcessor((event) => ({ ...event, request: { method: request.method, url: path, query_string: query, headers: plainHeaders(request.headers) } }));
+      scope.addEventProcessor((event) => ({
+        ...event,
+        request: { method: request.method, url: path, query_string: query, headers: plainHeaders(request.headers) },
+      }));
     }
     Sentry.captureException(err);
   });
@@ -143,7 +146,9 @@ function splitUrl(url: string): [string, string | undefined] {
 }
 
 const plainHeaders = (headers: ReportedRequest['headers']): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])));
+  Object.fromEntries(
+    Object.entries(headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])),
+  );
 
 export interface ServerErrorContext {
   request_id: string;
@@ -157,7 +162,14 @@ export interface ServerErrorContext {
 
 /** A request answered with a 5xx; client errors (4xx) are never reported. */
 export function captureServerError(err: unknown, ctx: ServerErrorContext): void {
-  capture(err, ctx.route, { kind: 'http', request_id: ctx.request_id, route: ctx.route, pattern_id: ctx.pattern_id }, ctx.trace_id, ctx.user_id, ctx.request);
+  capture(
+    err,
+    ctx.route,
+    { kind: 'http', request_id: ctx.request_id, route: ctx.route, pattern_id: ctx.pattern_id },
+    ctx.trace_id,
+    ctx.user_id,
+    ctx.request,
+  );
 }
 
 export interface JobFailureContext {

@@ -4,7 +4,12 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/expo
 import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config.js';
 import { carryRequestIds } from './correlation.js';
 import type { Logger } from './logger.js';
@@ -93,7 +98,9 @@ function exporterProcessor(config: TracingConfig): SpanProcessor | null {
     case 'otlp':
       // OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and _HEADERS are read by the exporter.
       return new BatchSpanProcessor(
-        (config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL) === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter(),
+        (config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL) === 'http/json'
+          ? new OTLPJsonTraceExporter()
+          : new OTLPProtoTraceExporter(),
       );
     case 'console':
       return new SimpleSpanProcessor(new ConsoleSpanExporter());

@@ -68,7 +68,12 @@ export class BreakerRegistry {
   private readonly observers = new Set<BreakerObserver>();
 
   breaker(name: string, opts: BreakerOptions): Breaker {
-    const options = JSON.stringify([opts.timeoutMs, opts.errorThresholdPercentage, opts.resetTimeoutMs, opts.volumeThreshold]);
+    const options = JSON.stringify([
+      opts.timeoutMs,
+      opts.errorThresholdPercentage,
+      opts.resetTimeoutMs,
+      opts.volumeThreshold,
+    ]);
     const existing = this.entries.get(name);
     if (existing?.options === options) return existing.breaker;
     const breaker: Breaker = new CircuitBreaker((call: GuardedCall) => call(), {

@@ -43,7 +43,12 @@ function parseTable<C extends readonly string[], T>(
   let records: { record: string[]; info: InfoRecord }[];
   try {
     // csv-parse's typings do not model `info: true`, which wraps each record with its position.
-    records = parse(text.replace(/^\uFEFF/, ''), { info: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
+    records = parse(text.replace(/^\uFEFF/, ''), {
+      info: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
   } catch (e) {
     if (!(e instanceof CsvError)) throw e;
     throw new CsvRowError(file, Number(e.lines), `malformed CSV: ${e.message}`);
@@ -54,7 +59,11 @@ function parseTable<C extends readonly string[], T>(
   const missing = columns.filter((c) => !names.includes(c));
   const extra = names.filter((n) => !columns.includes(n));
   if (missing.length + extra.length > 0 || names.length !== columns.length) {
-    throw new CsvRowError(file, header.info.lines, `the header must be ${columns.join(',')} (found ${header.record.join(',')})`);
+    throw new CsvRowError(
+      file,
+      header.info.lines,
+      `the header must be ${columns.join(',')} (found ${header.record.join(',')})`,
+    );
   }
   return rows.map(({ record, info }) => {
     const fail = (problem: string): never => {
@@ -68,7 +77,8 @@ function parseTable<C extends readonly string[], T>(
 
 function positive(value: string, what: string, fail: (p: string) => never): number {
   const n = Number(value);
-  if (!DECIMAL_RE.test(value) || !Number.isFinite(n)) fail(`${what} ${JSON.stringify(value)} is not a positive decimal number`);
+  if (!DECIMAL_RE.test(value) || !Number.isFinite(n))
+    fail(`${what} ${JSON.stringify(value)} is not a positive decimal number`);
   if (!(n > 0)) fail(`${what} ${value} must be positive`);
   return n;
 }
@@ -84,7 +94,11 @@ export function parsePrices(text: string, file: string): PackPrice[] {
     const symbol = code(f.symbol, 'symbol', SYMBOL_RE, fail);
     if (seen.has(symbol)) fail(`symbol ${symbol} appears more than once`);
     seen.add(symbol);
-    return { symbol, close: positive(f.close, 'close', fail), currency: code(f.currency, 'currency', CURRENCY_CODE, fail) };
+    return {
+      symbol,
+      close: positive(f.close, 'close', fail),
+      currency: code(f.currency, 'currency', CURRENCY_CODE, fail),
+    };
   });
 }
 
@@ -110,7 +124,8 @@ async function readFile(root: string, file: string, date: string): Promise<strin
     return await fs.readFile(path.join(root, file), 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ProviderError('csv', 'permanent', `no csv market data for ${date}: ${file} does not exist`);
+    if (code === 'ENOENT')
+      throw new ProviderError('csv', 'permanent', `no csv market data for ${date}: ${file} does not exist`);
     throw new ProviderError('csv', 'transient', `cannot read ${file}${code ? ` (${code})` : ''}`, { cause: e });
   }
 }
@@ -128,7 +143,10 @@ export function csvProvider(dir: string): MarketDataProvider {
       const [prices, fx] = await Promise.allSettled([readFile(root, pricesFile, date), readFile(root, fxFile, date)]);
       if (prices.status === 'rejected') throw prices.reason;
       if (fx.status === 'rejected') throw fx.reason;
-      return { date, ...selectWanted(parsePrices(prices.value, pricesFile), parseFx(fx.value, fxFile), symbols, pairs) };
+      return {
+        date,
+        ...selectWanted(parsePrices(prices.value, pricesFile), parseFx(fx.value, fxFile), symbols, pairs),
+      };
     },
   };
 }

@@ -43,11 +43,20 @@ export function demoProvider(seed: number): MarketDataProvider {
         throw new ProviderError('demo', 'permanent', `invalid date ${JSON.stringify(date)}`);
       }
       if (date < DEMO_FIRST_DATE || date > DEMO_LAST_DATE) {
-        throw new ProviderError('demo', 'permanent', `the demo market covers ${DEMO_FIRST_DATE}..${DEMO_LAST_DATE}; ${date} is outside it`);
+        throw new ProviderError(
+          'demo',
+          'permanent',
+          `the demo market covers ${DEMO_FIRST_DATE}..${DEMO_LAST_DATE}; ${date} is outside it`,
+        );
       }
       if (date > simulatedTo) simulateTo(date > DEMO_END_DATE ? date : DEMO_END_DATE);
       const day = days.get(date);
-      if (!day) throw new ProviderError('demo', 'permanent', `${date} is not a demo trading day (weekend or NYSE holiday): the demo market has no closes for it`);
+      if (!day)
+        throw new ProviderError(
+          'demo',
+          'permanent',
+          `${date} is not a demo trading day (weekend or NYSE holiday): the demo market has no closes for it`,
+        );
       return { date, ...selectWanted(day.prices, day.fx, symbols, pairs) };
     },
   };

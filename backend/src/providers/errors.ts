@@ -24,7 +24,9 @@ const BREAKER_TIMEOUT = 'ETIMEDOUT';
 export const BREAKER_OPEN = 'EOPENBREAKER';
 
 export const errorCode = (e: unknown): string | undefined =>
-  e !== null && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
+  e !== null && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code
+    : undefined;
 
 /**
  * The kind of any error a provider attempt can end with. Errors that are not ProviderErrors

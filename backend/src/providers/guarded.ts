@@ -37,11 +37,20 @@ export function guarded(provider: MarketDataProvider, opts: GuardOptions): Marke
   const tracer = opts.tracer ?? trace.getTracer('folio');
 
   const unavailable = (reason: string, details: Record<string, unknown>, retryAfterSeconds?: number) =>
-    new AppError('dependency_unavailable', `${name} market data is unavailable: ${reason}`, { provider: name, ...details }, retryAfterSeconds);
+    new AppError(
+      'dependency_unavailable',
+      `${name} market data is unavailable: ${reason}`,
+      { provider: name, ...details },
+      retryAfterSeconds,
+    );
 
   const circuitOpen = (attempts: number) => {
     const wait = registry.secondsUntilTrial(name);
-    return unavailable(`circuit open after repeated failures; next trial in ${wait} s`, { breaker: registry.state(name), attempts }, wait);
+    return unavailable(
+      `circuit open after repeated failures; next trial in ${wait} s`,
+      { breaker: registry.state(name), attempts },
+      wait,
+    );
   };
 
   async function attempt(req: SnapshotRequest): Promise<MarketSnapshot> {
@@ -55,11 +64,22 @@ export function guarded(provider: MarketDataProvider, opts: GuardOptions): Marke
         reached = true;
         return provider.snapshot({ ...req, signal });
       })) as MarketSnapshot;
-      registry.recordCall({ provider: name, operation: 'snapshot', status: 'ok', seconds: (performance.now() - started) / 1000 });
+      registry.recordCall({
+        provider: name,
+        operation: 'snapshot',
+        status: 'ok',
+        seconds: (performance.now() - started) / 1000,
+      });
       return snapshot;
     } catch (e) {
       own.abort();
-      if (reached) registry.recordCall({ provider: name, operation: 'snapshot', status: 'error', seconds: (performance.now() - started) / 1000 });
+      if (reached)
+        registry.recordCall({
+          provider: name,
+          operation: 'snapshot',
+          status: 'error',
+          seconds: (performance.now() - started) / 1000,
+        });
       throw e;
     }
   }
@@ -79,13 +99,24 @@ export function guarded(provider: MarketDataProvider, opts: GuardOptions): Marke
         if (breaker.opened) throw circuitOpen(attempts);
         const retryAfterMs = e instanceof ProviderError ? e.extra.retryAfterMs : undefined;
         if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
-          throw unavailable(`${message}; asked to wait ${Math.ceil(retryAfterMs / 1000)} s`, { attempts }, retryAfterMs / 1000);
+          throw unavailable(
+            `${message}; asked to wait ${Math.ceil(retryAfterMs / 1000)} s`,
+            { attempts },
+            retryAfterMs / 1000,
+          );
         }
         if (attempts > opts.retries) {
-          throw unavailable(`${message} (gave up after ${attempts} attempts)`, { attempts }, retryAfterMs === undefined ? undefined : retryAfterMs / 1000);
+          throw unavailable(
+            `${message} (gave up after ${attempts} attempts)`,
+            { attempts },
+            retryAfterMs === undefined ? undefined : retryAfterMs / 1000,
+          );
         }
         if (retryAfterMs !== undefined) limiter.pauseFor(retryAfterMs);
-        else await sleep(fullJitterDelay(attempts - 1, opts.backoffMs, opts.maxWaitMs, random), undefined, { signal: req.signal });
+        else
+          await sleep(fullJitterDelay(attempts - 1, opts.backoffMs, opts.maxWaitMs, random), undefined, {
+            signal: req.signal,
+          });
       }
     }
   }
@@ -93,7 +124,11 @@ export function guarded(provider: MarketDataProvider, opts: GuardOptions): Marke
   return {
     name,
     snapshot(req) {
-      const attributes = { 'provider.name': name, 'provider.date': req.date, 'provider.symbol_count': req.symbols.length };
+      const attributes = {
+        'provider.name': name,
+        'provider.date': req.date,
+        'provider.symbol_count': req.symbols.length,
+      };
       return tracer.startActiveSpan(`provider.${name}.snapshot`, { attributes }, async (span) => {
         try {
           return await run(req, span);

@@ -25,7 +25,11 @@ const snapshotBody = z
   .object({
     date: z.string(),
     prices: z.array(
-      z.object({ symbol: z.string().regex(/^[A-Z0-9][A-Z0-9.-]{0,31}$/, 'must be an upper-case symbol'), close: positive, currency }),
+      z.object({
+        symbol: z.string().regex(/^[A-Z0-9][A-Z0-9.-]{0,31}$/, 'must be an upper-case symbol'),
+        close: positive,
+        currency,
+      }),
     ),
     fx: z.array(z.object({ base: currency, quote: currency, rate: positive })),
   })
@@ -37,8 +41,14 @@ const snapshotBody = z
         seen.add(k);
       });
     };
-    duplicate(body.prices.map((p) => p.symbol), 'prices');
-    duplicate(body.fx.map((r) => [r.base, r.quote].sort().join('/')), 'fx');
+    duplicate(
+      body.prices.map((p) => p.symbol),
+      'prices',
+    );
+    duplicate(
+      body.fx.map((r) => [r.base, r.quote].sort().join('/')),
+      'fx',
+    );
   });
 
 /** Checks a response body against the wire format; the error names the first problems and where they are. */
@@ -53,7 +63,11 @@ export function parseSnapshotBody(text: string, date: string): MarketSnapshot {
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
     const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
-    throw new ProviderError('http', 'permanent', `response does not match the snapshot format: ${problems.join('; ')}${more}`);
+    throw new ProviderError(
+      'http',
+      'permanent',
+      `response does not match the snapshot format: ${problems.join('; ')}${more}`,
+    );
   }
   if (parsed.data.date !== date) {
     throw new ProviderError('http', 'permanent', `response is for ${parsed.data.date}, not the requested ${date}`);
@@ -67,10 +81,14 @@ function statusError(status: number, body: string, retryAfter: string | null, da
   const said = snippet ? `: ${snippet}` : '';
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(retryAfter) ?? undefined;
-    return new ProviderError('http', 'rate_limited', `rate limited (HTTP 429)${said}`, { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+    return new ProviderError('http', 'rate_limited', `rate limited (HTTP 429)${said}`, {
+      status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
   }
   if (status >= 500) return new ProviderError('http', 'transient', `server error (HTTP ${status})${said}`, { status });
-  if (status === 404) return new ProviderError('http', 'permanent', `no market data for ${date} (HTTP 404)${said}`, { status });
+  if (status === 404)
+    return new ProviderError('http', 'permanent', `no market data for ${date} (HTTP 404)${said}`, { status });
   return new ProviderError('http', 'permanent', `request refused (HTTP ${status})${said}`, { status });
 }
 
@@ -95,9 +113,17 @@ export function httpProvider(opts: HttpProviderOptions): MarketDataProvider {
       } catch (e) {
         // The caller's own cancellation is theirs to report.
         signal?.throwIfAborted();
-        if (timeout.aborted) throw new ProviderError('http', 'transient', `no complete response from ${url.origin} within ${opts.timeoutMs} ms`, { cause: e });
+        if (timeout.aborted)
+          throw new ProviderError(
+            'http',
+            'transient',
+            `no complete response from ${url.origin} within ${opts.timeoutMs} ms`,
+            { cause: e },
+          );
         const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : '';
-        throw new ProviderError('http', 'transient', `cannot reach ${url.origin} (${(e as Error).message}${cause})`, { cause: e });
+        throw new ProviderError('http', 'transient', `cannot reach ${url.origin} (${(e as Error).message}${cause})`, {
+          cause: e,
+        });
       }
       if (status !== 200) throw statusError(status, text, retryAfter, date);
       const snapshot = parseSnapshotBody(text, date);

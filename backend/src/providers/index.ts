@@ -32,10 +32,12 @@ function unguarded(name: ProviderName, config: Config): MarketDataProvider {
     case 'demo':
       return demoProvider(config.FOLIO_DEMO_SEED);
     case 'csv':
-      if (config.FOLIO_PROVIDER_CSV_DIR === undefined) throw new ConfigError(['FOLIO_PROVIDER_CSV_DIR (unset): required to use the csv provider']);
+      if (config.FOLIO_PROVIDER_CSV_DIR === undefined)
+        throw new ConfigError(['FOLIO_PROVIDER_CSV_DIR (unset): required to use the csv provider']);
       return csvProvider(config.FOLIO_PROVIDER_CSV_DIR);
     case 'http':
-      if (config.FOLIO_PROVIDER_HTTP_URL === undefined) throw new ConfigError(['FOLIO_PROVIDER_HTTP_URL (unset): required to use the http provider']);
+      if (config.FOLIO_PROVIDER_HTTP_URL === undefined)
+        throw new ConfigError(['FOLIO_PROVIDER_HTTP_URL (unset): required to use the http provider']);
       return httpProvider({
         baseUrl: config.FOLIO_PROVIDER_HTTP_URL,
         ...(config.FOLIO_PROVIDER_HTTP_API_KEY === undefined ? {} : { apiKey: config.FOLIO_PROVIDER_HTTP_API_KEY }),
@@ -50,7 +52,11 @@ function unguarded(name: ProviderName, config: Config): MarketDataProvider {
  * `name` is usually config.FOLIO_PROVIDER; a job may ask for another one (`--provider`).
  * Every failure it reports is an AppError `dependency_unavailable`.
  */
-export function createProvider(name: ProviderName, config: Config, registry: BreakerRegistry = breakers): MarketDataProvider {
+export function createProvider(
+  name: ProviderName,
+  config: Config,
+  registry: BreakerRegistry = breakers,
+): MarketDataProvider {
   return guarded(unguarded(name, config), guardOptions(name, config, registry));
 }
 

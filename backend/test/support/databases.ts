@@ -19,7 +19,11 @@ let pgProbe: Promise<string | null> | undefined;
 /** Null when PostgreSQL answers, else the reason it does not. */
 export function postgresUnavailable(): Promise<string | null> {
   pgProbe ??= (async () => {
-    const admin = knexFactory({ client: 'pg', connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 }, pool: { min: 0, max: 1 } });
+    const admin = knexFactory({
+      client: 'pg',
+      connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 },
+      pool: { min: 0, max: 1 },
+    });
     try {
       await admin.raw('select 1');
       return null;
@@ -145,7 +149,8 @@ export function describeEachDb(title: string, body: (dialect: Dialect) => void):
         before(async function () {
           const reason = await postgresUnavailable();
           if (reason === null) return;
-          if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but unreachable: ${reason}`);
+          if (process.env.CI === 'true')
+            throw new Error(`PostgreSQL is required under CI=true but unreachable: ${reason}`);
           console.warn(`    skipping PostgreSQL suite "${title}": ${reason} (set FOLIO_TEST_PG_ADMIN_URL)`);
           this.skip();
         });

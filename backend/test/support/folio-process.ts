@@ -74,7 +74,9 @@ export function runFolio(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
-        new Error(`folio ${args.join(' ')} still running after ${timeoutMs} ms; killed.\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`),
+        new Error(
+          `folio ${args.join(' ')} still running after ${timeoutMs} ms; killed.\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`,
+        ),
       );
     }, timeoutMs);
     child.once('error', (e) => {
@@ -105,7 +107,10 @@ export interface ServiceProcess {
   stdout(): string;
   stderr(): string;
   /** Sends `signal` and waits for the exit; kills with SIGKILL and rejects after `timeoutMs`. */
-  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  stop(
+    signal?: NodeJS.Signals,
+    timeoutMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
 /**
@@ -113,7 +118,10 @@ export interface ServiceProcess {
  * process exits first, or does not get there within `readyTimeoutMs`, it is killed and the
  * promise rejects with its output.
  */
-export function startService(env: Record<string, string>, opts: { cwd?: string; readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
+export function startService(
+  env: Record<string, string>,
+  opts: { cwd?: string; readyTimeoutMs?: number } = {},
+): Promise<ServiceProcess> {
   const cwd = opts.cwd ?? REPO_ROOT;
   const child = track(
     spawn(process.execPath, [path.join(cwd, 'bin/folio.js'), 'serve'], {
@@ -142,7 +150,10 @@ export function startService(env: Record<string, string>, opts: { cwd?: string; 
       child.kill('SIGKILL');
       reject(new Error(`folio serve ${why}.\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`));
     };
-    const timer = setTimeout(() => fail(`did not log "listening on port N" within ${opts.readyTimeoutMs ?? 30_000} ms`), opts.readyTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(`did not log "listening on port N" within ${opts.readyTimeoutMs ?? 30_000} ms`),
+      opts.readyTimeoutMs ?? 30_000,
+    );
     void exited.then((e) => fail(`exited (code ${e.code}, signal ${e.signal}) before listening`));
 
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
@@ -183,7 +194,9 @@ export function startService(env: Record<string, string>, opts: { cwd?: string; 
               clearTimeout(timeout);
               if (result === null) {
                 child.kill('SIGKILL');
-                throw new Error(`folio serve did not exit within ${timeoutMs} ms of ${signal}.\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`);
+                throw new Error(
+                  `folio serve did not exit within ${timeoutMs} ms of ${signal}.\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`,
+                );
               }
               return { ...result, ms: Date.now() - started };
             },

@@ -8,7 +8,11 @@ export interface TestServer {
   url: string;
   running: RunningServer;
   /** fetch against the server with the demo key unless headers say otherwise. */
-  request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<TestResponse>;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; headers?: Record<string, string>; raw?: string },
+  ): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,10 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
  * Hooks for a suite that needs its own copy of the seeded demo database and a server on it;
  * the returned object is filled in before the suite's tests run.
  */
-export function useSeededServer(dialect: Dialect, env: Record<string, string> = {}): { db: TestDatabase; srv: TestServer } {
+export function useSeededServer(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+): { db: TestDatabase; srv: TestServer } {
   const ctx = {} as { db: TestDatabase; srv: TestServer };
   before(async () => {
     ctx.db = await seededDatabase(dialect);

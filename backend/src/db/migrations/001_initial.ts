@@ -117,8 +117,16 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   for (const table of [
-    'executions', 'fx_rates', 'prices', 'pricing_packs', 'transactions', 'ledger_commits',
-    'securities', 'portfolios', 'api_keys', 'users',
+    'executions',
+    'fx_rates',
+    'prices',
+    'pricing_packs',
+    'transactions',
+    'ledger_commits',
+    'securities',
+    'portfolios',
+    'api_keys',
+    'users',
   ]) {
     await knex.schema.dropTableIfExists(table);
   }

@@ -60,7 +60,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['pack_positions', 'pack_portfolios', 'job_locks', 'job_runs']) await knex.schema.dropTableIfExists(table);
+  for (const table of ['pack_positions', 'pack_portfolios', 'job_locks', 'job_runs'])
+    await knex.schema.dropTableIfExists(table);
   await knex.schema.alterTable('pricing_packs', (t) => {
     t.dropColumn('fresh_forced');
     t.dropColumn('reconciled_at');

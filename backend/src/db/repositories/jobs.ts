@@ -39,20 +39,36 @@ export async function startRun(
 export async function finishRun(
   db: Knex,
   id: string,
-  end: { status: JobOutcome; finished_at: string; duration_seconds: number; error: string | null; details: Record<string, unknown>; pack_id: string | null },
+  end: {
+    status: JobOutcome;
+    finished_at: string;
+    duration_seconds: number;
+    error: string | null;
+    details: Record<string, unknown>;
+    pack_id: string | null;
+  },
 ): Promise<void> {
-  await db('job_runs').where({ id }).update({ ...end, details: JSON.stringify(end.details) });
+  await db('job_runs')
+    .where({ id })
+    .update({ ...end, details: JSON.stringify(end.details) });
 }
 
 /**
  * Runs of `job` for `date` still marked running while the caller holds that date's lock can
  * only belong to processes that died: they are closed as failures so they stop counting as running.
  */
-export async function abandonRunning(db: Knex, job: JobName, date: string, exceptId: string, now: string): Promise<number> {
-  return db('job_runs')
-    .where({ job, date, status: 'running' })
-    .whereNot({ id: exceptId })
-    .update({ status: 'failure', finished_at: now, error: 'abandoned: the process running it stopped before it finished' });
+export async function abandonRunning(
+  db: Knex,
+  job: JobName,
+  date: string,
+  exceptId: string,
+  now: string,
+): Promise<number> {
+  return db('job_runs').where({ job, date, status: 'running' }).whereNot({ id: exceptId }).update({
+    status: 'failure',
+    finished_at: now,
+    error: 'abandoned: the process running it stopped before it finished',
+  });
 }
 
 export async function get(db: Knex, id: string): Promise<JobRun | null> {
@@ -64,7 +80,12 @@ export async function list(db: Knex, opts: { job?: JobName; date?: string; limit
   const q = db('job_runs');
   if (opts.job) q.where({ job: opts.job });
   if (opts.date) q.where({ date: opts.date });
-  const rows = await q.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(opts.limit);
+  const rows = await q
+    .orderBy([
+      { column: 'started_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(opts.limit);
   return rows.map(toRun);
 }
 
@@ -76,14 +97,24 @@ export interface RunStats {
 
 export async function runStats(db: Knex): Promise<RunStats> {
   const [finished, running, lastSuccess] = await Promise.all([
-    db('job_runs').whereIn('status', ['success', 'failure']).groupBy('job', 'status').select('job', 'status').count({ n: '*' }),
+    db('job_runs')
+      .whereIn('status', ['success', 'failure'])
+      .groupBy('job', 'status')
+      .select('job', 'status')
+      .count({ n: '*' }),
     db('job_runs').where({ status: 'running' }).groupBy('job').select('job').count({ n: '*' }),
     db('job_runs').where({ status: 'success' }).groupBy('job').select('job').max({ at: 'finished_at' }),
   ]);
   return {
-    finished: (finished as { job: string; status: string; n: unknown }[]).map((r) => ({ job: r.job, status: r.status, n: Number(r.n) })),
+    finished: (finished as { job: string; status: string; n: unknown }[]).map((r) => ({
+      job: r.job,
+      status: r.status,
+      n: Number(r.n),
+    })),
     running: (running as { job: string; n: unknown }[]).map((r) => ({ job: r.job, n: Number(r.n) })),
-    lastSuccess: (lastSuccess as { job: string; at: string | null }[]).filter((r) => r.at !== null).map((r) => ({ job: r.job, at: r.at! })),
+    lastSuccess: (lastSuccess as { job: string; at: string | null }[])
+      .filter((r) => r.at !== null)
+      .map((r) => ({ job: r.job, at: r.at! })),
   };
 }
 
@@ -121,7 +152,13 @@ export async function durationHistogram(db: Knex, job: JobName, bounds: readonly
  * win, and it is the transaction's first statement, so SQLite takes the write lock before
  * anything is read.
  */
-export async function takeLease(db: Knex, name: string, holder: string, now: string, expiresAt: string): Promise<boolean> {
+export async function takeLease(
+  db: Knex,
+  name: string,
+  holder: string,
+  now: string,
+  expiresAt: string,
+): Promise<boolean> {
   return db.transaction(async (trx) => {
     await trx.raw(
       `insert into job_locks (name, holder, acquired_at, expires_at) values (?, ?, ?, ?)

@@ -26,7 +26,10 @@ export interface LedgerHead {
 const COMMIT_COLUMNS = ['hash', 'portfolio_id', 'parent_hash', 'seq', 'tx_count', 'source', 'created_at'] as const;
 
 export async function head(db: Knex, portfolioId: string): Promise<LedgerHead> {
-  const row = await db('ledger_commits').where({ portfolio_id: portfolioId }).orderBy('seq', 'desc').first('hash', 'seq');
+  const row = await db('ledger_commits')
+    .where({ portfolio_id: portfolioId })
+    .orderBy('seq', 'desc')
+    .first('hash', 'seq');
   return row ? { hash: row.hash, seq: Number(row.seq) } : { hash: genesisParent(portfolioId), seq: 0 };
 }
 
@@ -49,7 +52,19 @@ export async function entriesUpTo(db: Knex, portfolioId: string, seq: number): P
     .where({ portfolio_id: portfolioId })
     .andWhere('commit_seq', '<=', seq)
     .orderBy([{ column: 'date' }, { column: 'commit_seq' }, { column: 'row_index' }])
-    .select('date', 'type', 'symbol', 'quantity', 'price', 'amount', 'currency', 'fee', 'note', 'commit_seq', 'row_index');
+    .select(
+      'date',
+      'type',
+      'symbol',
+      'quantity',
+      'price',
+      'amount',
+      'currency',
+      'fee',
+      'note',
+      'commit_seq',
+      'row_index',
+    );
   return rows.map(toEntry);
 }
 

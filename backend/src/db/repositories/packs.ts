@@ -33,7 +33,16 @@ export interface PackFxRow {
 }
 
 const COLUMNS = [
-  'id', 'date', 'status', 'content_hash', 'source', 'price_count', 'fx_count', 'created_at', 'fresh_at', 'error',
+  'id',
+  'date',
+  'status',
+  'content_hash',
+  'source',
+  'price_count',
+  'fx_count',
+  'created_at',
+  'fresh_at',
+  'error',
 ] as const;
 
 const toPack = (r: Record<string, unknown>): Pack => ({
@@ -82,17 +91,28 @@ export async function list(
   const q = db('pricing_packs');
   if (opts.before) q.where('date', '<', opts.before);
   if (opts.status) q.where({ status: opts.status });
-  const rows = await q.orderBy([{ column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(opts.limit).select(COLUMNS);
+  const rows = await q
+    .orderBy([
+      { column: 'date', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(opts.limit)
+    .select(COLUMNS);
   return rows.map(toPack);
 }
 
 export async function prices(db: Knex, packId: string): Promise<Map<string, PackPriceRow>> {
   const rows = await db('prices').where({ pack_id: packId }).select('symbol', 'close', 'currency');
-  return new Map(rows.map((r: PackPriceRow) => [r.symbol, { symbol: r.symbol, close: Number(r.close), currency: r.currency }]));
+  return new Map(
+    rows.map((r: PackPriceRow) => [r.symbol, { symbol: r.symbol, close: Number(r.close), currency: r.currency }]),
+  );
 }
 
 export async function fx(db: Knex, packId: string): Promise<PackFxRow[]> {
-  const rows = await db('fx_rates').where({ pack_id: packId }).orderBy(['base', 'quote']).select('base', 'quote', 'rate');
+  const rows = await db('fx_rates')
+    .where({ pack_id: packId })
+    .orderBy(['base', 'quote'])
+    .select('base', 'quote', 'rate');
   return rows.map((r: PackFxRow) => ({ base: r.base, quote: r.quote, rate: Number(r.rate) }));
 }
 
@@ -103,7 +123,12 @@ export async function fx(db: Knex, packId: string): Promise<PackFxRow[]> {
 export async function freshCovering(db: Knex, from: string, to: string): Promise<Pack[]> {
   const [before, within] = await Promise.all([
     newestFresh(db, addDays(from, -1)),
-    db('pricing_packs').where({ status: 'fresh' }).andWhere('date', '>=', from).andWhere('date', '<=', to).orderBy('date', 'asc').select(COLUMNS),
+    db('pricing_packs')
+      .where({ status: 'fresh' })
+      .andWhere('date', '>=', from)
+      .andWhere('date', '<=', to)
+      .orderBy('date', 'asc')
+      .select(COLUMNS),
   ]);
   return [...(before ? [before] : []), ...within.map(toPack)];
 }
@@ -112,14 +137,21 @@ export async function freshCovering(db: Knex, from: string, to: string): Promise
  * Prices and FX of several packs in two queries, for a history spanning hundreds of packs
  * that would otherwise cost two round trips per pack. Packs without rows map to empty lists.
  */
-export async function contentsOf(db: Knex, packIds: readonly string[]): Promise<Map<string, { prices: PackPriceRow[]; fx: PackFxRow[] }>> {
+export async function contentsOf(
+  db: Knex,
+  packIds: readonly string[],
+): Promise<Map<string, { prices: PackPriceRow[]; fx: PackFxRow[] }>> {
   const out = new Map(packIds.map((id) => [id, { prices: [] as PackPriceRow[], fx: [] as PackFxRow[] }]));
   if (packIds.length === 0) return out;
   const [priceRows, fxRows] = await Promise.all([
     db('prices').whereIn('pack_id', packIds).select('pack_id', 'symbol', 'close', 'currency'),
-    db('fx_rates').whereIn('pack_id', packIds).orderBy(['pack_id', 'base', 'quote']).select('pack_id', 'base', 'quote', 'rate'),
+    db('fx_rates')
+      .whereIn('pack_id', packIds)
+      .orderBy(['pack_id', 'base', 'quote'])
+      .select('pack_id', 'base', 'quote', 'rate'),
   ]);
-  for (const r of priceRows) out.get(r.pack_id)!.prices.push({ symbol: r.symbol, close: Number(r.close), currency: r.currency });
+  for (const r of priceRows)
+    out.get(r.pack_id)!.prices.push({ symbol: r.symbol, close: Number(r.close), currency: r.currency });
   for (const r of fxRows) out.get(r.pack_id)!.fx.push({ base: r.base, quote: r.quote, rate: Number(r.rate) });
   return out;
 }
@@ -141,19 +173,35 @@ export async function buildState(db: Knex, id: string): Promise<BuildState | nul
  * Starts a build as a `warming` pack. `reuse` names a version that was never served (warming
  * or error): its rows are deleted and it starts over under the same id; otherwise the id is new.
  */
-export async function startBuild(db: Knex, p: { id: string; date: string; source: string; now: string; reuse: boolean }): Promise<void> {
+export async function startBuild(
+  db: Knex,
+  p: { id: string; date: string; source: string; now: string; reuse: boolean },
+): Promise<void> {
   await db.transaction(async (trx) => {
     const fields = {
-      status: 'warming', source: p.source, created_at: p.now, content_hash: null, price_count: 0, fx_count: 0,
-      fresh_at: null, error: null, reconciled_at: null, fresh_forced: false,
+      status: 'warming',
+      source: p.source,
+      created_at: p.now,
+      content_hash: null,
+      price_count: 0,
+      fx_count: 0,
+      fresh_at: null,
+      error: null,
+      reconciled_at: null,
+      fresh_forced: false,
     };
     if (!p.reuse) {
       await trx('pricing_packs').insert({ id: p.id, date: p.date, ...fields });
       return;
     }
     const reset = await trx('pricing_packs').where({ id: p.id }).whereIn('status', ['warming', 'error']).update(fields);
-    if (reset !== 1) throw new AppError('conflict', `pricing pack ${p.id} is no longer warming or error; it cannot be rebuilt in place`);
-    for (const table of ['prices', 'fx_rates', 'pack_portfolios', 'pack_positions']) await trx(table).where({ pack_id: p.id }).delete();
+    if (reset !== 1)
+      throw new AppError(
+        'conflict',
+        `pricing pack ${p.id} is no longer warming or error; it cannot be rebuilt in place`,
+      );
+    for (const table of ['prices', 'fx_rates', 'pack_portfolios', 'pack_positions'])
+      await trx(table).where({ pack_id: p.id }).delete();
   });
 }
 
@@ -192,15 +240,29 @@ export async function writeContent(
   const tables: [string, object[]][] = [
     ['prices', content.prices.map((r) => ({ pack_id: id, symbol: r.symbol, close: r.close, currency: r.currency }))],
     ['fx_rates', content.fx.map((r) => ({ pack_id: id, base: r.base, quote: r.quote, rate: r.rate }))],
-    ['pack_portfolios', content.snapshots.map((s) => ({
-      pack_id: id, portfolio_id: s.portfolioId, ledger_commit_hash: s.ledgerCommitHash, base_currency: s.baseCurrency, nav: s.nav,
-    }))],
-    ['pack_positions', content.snapshots.flatMap((s) => s.positions.map((p) => ({ pack_id: id, portfolio_id: s.portfolioId, ...p })))],
+    [
+      'pack_portfolios',
+      content.snapshots.map((s) => ({
+        pack_id: id,
+        portfolio_id: s.portfolioId,
+        ledger_commit_hash: s.ledgerCommitHash,
+        base_currency: s.baseCurrency,
+        nav: s.nav,
+      })),
+    ],
+    [
+      'pack_positions',
+      content.snapshots.flatMap((s) => s.positions.map((p) => ({ pack_id: id, portfolio_id: s.portfolioId, ...p }))),
+    ],
   ];
   const total = tables.reduce((n, [, rows]) => n + rows.length, 0);
   await db.transaction(async (trx) => {
     const pack = await lockPack(trx, id);
-    if (pack?.status !== 'warming') throw new AppError('conflict', `pricing pack ${id} is ${pack?.status ?? 'missing'}, not warming; its build was taken over`);
+    if (pack?.status !== 'warming')
+      throw new AppError(
+        'conflict',
+        `pricing pack ${id} is ${pack?.status ?? 'missing'}, not warming; its build was taken over`,
+      );
     let written = 0;
     for (const [table, rows] of tables) {
       for (let i = 0; i < rows.length; i += PROGRESS_ROWS) {
@@ -210,19 +272,23 @@ export async function writeContent(
         onRows(written, total);
       }
     }
-    await trx('pricing_packs').where({ id }).update({
-      content_hash: content.contentHash,
-      price_count: content.prices.length,
-      fx_count: content.fx.length,
-      status: content.error === null ? 'warming' : 'error',
-      error: content.error,
-    });
+    await trx('pricing_packs')
+      .where({ id })
+      .update({
+        content_hash: content.contentHash,
+        price_count: content.prices.length,
+        fx_count: content.fx.length,
+        status: content.error === null ? 'warming' : 'error',
+        error: content.error,
+      });
   });
 }
 
 /** Ends a build that never got its content (the provider failed); a pack that got further is left alone. */
 export async function failBuild(db: Knex, id: string, message: string): Promise<void> {
-  await db('pricing_packs').where({ id, status: 'warming' }).update({ status: 'error', error: message.slice(0, 2000) });
+  await db('pricing_packs')
+    .where({ id, status: 'warming' })
+    .update({ status: 'error', error: message.slice(0, 2000) });
 }
 
 export async function setReconciled(db: Knex, id: string, at: string | null): Promise<void> {
@@ -231,13 +297,25 @@ export async function setReconciled(db: Knex, id: string, at: string | null): Pr
 
 export async function snapshots(db: Knex, packId: string): Promise<PositionSnapshot[]> {
   const [heads, rows] = await Promise.all([
-    db('pack_portfolios').where({ pack_id: packId }).orderBy('portfolio_id').select('portfolio_id', 'ledger_commit_hash', 'base_currency', 'nav'),
-    db('pack_positions').where({ pack_id: packId }).orderBy(['portfolio_id', 'kind', 'code']).select('portfolio_id', 'kind', 'code', 'currency', 'quantity'),
+    db('pack_portfolios')
+      .where({ pack_id: packId })
+      .orderBy('portfolio_id')
+      .select('portfolio_id', 'ledger_commit_hash', 'base_currency', 'nav'),
+    db('pack_positions')
+      .where({ pack_id: packId })
+      .orderBy(['portfolio_id', 'kind', 'code'])
+      .select('portfolio_id', 'kind', 'code', 'currency', 'quantity'),
   ]);
   const byPortfolio = new Map<string, PositionSnapshot>(
     heads.map((h: Record<string, string>) => [
       h.portfolio_id!,
-      { portfolioId: h.portfolio_id!, ledgerCommitHash: h.ledger_commit_hash!, baseCurrency: h.base_currency!, nav: Number(h.nav), positions: [] },
+      {
+        portfolioId: h.portfolio_id!,
+        ledgerCommitHash: h.ledger_commit_hash!,
+        baseCurrency: h.base_currency!,
+        nav: Number(h.nav),
+        positions: [],
+      },
     ]),
   );
   for (const r of rows) {
@@ -257,21 +335,36 @@ export async function snapshots(db: Knex, packId: string): Promise<PositionSnaps
  * again and must match what the build recorded, so a pack whose data is partial can never
  * become fresh; the date's previous fresh version becomes `superseded` in the same commit.
  */
-export async function publish(db: Knex, id: string, opts: { now: string; forced: boolean }): Promise<{ superseded: string[] }> {
+export async function publish(
+  db: Knex,
+  id: string,
+  opts: { now: string; forced: boolean },
+): Promise<{ superseded: string[] }> {
   return db.transaction(async (trx) => {
     const pack = await lockPack(trx, id);
-    if (!pack) throw new AppError('pricing_pack_not_found', `pricing pack ${id} does not exist`, { pricing_pack_id: id });
-    if (pack.status !== 'warming') throw new AppError('conflict', `pricing pack ${id} is ${pack.status}; only a warming pack can be marked fresh`);
+    if (!pack)
+      throw new AppError('pricing_pack_not_found', `pricing pack ${id} does not exist`, { pricing_pack_id: id });
+    if (pack.status !== 'warming')
+      throw new AppError('conflict', `pricing pack ${id} is ${pack.status}; only a warming pack can be marked fresh`);
     const [priceRows, fxRows] = await Promise.all([prices(trx, id), fx(trx, id)]);
     const stored = [...priceRows.values()];
     if (pack.content_hash === null || stored.length !== pack.price_count || fxRows.length !== pack.fx_count) {
-      throw new AppError('conflict', `pricing pack ${id} is incomplete: ${stored.length}/${pack.price_count} prices, ${fxRows.length}/${pack.fx_count} FX rates stored`);
+      throw new AppError(
+        'conflict',
+        `pricing pack ${id} is incomplete: ${stored.length}/${pack.price_count} prices, ${fxRows.length}/${pack.fx_count} FX rates stored`,
+      );
     }
     const hash = packContentHash(pack.date, stored, fxRows);
     if (hash !== pack.content_hash) {
-      throw new AppError('conflict', `pricing pack ${id} rows hash to ${hash}, not the recorded ${pack.content_hash}; its data changed after the build`);
+      throw new AppError(
+        'conflict',
+        `pricing pack ${id} rows hash to ${hash}, not the recorded ${pack.content_hash}; its data changed after the build`,
+      );
     }
-    const previous = await trx('pricing_packs').where({ date: pack.date, status: 'fresh' }).whereNot({ id }).select('id');
+    const previous = await trx('pricing_packs')
+      .where({ date: pack.date, status: 'fresh' })
+      .whereNot({ id })
+      .select('id');
     const superseded = previous.map((r: { id: string }) => r.id);
     if (superseded.length > 0) await trx('pricing_packs').whereIn('id', superseded).update({ status: 'superseded' });
     await trx('pricing_packs').where({ id }).update({ status: 'fresh', fresh_at: opts.now, fresh_forced: opts.forced });
@@ -292,7 +385,10 @@ async function lockPack(trx: Knex.Transaction, id: string): Promise<Pack | null>
 }
 
 /** Pack counts by status, and warming packs started before `staleBefore`. */
-export async function statusCounts(db: Knex, staleBefore: string): Promise<{ byStatus: Map<PackStatus, number>; staleWarming: number; newestFreshDate: string | null }> {
+export async function statusCounts(
+  db: Knex,
+  staleBefore: string,
+): Promise<{ byStatus: Map<PackStatus, number>; staleWarming: number; newestFreshDate: string | null }> {
   const [rows, stale, newestFreshRow] = await Promise.all([
     db('pricing_packs').groupBy('status').select('status').count({ n: '*' }),
     db('pricing_packs').where({ status: 'warming' }).andWhere('created_at', '<', staleBefore).count({ n: '*' }).first(),
@@ -307,6 +403,10 @@ export async function statusCounts(db: Knex, staleBefore: string): Promise<{ byS
 
 /** Warming packs started before `staleBefore`: builds that died or hang. */
 export async function staleWarming(db: Knex, staleBefore: string): Promise<Pack[]> {
-  const rows = await db('pricing_packs').where({ status: 'warming' }).andWhere('created_at', '<', staleBefore).orderBy('date').select(COLUMNS);
+  const rows = await db('pricing_packs')
+    .where({ status: 'warming' })
+    .andWhere('created_at', '<', staleBefore)
+    .orderBy('date')
+    .select(COLUMNS);
   return rows.map(toPack);
 }

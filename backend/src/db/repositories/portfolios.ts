@@ -13,7 +13,10 @@ export interface Portfolio {
 const COLUMNS = ['id', 'user_id', 'name', 'base_currency', 'created_at'] as const;
 
 export async function listForUser(db: Knex, userId: string): Promise<Portfolio[]> {
-  return db('portfolios').where({ user_id: userId }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select(COLUMNS);
+  return db('portfolios')
+    .where({ user_id: userId })
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .select(COLUMNS);
 }
 
 /** A portfolio owned by someone else is reported exactly like a missing one. */

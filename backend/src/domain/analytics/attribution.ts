@@ -81,25 +81,32 @@ export class AttributionIdentityError extends Error {
  */
 export function currencyAttribution(holdings: readonly AttributionHolding[], baseCurrency: string): AttributionResult {
   if (!Array.isArray(holdings)) throw new AnalyticsInputError('holdings must be an array');
-  if (typeof baseCurrency !== 'string' || baseCurrency === '') throw new AnalyticsInputError('base currency must be a non-empty string');
+  if (typeof baseCurrency !== 'string' || baseCurrency === '')
+    throw new AnalyticsInputError('base currency must be a non-empty string');
   const seen = new Set<string>();
   const fxByCurrency = new Map<string, { start: number; end: number }>();
   const rows = holdings.map((h, i) => {
     const what = `holdings[${i}]`;
-    if (typeof h.symbol !== 'string' || h.symbol === '') throw new AnalyticsInputError(`${what}.symbol must be a non-empty string`);
+    if (typeof h.symbol !== 'string' || h.symbol === '')
+      throw new AnalyticsInputError(`${what}.symbol must be a non-empty string`);
     if (seen.has(h.symbol)) throw new AnalyticsInputError(`${what}: ${h.symbol} appears more than once`);
     seen.add(h.symbol);
-    if (typeof h.currency !== 'string' || h.currency === '') throw new AnalyticsInputError(`${what}.currency must be a non-empty string`);
+    if (typeof h.currency !== 'string' || h.currency === '')
+      throw new AnalyticsInputError(`${what}.currency must be a non-empty string`);
     const fxStart = positive(h.fx_start, `${what}.fx_start`);
     const fxEnd = positive(h.fx_end, `${what}.fx_end`);
     if (h.currency === baseCurrency && (fxStart !== 1 || fxEnd !== 1)) {
-      throw new AnalyticsInputError(`${what}: ${h.symbol} is in the base currency ${baseCurrency}, so its FX rates must be 1`);
+      throw new AnalyticsInputError(
+        `${what}: ${h.symbol} is in the base currency ${baseCurrency}, so its FX rates must be 1`,
+      );
     }
     // One currency has one rate per date; holdings disagreeing would split a single FX effect two ways.
     const fx = fxByCurrency.get(h.currency);
     if (fx === undefined) fxByCurrency.set(h.currency, { start: fxStart, end: fxEnd });
     else if (fx.start !== fxStart || fx.end !== fxEnd) {
-      throw new AnalyticsInputError(`${what}: ${h.symbol} has different ${h.currency} FX rates from an earlier holding in ${h.currency}`);
+      throw new AnalyticsInputError(
+        `${what}: ${h.symbol} has different ${h.currency} FX rates from an earlier holding in ${h.currency}`,
+      );
     }
     const priceStart = positive(h.price_start, `${what}.price_start`);
     const priceEnd = positive(h.price_end, `${what}.price_end`);

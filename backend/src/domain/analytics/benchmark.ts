@@ -48,7 +48,8 @@ export function benchmarkRisk(portfolio: readonly DatedValue[], benchmark: reado
     });
   }
   const varB = sampleVariance(rb);
-  if (varB === 0) warnings.push({ code: 'beta_undefined', message: 'the benchmark return never varies, so beta is undefined' });
+  if (varB === 0)
+    warnings.push({ code: 'beta_undefined', message: 'the benchmark return never varies, so beta is undefined' });
   return {
     beta: varB === 0 ? null : sampleCovariance(rp, rb) / varB,
     tracking_error: sampleStdDev(active) * Math.sqrt(TRADING_DAYS),
@@ -62,6 +63,10 @@ export function benchmarkRisk(portfolio: readonly DatedValue[], benchmark: reado
 
 function levels(series: readonly DatedValue[], what: string): Map<string, number> {
   if (!Array.isArray(series)) throw new AnalyticsInputError(`${what} must be an array of dated values`);
-  chronologicalDays(series.map((x) => x.date), what, true);
+  chronologicalDays(
+    series.map((x) => x.date),
+    what,
+    true,
+  );
   return new Map(series.map((x, i) => [x.date, positive(x.value, `${what}[${i}].value`)]));
 }

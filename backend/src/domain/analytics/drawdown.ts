@@ -18,7 +18,11 @@ export interface DrawdownResult {
  */
 export function maxDrawdown(series: readonly DatedValue[]): DrawdownResult {
   if (!Array.isArray(series) || series.length === 0) throw new AnalyticsInputError('drawdown needs at least one value');
-  chronologicalDays(series.map((p) => p.date), 'series', true);
+  chronologicalDays(
+    series.map((p) => p.date),
+    'series',
+    true,
+  );
   // A total loss may reach 0; the first value must not, so the running peak is never 0.
   const values = series.map((p, i) => (i === 0 ? positive : nonNegative)(p.value, `series[${i}].value`));
 
@@ -55,6 +59,7 @@ export function maxDrawdown(series: readonly DatedValue[]): DrawdownResult {
     peak_date: worstTrough >= 0 ? series[worstPeak]!.date : null,
     trough_date: worstTrough >= 0 ? series[worstTrough]!.date : null,
     recovery_date: recovery,
-    method: 'largest fall from a running peak, 1 - trough / peak; recovery is the first later date back at or above the peak',
+    method:
+      'largest fall from a running peak, 1 - trough / peak; recovery is the first later date back at or above the peak',
   };
 }

@@ -73,7 +73,9 @@ export function positive(value: unknown, what: string): number {
 /** A return series for statistics that need a sample: at least two finite numbers. */
 export function returnSeries(returns: readonly unknown[], what: string): number[] {
   if (!Array.isArray(returns) || returns.length < 2) {
-    throw new AnalyticsInputError(`${what} needs at least 2 returns, got ${Array.isArray(returns) ? returns.length : 'none'}`);
+    throw new AnalyticsInputError(
+      `${what} needs at least 2 returns, got ${Array.isArray(returns) ? returns.length : 'none'}`,
+    );
   }
   return returns.map((r, i) => finite(r, `${what}[${i}]`));
 }

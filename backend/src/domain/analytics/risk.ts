@@ -52,8 +52,14 @@ export function sharpeRatio(returns: readonly number[], opts: RatioOptions = {})
   const rf = riskFreeRate(opts);
   const excess = mean(rs) - dailyRate(rf);
   const risk = sampleStdDev(rs) * Math.sqrt(TRADING_DAYS);
-  return ratioResult('sharpe', excess * TRADING_DAYS, risk, rf, rs.length,
-    'Sharpe: (mean daily return - daily rf) x 252 / (sample standard deviation x sqrt(252)); daily rf = (1 + annual rf)^(1/252) - 1');
+  return ratioResult(
+    'sharpe',
+    excess * TRADING_DAYS,
+    risk,
+    rf,
+    rs.length,
+    'Sharpe: (mean daily return - daily rf) x 252 / (sample standard deviation x sqrt(252)); daily rf = (1 + annual rf)^(1/252) - 1',
+  );
 }
 
 /**
@@ -69,9 +75,15 @@ export function sortinoRatio(returns: readonly number[], opts: RatioOptions = {}
   let shortfall = 0;
   for (const r of rs) if (r < target) shortfall += (r - target) ** 2;
   const risk = Math.sqrt(shortfall / rs.length) * Math.sqrt(TRADING_DAYS);
-  return ratioResult('sortino', (mean(rs) - target) * TRADING_DAYS, risk, rf, rs.length,
+  return ratioResult(
+    'sortino',
+    (mean(rs) - target) * TRADING_DAYS,
+    risk,
+    rf,
+    rs.length,
     'Sortino: (mean daily return - daily rf) x 252 / (downside deviation x sqrt(252)); ' +
-      'downside deviation = sqrt(sum(min(0, r - daily rf)^2) / n) over all n days; daily rf = (1 + annual rf)^(1/252) - 1');
+      'downside deviation = sqrt(sum(min(0, r - daily rf)^2) / n) over all n days; daily rf = (1 + annual rf)^(1/252) - 1',
+  );
 }
 
 function riskFreeRate(opts: RatioOptions): number {
@@ -92,7 +104,12 @@ function ratioResult(
 ): RatioResult {
   const warnings: AnalyticsWarning[] =
     risk === 0
-      ? [{ code: `${name}_undefined`, message: `the ${name === 'sharpe' ? 'volatility' : 'downside deviation'} is zero, so the ratio is undefined` }]
+      ? [
+          {
+            code: `${name}_undefined`,
+            message: `the ${name === 'sharpe' ? 'volatility' : 'downside deviation'} is zero, so the ratio is undefined`,
+          },
+        ]
       : [];
   return {
     ratio: risk === 0 ? null : excess / risk,

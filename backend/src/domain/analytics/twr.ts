@@ -45,7 +45,11 @@ const METHOD =
  */
 export function timeWeightedReturn(series: readonly TwrPoint[]): TwrResult {
   if (!Array.isArray(series) || series.length === 0) throw new AnalyticsInputError('TWR needs at least one day');
-  const days = chronologicalDays(series.map((p) => p.date), 'series', true);
+  const days = chronologicalDays(
+    series.map((p) => p.date),
+    'series',
+    true,
+  );
   const points = series.map((p, i) => ({
     date: p.date,
     value: finite(p.value, `series[${i}].value`),

@@ -22,7 +22,8 @@ export interface VarResult {
   method: string;
 }
 
-const SCALING = 'scaled to the horizon by sqrt(horizon_days), which assumes independent, identically distributed daily returns';
+const SCALING =
+  'scaled to the horizon by sqrt(horizon_days), which assumes independent, identically distributed daily returns';
 
 /**
  * Historical VaR and CVaR from daily returns. The VaR threshold is the (1 - confidence)
@@ -75,7 +76,8 @@ export function parametricVar(returns: readonly number[], opts: VarOptions): Var
 
 function varOptions(opts: VarOptions): VarOptions {
   const confidence = finite(opts.confidence, 'confidence');
-  if (!(confidence > 0 && confidence < 1)) throw new AnalyticsInputError(`confidence must be between 0 and 1, got ${confidence}`);
+  if (!(confidence > 0 && confidence < 1))
+    throw new AnalyticsInputError(`confidence must be between 0 and 1, got ${confidence}`);
   const horizon = opts.horizon_days;
   if (!Number.isInteger(horizon) || horizon < 1) {
     throw new AnalyticsInputError(`horizon_days must be a positive whole number of days, got ${String(horizon)}`);

@@ -69,7 +69,11 @@ export function xirr(flows: readonly CashFlow[], opts: XirrOptions = {}): XirrRe
   }
   if (amounts.every((a) => a === 0)) return { ok: false, reason: 'all_zero', message: 'every cash flow is zero' };
   if (!amounts.some((a) => a > 0) || !amounts.some((a) => a < 0)) {
-    return { ok: false, reason: 'no_sign_change', message: 'XIRR needs at least one positive and one negative cash flow' };
+    return {
+      ok: false,
+      reason: 'no_sign_change',
+      message: 'XIRR needs at least one positive and one negative cash flow',
+    };
   }
 
   const f = new NpvFunction(times, amounts);
@@ -97,7 +101,11 @@ export function xirr(flows: readonly CashFlow[], opts: XirrOptions = {}): XirrRe
 
 function prepare(flows: readonly CashFlow[]): { times: number[]; amounts: number[] } {
   if (!Array.isArray(flows)) throw new AnalyticsInputError('cash flows must be an array');
-  const days = chronologicalDays(flows.map((c) => c.date), 'flows', false);
+  const days = chronologicalDays(
+    flows.map((c) => c.date),
+    'flows',
+    false,
+  );
   const amounts = flows.map((c, i) => finite(c.amount, `flows[${i}].amount`));
   const first = days[0] ?? 0;
   return { times: days.map((d) => (d - first) / DAYS_PER_YEAR), amounts };
@@ -177,7 +185,8 @@ function bisect(f: NpvFunction, [lo0, hi0]: [number, number], tolerance: number)
     const { value: fMid, scale } = f.at(mid);
     // Near -100% the NPV can be so steep that no double meets the tolerance; once the bracket
     // is as narrow as doubles allow, its midpoint is the root to machine precision.
-    if (Math.abs(fMid) <= tolerance * scale || mid <= lo || mid >= hi) return { ok: true, rate: mid, iterations: i, method: 'bisection' };
+    if (Math.abs(fMid) <= tolerance * scale || mid <= lo || mid >= hi)
+      return { ok: true, rate: mid, iterations: i, method: 'bisection' };
     if (Math.sign(fMid) === Math.sign(fLo)) {
       lo = mid;
       fLo = fMid;

@@ -8,7 +8,17 @@ import { isSecurityTransfer } from './securities.js';
 import { TX_TYPES, type Transaction, type TxType } from './types.js';
 import { isRecord } from '../record.js';
 
-export const LEDGER_COLUMNS = ['date', 'type', 'symbol', 'quantity', 'price', 'amount', 'currency', 'fee', 'note'] as const;
+export const LEDGER_COLUMNS = [
+  'date',
+  'type',
+  'symbol',
+  'quantity',
+  'price',
+  'amount',
+  'currency',
+  'fee',
+  'note',
+] as const;
 type Column = (typeof LEDGER_COLUMNS)[number];
 
 export const MAX_NOTE_LENGTH = 500;
@@ -156,7 +166,8 @@ function blanksToNull(fields: Record<string, unknown>): Record<string, unknown> 
 const requiredString = (field: Column) => (iss: { input: unknown }) =>
   iss.input === null ? `${field} is required` : `${field} must be a string`;
 
-const optionalString = (field: Column) => (iss: { input: unknown }) => `${field} must be a string, got ${show(iss.input)}`;
+const optionalString = (field: Column) => (iss: { input: unknown }) =>
+  `${field} must be a string, got ${show(iss.input)}`;
 
 function rowSchema(today: string) {
   const fields = z.strictObject({
@@ -176,7 +187,8 @@ function rowSchema(today: string) {
       .trim()
       .toUpperCase()
       .regex(SYMBOL_RE, {
-        error: (iss) => `symbol must be 1-32 letters, digits, '.' or '-' starting with a letter or digit, got ${show(iss.input)}`,
+        error: (iss) =>
+          `symbol must be 1-32 letters, digits, '.' or '-' starting with a letter or digit, got ${show(iss.input)}`,
       })
       .nullable(),
     quantity: decimal('quantity').nullable(),
@@ -185,7 +197,9 @@ function rowSchema(today: string) {
     currency: z
       .string({ error: requiredString('currency') })
       .trim()
-      .regex(CURRENCY_CODE, { error: (iss) => `currency must be an upper-case ISO 4217 code such as USD, got ${show(iss.input)}` }),
+      .regex(CURRENCY_CODE, {
+        error: (iss) => `currency must be an upper-case ISO 4217 code such as USD, got ${show(iss.input)}`,
+      }),
     fee: decimal('fee', { zeroAllowed: true })
       .nullable()
       .transform((v) => v ?? 0),
@@ -196,19 +210,17 @@ function rowSchema(today: string) {
       .nullable(),
   });
   // Piped so the per-type rules only ever see fields that are individually valid.
-  return fields.pipe(z.custom<z.output<typeof fields>>().superRefine(checkTypeRules)).transform(
-    (f): Transaction => ({
-      date: f.date,
-      type: f.type,
-      symbol: f.symbol,
-      quantity: f.quantity,
-      price: f.price,
-      amount: f.amount,
-      currency: f.currency,
-      fee: f.fee,
-      note: f.note,
-    }),
-  );
+  return fields.pipe(z.custom<z.output<typeof fields>>().superRefine(checkTypeRules)).transform((f): Transaction => ({
+    date: f.date,
+    type: f.type,
+    symbol: f.symbol,
+    quantity: f.quantity,
+    price: f.price,
+    amount: f.amount,
+    currency: f.currency,
+    fee: f.fee,
+    note: f.note,
+  }));
 }
 
 function decimal(field: Column, { zeroAllowed = false } = {}) {
@@ -229,7 +241,9 @@ function readDecimal(raw: number | string, zeroAllowed: boolean): number | strin
   }
   const value = Number(raw);
   if (value < 0 || (value === 0 && !zeroAllowed)) {
-    return zeroAllowed ? `must be zero or a positive number, got ${show(raw)}` : `must be a positive number, got ${show(raw)}`;
+    return zeroAllowed
+      ? `must be zero or a positive number, got ${show(raw)}`
+      : `must be a positive number, got ${show(raw)}`;
   }
   if (tooPrecise(raw)) return `must have at most ${MAX_SIGNIFICANT_DIGITS} significant digits, got ${show(raw)}`;
   return value === 0 ? 0 : value; // never -0
@@ -291,7 +305,10 @@ function checkTypeRules(tx: FieldValues, ctx: z.RefinementCtx): void {
   if (shape === TRADE && tx.amount !== null && tx.quantity !== null && tx.price !== null) {
     const expected = tx.quantity * tx.price;
     if (Math.abs(tx.amount - expected) > Math.max(0.01, 1e-6 * Math.abs(tx.amount))) {
-      fail('amount', `amount ${tx.amount} does not equal quantity * price = ${Number(expected.toPrecision(MAX_SIGNIFICANT_DIGITS))}`);
+      fail(
+        'amount',
+        `amount ${tx.amount} does not equal quantity * price = ${Number(expected.toPrecision(MAX_SIGNIFICANT_DIGITS))}`,
+      );
     }
   }
   if (tx.type === 'SPLIT') {

@@ -65,7 +65,8 @@ export class LedgerReplayError extends Error {
   }
 }
 
-export const describeEntry = (e: LedgerEntry): string => `${e.date} ${e.type}${e.symbol === null ? '' : ` ${e.symbol}`}`;
+export const describeEntry = (e: LedgerEntry): string =>
+  `${e.date} ${e.type}${e.symbol === null ? '' : ` ${e.symbol}`}`;
 
 /** Ledger order: by date, then commit, then position in the commit. */
 export function compareEntries(a: LedgerEntry, b: LedgerEntry): number {
@@ -157,7 +158,8 @@ export class LedgerBook {
       case 'SPLIT': {
         const ratio = need(e, 'quantity');
         const pos = this.position(e);
-        if (pos.lots.length === 0) throw new LedgerReplayError(e, `split of ${pos.symbol}, which is not held`, 'symbol');
+        if (pos.lots.length === 0)
+          throw new LedgerReplayError(e, `split of ${pos.symbol}, which is not held`, 'symbol');
         for (const lot of pos.lots) {
           lot.quantity *= ratio;
           lot.unitCost /= ratio;
@@ -248,7 +250,15 @@ export class LedgerBook {
       if (pos.lots.length > 0) {
         const lots = pos.lots.map((l) => ({ ...l }));
         const costBasis = lots.reduce((sum, l) => sum + l.quantity * l.unitCost, 0);
-        holdings.set(symbol, { symbol, currency, quantity: totalQuantity(lots), costBasis, lots, realizedPnl, dividends });
+        holdings.set(symbol, {
+          symbol,
+          currency,
+          quantity: totalQuantity(lots),
+          costBasis,
+          lots,
+          realizedPnl,
+          dividends,
+        });
       } else {
         closed.set(symbol, { symbol, currency, realizedPnl, dividends });
       }

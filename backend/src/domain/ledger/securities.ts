@@ -5,7 +5,8 @@ export interface SecurityProblem {
   message: string;
 }
 
-export type SecurityLookup = { security: SecurityInfo; problem?: undefined } | { security?: undefined; problem: SecurityProblem };
+export type SecurityLookup =
+  { security: SecurityInfo; problem?: undefined } | { security?: undefined; problem: SecurityProblem };
 
 /** Whether a transfer moves securities rather than cash: any security field says so. */
 export const isSecurityTransfer = (tx: Pick<Transaction, 'symbol' | 'quantity' | 'price'>): boolean =>
@@ -24,7 +25,10 @@ export function lookupSecurity(
   // A split moves no money, so the currency written on it says nothing about the security.
   if (tx.type !== 'SPLIT' && tx.currency !== security.currency) {
     return {
-      problem: { field: 'currency', message: `currency ${tx.currency} does not match ${tx.symbol}, which is priced in ${security.currency}` },
+      problem: {
+        field: 'currency',
+        message: `currency ${tx.currency} does not match ${tx.symbol}, which is priced in ${security.currency}`,
+      },
     };
   }
   return { security };

@@ -1,5 +1,14 @@
 export const TX_TYPES = [
-  'DEPOSIT', 'WITHDRAWAL', 'BUY', 'SELL', 'DIVIDEND', 'INTEREST', 'FEE', 'SPLIT', 'TRANSFER_IN', 'TRANSFER_OUT',
+  'DEPOSIT',
+  'WITHDRAWAL',
+  'BUY',
+  'SELL',
+  'DIVIDEND',
+  'INTEREST',
+  'FEE',
+  'SPLIT',
+  'TRANSFER_IN',
+  'TRANSFER_OUT',
 ] as const;
 export type TxType = (typeof TX_TYPES)[number];
 

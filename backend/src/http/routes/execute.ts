@@ -30,7 +30,9 @@ export function executeRoutes(service: ExecutionService): Router {
   });
   r.get('/patterns', (_req, res) => {
     res.json({
-      patterns: service.listPatterns().map((p) => ({ id: p.id, version: p.version, name: p.name, description: p.description })),
+      patterns: service
+        .listPatterns()
+        .map((p) => ({ id: p.id, version: p.version, name: p.name, description: p.description })),
     });
   });
   r.get('/patterns/:id', (req, res) => {

@@ -24,12 +24,16 @@ export function healthRoutes(db: Knex, isShuttingDown: () => boolean): Router {
   r.get('/health/pack', async (_req, res) => {
     const newest = await packs.newest(db);
     const fresh = newest?.status === 'fresh' ? newest : await packs.newestFresh(db);
-    const ageSeconds = fresh?.fresh_at ? Math.max(0, Math.round((Date.now() - Date.parse(fresh.fresh_at)) / 1000)) : null;
+    const ageSeconds = fresh?.fresh_at
+      ? Math.max(0, Math.round((Date.now() - Date.parse(fresh.fresh_at)) / 1000))
+      : null;
     const ok = newest?.status === 'fresh';
     res.status(ok ? 200 : 503).json({
       status: ok ? 'fresh' : newest ? newest.status : 'missing',
       newest: newest ? { id: newest.id, date: newest.date, status: newest.status } : null,
-      newest_fresh: fresh ? { id: fresh.id, date: fresh.date, fresh_at: fresh.fresh_at, age_seconds: ageSeconds } : null,
+      newest_fresh: fresh
+        ? { id: fresh.id, date: fresh.date, fresh_at: fresh.fresh_at, age_seconds: ageSeconds }
+        : null,
     });
   });
   return r;

@@ -22,7 +22,10 @@ export function packRoutes(db: Knex): Router {
   });
   r.get('/packs/:id', async (req, res) => {
     const pack = await packs.get(db, req.params.id!);
-    if (!pack) throw new AppError('pricing_pack_not_found', `pricing pack ${req.params.id} does not exist`, { pricing_pack_id: req.params.id });
+    if (!pack)
+      throw new AppError('pricing_pack_not_found', `pricing pack ${req.params.id} does not exist`, {
+        pricing_pack_id: req.params.id,
+      });
     const [prices, fx] = await Promise.all([packs.prices(db, pack.id), packs.fx(db, pack.id)]);
     res.json({ ...pack, prices: [...prices.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1)), fx });
   });

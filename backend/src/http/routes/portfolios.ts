@@ -18,13 +18,15 @@ const createSchema = z.strictObject({
   base_currency: z.string().regex(CURRENCY_CODE, 'must be an ISO 4217 code such as USD'),
 });
 
-
 export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes: number): Router {
   const r = Router();
 
   const owned = async (req: Request<{ id: string }>) => {
     const p = await portfolios.getForUser(db, req.params.id, authOf(req).user.id);
-    if (!p) throw new AppError('portfolio_not_found', `portfolio ${req.params.id} does not exist`, { portfolio_id: req.params.id });
+    if (!p)
+      throw new AppError('portfolio_not_found', `portfolio ${req.params.id} does not exist`, {
+        portfolio_id: req.params.id,
+      });
     return p;
   };
 
@@ -46,21 +48,33 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
     res.json({ ...p, ledger_commit_hash: head.hash, commits: commits.map(({ portfolio_id: _p, ...c }) => c) });
   });
 
-  r.post('/portfolios/:id/transactions', express.text({ type: 'text/csv', limit: bodyLimitBytes }), async (req, res) => {
-    const p = await owned(req);
-    const batch = req.is('text/csv')
-      ? parseLedgerCsv(typeof req.body === 'string' ? req.body : '', { today: todayUtc() })
-      : req.is('application/json')
-        ? parseLedgerJson(req.body, { today: todayUtc() })
-        : (() => {
-            throw new AppError('unsupported_media_type', 'send text/csv (the ledger CSV) or application/json ({"transactions": [...]})');
-          })();
-    if (batch.length === 0) throw invalid('no transactions to import');
-    const known = await securities.all(db);
-    const commit = await ledger.appendCommit(db, p.id, batch, 'api', known, validateImport);
-    current.ledgerChanged(p.id);
-    res.status(201).json({ ledger_commit_hash: commit.hash, parent_hash: commit.parent_hash, seq: commit.seq, count: batch.length });
-  });
+  r.post(
+    '/portfolios/:id/transactions',
+    express.text({ type: 'text/csv', limit: bodyLimitBytes }),
+    async (req, res) => {
+      const p = await owned(req);
+      const batch = req.is('text/csv')
+        ? parseLedgerCsv(typeof req.body === 'string' ? req.body : '', { today: todayUtc() })
+        : req.is('application/json')
+          ? parseLedgerJson(req.body, { today: todayUtc() })
+          : (() => {
+              throw new AppError(
+                'unsupported_media_type',
+                'send text/csv (the ledger CSV) or application/json ({"transactions": [...]})',
+              );
+            })();
+      if (batch.length === 0) throw invalid('no transactions to import');
+      const known = await securities.all(db);
+      const commit = await ledger.appendCommit(db, p.id, batch, 'api', known, validateImport);
+      current.ledgerChanged(p.id);
+      res.status(201).json({
+        ledger_commit_hash: commit.hash,
+        parent_hash: commit.parent_hash,
+        seq: commit.seq,
+        count: batch.length,
+      });
+    },
+  );
 
   return r;
 }

@@ -39,7 +39,12 @@ async function cliDatabase(dialect: Dialect, kind: 'empty' | 'seeded'): Promise<
       fs.copyFileSync(seeded.config.sqliteFile, file);
       await seeded.drop();
     }
-    return { dataDir, env: { FOLIO_DATA_DIR: dataDir.path }, open: () => createDb({ sqliteFile: file }), drop: async () => dataDir.remove() };
+    return {
+      dataDir,
+      env: { FOLIO_DATA_DIR: dataDir.path },
+      open: () => createDb({ sqliteFile: file }),
+      drop: async () => dataDir.remove(),
+    };
   }
   let url: string;
   let drop: () => Promise<void>;
@@ -67,7 +72,11 @@ async function cliDatabase(dialect: Dialect, kind: 'empty' | 'seeded'): Promise<
 }
 
 function expectExit(r: Finished, code: number, what: string): void {
-  assert.equal(r.code, code, `${what}: expected exit ${code}, got ${r.code} (signal ${r.signal})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  assert.equal(
+    r.code,
+    code,
+    `${what}: expected exit ${code}, got ${r.code} (signal ${r.signal})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+  );
 }
 
 function json(r: Finished): any {
@@ -112,7 +121,11 @@ describe('folio CLI: usage and configuration', () => {
     const cases: [string, string[], RegExp][] = [
       ['import without --portfolio', ['ledger', 'import', csv], /needs --portfolio ID/],
       ['import without a file', ['ledger', 'import', '--portfolio', 'pf_x'], /exactly one CSV file/],
-      ['import of a file that does not exist', ['ledger', 'import', '--portfolio', 'pf_x', path.join(dir.path, 'nope.csv')], /no such file: .*nope\.csv/],
+      [
+        'import of a file that does not exist',
+        ['ledger', 'import', '--portfolio', 'pf_x', path.join(dir.path, 'nope.csv')],
+        /no such file: .*nope\.csv/,
+      ],
       ['an unknown option', ['ledger', 'import', '--portfolio', 'pf_x', '--force', csv], /unknown option '--force'/i],
       ['execute without a pattern', ['execute', '--input', 'portfolio_id=pf_demo_usd'], /needs exactly one PATTERN/],
     ];
@@ -127,15 +140,25 @@ describe('folio CLI: usage and configuration', () => {
   });
 
   it('rejects a bad configuration with exit 2, listing every bad variable and no secret values', async () => {
-    const bad = { FOLIO_DATA_DIR: dir.path, PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://admin:hunter2@db/x' };
+    const bad = {
+      FOLIO_DATA_DIR: dir.path,
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://admin:hunter2@db/x',
+    };
     const r = await runFolio(['migrate'], { env: bad });
     expectExit(r, 2, 'migrate with a bad configuration');
-    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL']) assert.match(r.stderr, new RegExp(`\\b${name}\\b`), `${name} listed`);
+    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL'])
+      assert.match(r.stderr, new RegExp(`\\b${name}\\b`), `${name} listed`);
     assert.match(r.stderr, /"abc"/, 'the bad PORT value is shown');
     assert.match(r.stderr, /"loud"/, 'the bad LOG_LEVEL value is shown');
     assert.ok(!r.stderr.includes('hunter2'), 'the database password is not printed');
     assert.equal(r.stdout, '');
-    assert.deepEqual(fs.readdirSync(dir.path).filter((f) => f !== 'ok.csv'), [], 'no database was created');
+    assert.deepEqual(
+      fs.readdirSync(dir.path).filter((f) => f !== 'ok.csv'),
+      [],
+      'no database was created',
+    );
   });
 });
 
@@ -164,7 +187,8 @@ describeEachDb('folio CLI: migrate and seed-demo', (dialect) => {
     } finally {
       await k.destroy();
     }
-    if (dialect === 'postgres') assert.deepEqual(fs.readdirSync(db.dataDir.path), [], 'no SQLite file with DATABASE_URL set');
+    if (dialect === 'postgres')
+      assert.deepEqual(fs.readdirSync(db.dataDir.path), [], 'no SQLite file with DATABASE_URL set');
   });
 
   it('seed-demo seeds an empty database once, with the configured API key, and says so the second time', async () => {
@@ -187,7 +211,11 @@ describeEachDb('folio CLI: migrate and seed-demo', (dialect) => {
         assert.equal(head?.hash, p.head, `${p.id}: the printed head is the stored one`);
       }
       const key = await k('api_keys').where({ user_id: summary.user_id }).first('key_hash');
-      assert.equal(key?.key_hash, hashApiKey('cli-test-demo-key-42'), 'the demo user has the key from FOLIO_DEMO_API_KEY');
+      assert.equal(
+        key?.key_hash,
+        hashApiKey('cli-test-demo-key-42'),
+        'the demo user has the key from FOLIO_DEMO_API_KEY',
+      );
 
       const second = await runFolio(['seed-demo'], { env });
       expectExit(second, 0, 'second seed-demo');
@@ -195,7 +223,11 @@ describeEachDb('folio CLI: migrate and seed-demo', (dialect) => {
       assert.equal(again.seeded, false);
       assert.match(again.reason, /already exists/);
       assert.equal(Number((await k('users').count({ n: '*' }))[0]!.n), 1);
-      assert.equal(Number((await k('pricing_packs').count({ n: '*' }))[0]!.n), summary.packs, 'nothing added the second time');
+      assert.equal(
+        Number((await k('pricing_packs').count({ n: '*' }))[0]!.n),
+        summary.packs,
+        'nothing added the second time',
+      );
     } finally {
       await k.destroy();
     }
@@ -224,22 +256,46 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
     return file;
   };
   const newPortfolio = async () => (await portfolios.create(k, 'usr_demo', `cli test ${n}`, 'USD')).id;
-  const importFile = (id: string, file: string) => runFolio(['ledger', 'import', '--portfolio', id, file], { env: db.env });
+  const importFile = (id: string, file: string) =>
+    runFolio(['ledger', 'import', '--portfolio', id, file], { env: db.env });
   const commitsOf = async (id: string) =>
-    (await k('ledger_commits').where({ portfolio_id: id }).orderBy('seq').select('hash', 'seq', 'tx_count', 'source')).map((c) => ({
+    (
+      await k('ledger_commits').where({ portfolio_id: id }).orderBy('seq').select('hash', 'seq', 'tx_count', 'source')
+    ).map((c) => ({
       ...c,
       seq: Number(c.seq),
       tx_count: Number(c.tx_count),
     }));
-  const transactionsOf = async (id: string) => Number((await k('transactions').where({ portfolio_id: id }).count({ n: '*' }))[0]!.n);
+  const transactionsOf = async (id: string) =>
+    Number((await k('transactions').where({ portfolio_id: id }).count({ n: '*' }))[0]!.n);
   const execute = (...args: string[]) => runFolio(['execute', ...args], { env: db.env });
 
   const DEPOSIT = '2025-10-01,DEPOSIT,,,,10000,USD,,initial funding';
   const BUY = '2025-10-02,BUY,AAPL,10,150,,USD,1.5,';
   // The canonical form of those two rows, which the commit hash covers.
   const batch = [
-    { date: '2025-10-01', type: 'DEPOSIT', symbol: null, quantity: null, price: null, amount: 10000, currency: 'USD', fee: 0, note: 'initial funding' },
-    { date: '2025-10-02', type: 'BUY', symbol: 'AAPL', quantity: 10, price: 150, amount: null, currency: 'USD', fee: 1.5, note: null },
+    {
+      date: '2025-10-01',
+      type: 'DEPOSIT',
+      symbol: null,
+      quantity: null,
+      price: null,
+      amount: 10000,
+      currency: 'USD',
+      fee: 0,
+      note: 'initial funding',
+    },
+    {
+      date: '2025-10-02',
+      type: 'BUY',
+      symbol: 'AAPL',
+      quantity: 10,
+      price: 150,
+      amount: null,
+      currency: 'USD',
+      fee: 1.5,
+      note: null,
+    },
   ];
 
   it('imports a CSV as one commit, prints its hash, and execute then reads it', async () => {
@@ -260,7 +316,10 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
       res.result.valuation.holdings.map((h: any) => [h.symbol, h.quantity]),
       [['AAPL', 10]],
     );
-    assert.deepEqual(res.result.valuation.cash.map((c: any) => [c.currency, c.balance]), [['USD', 8498.5]]); // 10000 - 1500 - 1.5
+    assert.deepEqual(
+      res.result.valuation.cash.map((c: any) => [c.currency, c.balance]),
+      [['USD', 8498.5]],
+    ); // 10000 - 1500 - 1.5
   });
 
   it('rejects files with a bad row: exit 1, the row named on stderr, nothing written', async () => {
@@ -285,12 +344,22 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
 
   it('rejects a row the ledger cannot apply (selling more than held) and leaves the chain as it was', async () => {
     const id = await newPortfolio();
-    const first = await ledger.appendCommit(k, id, batch as Transaction[], 'test', await securities.all(k), validateImport);
+    const first = await ledger.appendCommit(
+      k,
+      id,
+      batch as Transaction[],
+      'test',
+      await securities.all(k),
+      validateImport,
+    );
 
     const r = await importFile(id, csv(['2025-10-03,DEPOSIT,,,,100,USD,,', '2025-10-03,SELL,AAPL,11,150,,USD,,']));
     expectExit(r, 1, 'selling 11 of 10 held');
     assert.match(r.stderr, /row 2\b/);
-    assert.deepEqual((await commitsOf(id)).map((c) => c.hash), [first.hash]);
+    assert.deepEqual(
+      (await commitsOf(id)).map((c) => c.hash),
+      [first.hash],
+    );
     assert.equal(await transactionsOf(id), 2, 'the good first row of the rejected file was not written either');
   });
 
@@ -299,7 +368,10 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
     expectExit(r, 1, 'unknown portfolio');
     assert.match(r.stderr, /portfolio_not_found/);
     assert.match(r.stderr, /pf_does_not_exist/);
-    assert.equal(Number((await k('ledger_commits').where({ portfolio_id: 'pf_does_not_exist' }).count({ n: '*' }))[0]!.n), 0);
+    assert.equal(
+      Number((await k('ledger_commits').where({ portfolio_id: 'pf_does_not_exist' }).count({ n: '*' }))[0]!.n),
+      0,
+    );
   });
 
   it('execute prints the response with a result_hash, and the same command gives the same hash', async () => {

@@ -100,7 +100,11 @@ const sqliteTarget: Target = {
 const postgresTarget: Target = {
   name: 'postgres',
   async open() {
-    const admin = knexFactory({ client: 'pg', connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 }, pool: { min: 0, max: 1 } });
+    const admin = knexFactory({
+      client: 'pg',
+      connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 },
+      pool: { min: 0, max: 1 },
+    });
     const name = `folio_demo_test_${randomBytes(6).toString('hex')}`;
     try {
       await admin.raw(`create database ${name}`);
@@ -135,7 +139,8 @@ describe('demo seed', function () {
       before(async function () {
         const opened = await target.open();
         if (typeof opened === 'string') {
-          if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but unreachable: ${opened}`);
+          if (process.env.CI === 'true')
+            throw new Error(`PostgreSQL is required under CI=true but unreachable: ${opened}`);
           console.warn(`      skipping demo seed on PostgreSQL: unreachable at ${PG_ADMIN_URL} (${opened})`);
           this.skip();
         }
@@ -194,7 +199,10 @@ describe('demo seed', function () {
             assert.equal(c.source, 'demo');
             const rows = await db('transactions').where({ commit_hash: c.hash }).orderBy('row_index');
             assert.equal(Number(c.tx_count), rows.length);
-            assert.deepEqual(rows.map((r: Row) => Number(r.row_index)), rows.map((_: Row, j: number) => j));
+            assert.deepEqual(
+              rows.map((r: Row) => Number(r.row_index)),
+              rows.map((_: Row, j: number) => j),
+            );
             const batch = rows.map(toTx);
             assert.deepEqual(batch, p.batches[i]);
             assert.equal(commitHash(parent, batch), c.hash);
@@ -210,14 +218,25 @@ describe('demo seed', function () {
         const fx = groupByPack(await db('fx_rates').select('pack_id', 'base', 'quote', 'rate'));
         for (const pack of packs) {
           assert.equal(pack.id, packIdFor(pack.date));
-          const p = (prices.get(pack.id) ?? []).map((r) => ({ symbol: String(r.symbol), close: Number(r.close), currency: String(r.currency) }));
-          const f = (fx.get(pack.id) ?? []).map((r) => ({ base: String(r.base), quote: String(r.quote), rate: Number(r.rate) }));
+          const p = (prices.get(pack.id) ?? []).map((r) => ({
+            symbol: String(r.symbol),
+            close: Number(r.close),
+            currency: String(r.currency),
+          }));
+          const f = (fx.get(pack.id) ?? []).map((r) => ({
+            base: String(r.base),
+            quote: String(r.quote),
+            rate: Number(r.rate),
+          }));
           assert.equal(Number(pack.price_count), p.length);
           assert.equal(Number(pack.fx_count), f.length);
           assert.equal(packContentHash(pack.date, p, f), pack.content_hash, pack.id);
         }
         const newest = packs.at(-1);
-        assert.deepEqual([newest.id, newest.status, newest.fresh_at], ['PP_2025-10-24', 'fresh', '2025-10-24T22:00:00.000Z']);
+        assert.deepEqual(
+          [newest.id, newest.status, newest.fresh_at],
+          ['PP_2025-10-24', 'fresh', '2025-10-24T22:00:00.000Z'],
+        );
       });
 
       it('is idempotent: a second run writes nothing and says so', async () => {

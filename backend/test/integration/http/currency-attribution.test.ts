@@ -39,7 +39,8 @@ function rateIn(pack: PackBody, from: string, to: string): number {
 describeEachDb('currency attribution pattern over HTTP', (dialect) => {
   const t = useSeededServer(dialect);
 
-  const run = (inputs: Record<string, unknown>) => t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'currency_attribution', inputs } });
+  const run = (inputs: Record<string, unknown>) =>
+    t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'currency_attribution', inputs } });
   const pack = async (id: string): Promise<PackBody> => (await t.srv.request('GET', `/v1/packs/${id}`)).body;
   /** Fresh packs, newest first. */
   const recentPacks = async (n: number): Promise<{ id: string; date: string }[]> =>
@@ -66,7 +67,11 @@ describeEachDb('currency attribution pattern over HTTP', (dialect) => {
     const holdings = a.holdings as (Returns & { symbol: string; kind: string; currency: string; weight: number })[];
     assert.deepEqual(new Set(holdings.map((h) => h.currency)), new Set(['EUR', 'GBP', 'JPY', 'USD']));
     assert.ok(holdings.some((h) => h.kind === 'cash'));
-    near(holdings.reduce((s, h) => s + h.weight, 0), 1, 'weights');
+    near(
+      holdings.reduce((s, h) => s + h.weight, 0),
+      1,
+      'weights',
+    );
     for (const h of holdings) {
       near(h.r_base, h.r_local + h.r_fx + h.r_local * h.r_fx, `${h.symbol} identity`);
       near(h.interaction, h.r_local * h.r_fx, `${h.symbol} interaction`);
@@ -83,10 +88,17 @@ describeEachDb('currency attribution pattern over HTTP', (dialect) => {
     near(a.portfolio.return, a.portfolio.end_value / a.portfolio.start_value - 1, 'portfolio return from values');
 
     const byCurrency = a.by_currency as (Returns & { currency: string; weight: number })[];
-    assert.deepEqual(byCurrency.map((c) => c.currency), ['EUR', 'GBP', 'JPY', 'USD']);
+    assert.deepEqual(
+      byCurrency.map((c) => c.currency),
+      ['EUR', 'GBP', 'JPY', 'USD'],
+    );
     for (const c of byCurrency) {
       const members = holdings.filter((h) => h.currency === c.currency);
-      near(c.contribution.total, members.reduce((s, h) => s + h.contribution.total, 0), `${c.currency} contribution`);
+      near(
+        c.contribution.total,
+        members.reduce((s, h) => s + h.contribution.total, 0),
+        `${c.currency} contribution`,
+      );
       near(c.r_base, c.r_local + c.r_fx + c.r_local * c.r_fx, `${c.currency} identity`);
     }
 
@@ -103,7 +115,9 @@ describeEachDb('currency attribution pattern over HTTP', (dialect) => {
     let packs: { id: string; date: string }[];
     before(async () => {
       packs = await recentPacks(12);
-      const created = await t.srv.request('POST', '/v1/portfolios', { body: { name: 'attribution', base_currency: 'USD' } });
+      const created = await t.srv.request('POST', '/v1/portfolios', {
+        body: { name: 'attribution', base_currency: 'USD' },
+      });
       assert.equal(created.status, 201, created.text);
       id = created.body.id;
       const rows = [`${packs[8]!.date},DEPOSIT,,,,1500,EUR,,`, `${packs[5]!.date},BUY,SAP.DE,10,100,,EUR,,`];
@@ -149,7 +163,10 @@ describeEachDb('currency attribution pattern over HTTP', (dialect) => {
       near(cash!.contribution.total, (1 - weight) * rFx, 'cash contribution');
 
       near(a.portfolio.return, ((10 * p1 + 500) * x1) / ((10 * p0 + 500) * x0) - 1, 'portfolio return');
-      assert.deepEqual(a.by_currency.map((c: { currency: string }) => c.currency), ['EUR']);
+      assert.deepEqual(
+        a.by_currency.map((c: { currency: string }) => c.currency),
+        ['EUR'],
+      );
       near(a.by_currency[0].r_fx, rFx, 'EUR r_fx');
     });
 
@@ -157,7 +174,10 @@ describeEachDb('currency attribution pattern over HTTP', (dialect) => {
       const res = await run({ portfolio_id: id, lookback_days: 6 });
       assert.equal(res.status, 200, res.text);
       const a = res.body.result.attribution;
-      assert.deepEqual(a.holdings.map((h: { symbol: string; weight: number }) => [h.symbol, h.weight]), [['CASH:EUR', 1]]);
+      assert.deepEqual(
+        a.holdings.map((h: { symbol: string; weight: number }) => [h.symbol, h.weight]),
+        [['CASH:EUR', 1]],
+      );
       const warning = res.body.warnings.find((w: { code: string }) => w.code === 'trades_in_period');
       assert.ok(warning, JSON.stringify(res.body.warnings));
       assert.match(warning.message, /^1 /);

@@ -14,7 +14,10 @@ describeEachDb('POST /v1/execute', (dialect) => {
   const t = useSeededServer(dialect);
 
   it('values the demo portfolio with the newest fresh pack and records provenance', async () => {
-    const res = await t.srv.request('POST', '/v1/execute', { body: overview(), headers: { 'x-request-id': `ov-${dialect}-1` } });
+    const res = await t.srv.request('POST', '/v1/execute', {
+      body: overview(),
+      headers: { 'x-request-id': `ov-${dialect}-1` },
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get('x-request-id'), `ov-${dialect}-1`);
     const { result, metadata, warnings } = res.body;
@@ -32,24 +35,39 @@ describeEachDb('POST /v1/execute', (dialect) => {
     const packs = await t.srv.request('GET', '/v1/packs?limit=1');
     assert.equal(metadata.pricing_pack_id, packs.body.packs[0].id, 'newest pack is used by default');
     const portfolio = await t.srv.request('GET', `/v1/portfolios/${USD}`);
-    assert.equal(metadata.ledger_commit_hash, portfolio.body.ledger_commit_hash, 'head of the portfolio chain is pinned');
+    assert.equal(
+      metadata.ledger_commit_hash,
+      portfolio.body.ledger_commit_hash,
+      'head of the portfolio chain is pinned',
+    );
 
     const v = result.valuation;
     assert.equal(v.totals.base_currency, 'USD');
     assert.equal(v.totals.complete, true);
     assert.ok(v.holdings.length >= 30, `largest demo portfolio has many positions (${v.holdings.length})`);
-    const sum = v.holdings.reduce((s: number, h: any) => s + h.market_value_base, 0) + v.cash.reduce((s: number, c: any) => s + c.value_base, 0);
+    const sum =
+      v.holdings.reduce((s: number, h: any) => s + h.market_value_base, 0) +
+      v.cash.reduce((s: number, c: any) => s + c.value_base, 0);
     assert.ok(Math.abs(sum - v.totals.total_value) < 0.01 * (v.holdings.length + v.cash.length), 'totals add up');
     for (const h of v.holdings) {
       assert.ok(h.price > 0 && h.quantity > 0, `${h.symbol} priced`);
-      assert.ok(Math.abs(h.market_value - h.quantity * h.price) < 0.0001 + 1e-9 * h.market_value, `${h.symbol} value = q * p`);
+      assert.ok(
+        Math.abs(h.market_value - h.quantity * h.price) < 0.0001 + 1e-9 * h.market_value,
+        `${h.symbol} value = q * p`,
+      );
     }
     const ledger = result.ledger;
     assert.equal(ledger.open_positions, v.holdings.length);
     assert.ok(ledger.transaction_count > 500);
-    assert.ok(ledger.closed_positions.some((c: any) => c.symbol === 'PFE'), 'a position sold outright is listed as closed');
+    assert.ok(
+      ledger.closed_positions.some((c: any) => c.symbol === 'PFE'),
+      'a position sold outright is listed as closed',
+    );
     for (const key of ['realized_pnl', 'income', 'fees', 'external_flows']) {
-      assert.ok(ledger[key].some((x: any) => x.currency === 'USD' && x.amount !== 0), `${key} in USD`);
+      assert.ok(
+        ledger[key].some((x: any) => x.currency === 'USD' && x.amount !== 0),
+        `${key} in USD`,
+      );
     }
     const weights = result.allocation.by_sector.reduce((s: number, b: any) => s + b.weight, 0);
     assert.ok(Math.abs(weights - 1) < 1e-4, `sector weights sum to 1 (${weights})`);
@@ -65,8 +83,12 @@ describeEachDb('POST /v1/execute', (dialect) => {
   });
 
   it('gives the same result_hash twice, the second from the cache, and replay matches', async () => {
-    const a = await t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: USD, top_n: 5 } }) });
-    const b = await t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { top_n: 5, portfolio_id: USD } }) });
+    const a = await t.srv.request('POST', '/v1/execute', {
+      body: overview({ inputs: { portfolio_id: USD, top_n: 5 } }),
+    });
+    const b = await t.srv.request('POST', '/v1/execute', {
+      body: overview({ inputs: { top_n: 5, portfolio_id: USD } }),
+    });
     assert.equal(a.status, 200);
     assert.equal(b.body.metadata.result_hash, a.body.metadata.result_hash);
     assert.equal(b.body.metadata.cached, true);
@@ -105,7 +127,10 @@ describeEachDb('POST /v1/execute', (dialect) => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.metadata.pricing_pack_id, friday.id);
     assert.equal(res.body.metadata.asof_date, saturday);
-    assert.deepEqual(res.body.warnings.map((w: any) => w.code), ['prices_older_than_asof']);
+    assert.deepEqual(
+      res.body.warnings.map((w: any) => w.code),
+      ['prices_older_than_asof'],
+    );
   });
 
   it('pins a ledger commit: an earlier commit gives the earlier holdings', async () => {
@@ -125,7 +150,9 @@ describeEachDb('POST /v1/execute', (dialect) => {
 
   it('holdings_detail shows one holding with lots and transactions', async () => {
     const ov = await t.srv.request('POST', '/v1/execute', { body: overview() });
-    const top = ov.body.result.valuation.holdings.find((h: any) => h.symbol === ov.body.result.allocation.top_holdings[0].symbol);
+    const top = ov.body.result.valuation.holdings.find(
+      (h: any) => h.symbol === ov.body.result.allocation.top_holdings[0].symbol,
+    );
     const res = await t.srv.request('POST', '/v1/execute', {
       body: { pattern_id: 'holdings_detail', inputs: { portfolio_id: USD, symbol: top.symbol } },
     });
@@ -143,24 +170,120 @@ describeEachDb('POST /v1/execute', (dialect) => {
 
   describe('errors', () => {
     const cases: [string, () => Promise<{ status: number; body: any; headers: Headers }>, number, string][] = [
-      ['malformed JSON', () => t.srv.request('POST', '/v1/execute', { raw: '{"pattern_id": ', headers: { 'content-type': 'application/json' } }), 400, 'invalid_request'],
+      [
+        'malformed JSON',
+        () =>
+          t.srv.request('POST', '/v1/execute', {
+            raw: '{"pattern_id": ',
+            headers: { 'content-type': 'application/json' },
+          }),
+        400,
+        'invalid_request',
+      ],
       ['a JSON array body', () => t.srv.request('POST', '/v1/execute', { body: [1, 2] }), 400, 'invalid_request'],
-      ['pattern_id of the wrong type', () => t.srv.request('POST', '/v1/execute', { body: { pattern_id: 42, inputs: {} } }), 400, 'invalid_request'],
-      ['an unknown top-level field', () => t.srv.request('POST', '/v1/execute', { body: { ...overview(), extra: 1 } }), 400, 'invalid_request'],
-      ['an unknown input', () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: USD, nope: 1 } }) }), 400, 'invalid_request'],
-      ['a missing input', () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: {} }) }), 400, 'invalid_request'],
-      ['an input of the wrong type', () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: USD, top_n: '5' } }) }), 400, 'invalid_request'],
-      ['an impossible date', () => t.srv.request('POST', '/v1/execute', { body: overview({ asof_date: '2024-02-30' }) }), 400, 'invalid_request'],
-      ['a future date', () => t.srv.request('POST', '/v1/execute', { body: overview({ asof_date: '2999-01-01' }) }), 400, 'invalid_request'],
-      ['a malformed commit hash', () => t.srv.request('POST', '/v1/execute', { body: overview({ ledger_commit_hash: "' OR 1=1 --" }) }), 400, 'invalid_request'],
-      ['no API key', () => t.srv.request('POST', '/v1/execute', { body: overview(), headers: { authorization: '' } }), 401, 'unauthorized'],
-      ['an unknown API key', () => t.srv.request('POST', '/v1/execute', { body: overview(), headers: { authorization: 'Bearer nope-nope' } }), 401, 'unauthorized'],
-      ['an unknown pattern', () => t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'nope', inputs: {} } }), 404, 'pattern_not_found'],
-      ['an unknown portfolio', () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: "x'; drop table portfolios; --" } }) }), 404, 'portfolio_not_found'],
-      ['an unknown pack', () => t.srv.request('POST', '/v1/execute', { body: overview({ pricing_pack_id: 'PP_1999-01-01' }) }), 404, 'pricing_pack_not_found'],
-      ['an asof_date before any pack', () => t.srv.request('POST', '/v1/execute', { body: overview({ asof_date: '1999-01-01' }) }), 404, 'pricing_pack_not_found'],
-      ['a commit of another chain', () => t.srv.request('POST', '/v1/execute', { body: overview({ ledger_commit_hash: 'a'.repeat(64) }) }), 404, 'ledger_commit_not_found'],
-      ['a body over the limit', () => t.srv.request('POST', '/v1/execute', { body: { ...overview(), inputs: { portfolio_id: 'x'.repeat(2_000_000) } } }), 413, 'payload_too_large'],
+      [
+        'pattern_id of the wrong type',
+        () => t.srv.request('POST', '/v1/execute', { body: { pattern_id: 42, inputs: {} } }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'an unknown top-level field',
+        () => t.srv.request('POST', '/v1/execute', { body: { ...overview(), extra: 1 } }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'an unknown input',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: USD, nope: 1 } }) }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'a missing input',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: {} }) }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'an input of the wrong type',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: USD, top_n: '5' } }) }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'an impossible date',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ asof_date: '2024-02-30' }) }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'a future date',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ asof_date: '2999-01-01' }) }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'a malformed commit hash',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ ledger_commit_hash: "' OR 1=1 --" }) }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'no API key',
+        () => t.srv.request('POST', '/v1/execute', { body: overview(), headers: { authorization: '' } }),
+        401,
+        'unauthorized',
+      ],
+      [
+        'an unknown API key',
+        () =>
+          t.srv.request('POST', '/v1/execute', { body: overview(), headers: { authorization: 'Bearer nope-nope' } }),
+        401,
+        'unauthorized',
+      ],
+      [
+        'an unknown pattern',
+        () => t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'nope', inputs: {} } }),
+        404,
+        'pattern_not_found',
+      ],
+      [
+        'an unknown portfolio',
+        () =>
+          t.srv.request('POST', '/v1/execute', {
+            body: overview({ inputs: { portfolio_id: "x'; drop table portfolios; --" } }),
+          }),
+        404,
+        'portfolio_not_found',
+      ],
+      [
+        'an unknown pack',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ pricing_pack_id: 'PP_1999-01-01' }) }),
+        404,
+        'pricing_pack_not_found',
+      ],
+      [
+        'an asof_date before any pack',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ asof_date: '1999-01-01' }) }),
+        404,
+        'pricing_pack_not_found',
+      ],
+      [
+        'a commit of another chain',
+        () => t.srv.request('POST', '/v1/execute', { body: overview({ ledger_commit_hash: 'a'.repeat(64) }) }),
+        404,
+        'ledger_commit_not_found',
+      ],
+      [
+        'a body over the limit',
+        () =>
+          t.srv.request('POST', '/v1/execute', {
+            body: { ...overview(), inputs: { portfolio_id: 'x'.repeat(2_000_000) } },
+          }),
+        413,
+        'payload_too_large',
+      ],
     ];
     for (const [what, call, status, code] of cases) {
       it(`${status} ${code} for ${what}`, async () => {
@@ -177,16 +300,24 @@ describeEachDb('POST /v1/execute', (dialect) => {
       const k = t.db.open();
       const other = await createUserWithKey(k, `other-${dialect}`);
       await k.destroy();
-      const res = await t.srv.request('POST', '/v1/execute', { body: overview(), headers: { authorization: `Bearer ${other.apiKey}` } });
+      const res = await t.srv.request('POST', '/v1/execute', {
+        body: overview(),
+        headers: { authorization: `Bearer ${other.apiKey}` },
+      });
       assert.equal(res.status, 404);
       assert.equal(res.body.error, 'portfolio_not_found');
-      const mine = await t.srv.request('GET', `/v1/portfolios/${USD}`, { headers: { authorization: `Bearer ${other.apiKey}` } });
+      const mine = await t.srv.request('GET', `/v1/portfolios/${USD}`, {
+        headers: { authorization: `Bearer ${other.apiKey}` },
+      });
       assert.equal(mine.status, 404);
     });
 
     it('stores the provenance of a rejected request without keeping huge inputs', async () => {
       const headers = { 'x-request-id': `huge-${dialect}` };
-      const res = await t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: USD, junk: 'x'.repeat(100_000) } }), headers });
+      const res = await t.srv.request('POST', '/v1/execute', {
+        body: overview({ inputs: { portfolio_id: USD, junk: 'x'.repeat(100_000) } }),
+        headers,
+      });
       assert.equal(res.status, 400);
       const rec = await t.srv.request('GET', `/v1/executions/huge-${dialect}`);
       assert.equal(rec.status, 200);
@@ -210,7 +341,10 @@ describeEachDb('POST /v1/execute', (dialect) => {
 
     it('honours traceparent', async () => {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      const res = await t.srv.request('POST', '/v1/execute', { body: overview(), headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+      const res = await t.srv.request('POST', '/v1/execute', {
+        body: overview(),
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      });
       assert.equal(res.body.metadata.trace_id, traceId);
     });
   });

@@ -3,11 +3,13 @@ import { describeEachDb } from '../../support/databases.js';
 import { useSeededServer } from '../../support/server.js';
 
 const HEADER = 'date,type,symbol,quantity,price,amount,currency,fee,note';
-const addDays = (date: string, n: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const addDays = (date: string, n: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 describeEachDb('portfolio_overview metrics strip', (dialect) => {
   const t = useSeededServer(dialect);
-  const run = (pattern_id: string, inputs: Record<string, unknown>) => t.srv.request('POST', '/v1/execute', { body: { pattern_id, inputs } });
+  const run = (pattern_id: string, inputs: Record<string, unknown>) =>
+    t.srv.request('POST', '/v1/execute', { body: { pattern_id, inputs } });
 
   it('agrees with the performance and risk patterns over the same period', async () => {
     const res = await run('portfolio_overview', { portfolio_id: 'pf_demo_usd' });
@@ -17,9 +19,14 @@ describeEachDb('portfolio_overview metrics strip', (dialect) => {
     assert.equal(metrics.total_value.value, valuation.totals.total_value);
     assert.equal(metrics.period.end_date, res.body.metadata.asof_date);
     assert.equal(metrics.period.pricing_days, 253, '252 pricing days back, plus the first');
-    for (const k of ['total_value', 'twr', 'volatility', 'sharpe', 'max_drawdown']) assert.equal(typeof metrics[k].method, 'string', `${k}.method`);
+    for (const k of ['total_value', 'twr', 'volatility', 'sharpe', 'max_drawdown'])
+      assert.equal(typeof metrics[k].method, 'string', `${k}.method`);
 
-    const perf = await run('performance', { portfolio_id: 'pf_demo_usd', start_date: metrics.period.start_date, end_date: metrics.period.end_date });
+    const perf = await run('performance', {
+      portfolio_id: 'pf_demo_usd',
+      start_date: metrics.period.start_date,
+      end_date: metrics.period.end_date,
+    });
     assert.equal(perf.status, 200, perf.text);
     assert.equal(metrics.twr.cumulative, perf.body.result.performance.twr.cumulative);
     assert.equal(metrics.twr.annualized, perf.body.result.performance.twr.annualized);
@@ -40,7 +47,11 @@ describeEachDb('portfolio_overview metrics strip', (dialect) => {
     const start = addDays(end, -4);
     const created = await t.srv.request('POST', '/v1/portfolios', { body: { name: 'young', base_currency: 'USD' } });
     assert.equal(created.status, 201, created.text);
-    const rows = [`${start},DEPOSIT,,,,10000,USD,,`, `${addDays(start, 1)},INTEREST,,,,50,USD,,`, `${addDays(start, 3)},FEE,,,,20.10,USD,,`];
+    const rows = [
+      `${start},DEPOSIT,,,,10000,USD,,`,
+      `${addDays(start, 1)},INTEREST,,,,50,USD,,`,
+      `${addDays(start, 3)},FEE,,,,20.10,USD,,`,
+    ];
     const imported = await t.srv.request('POST', `/v1/portfolios/${created.body.id}/transactions`, {
       raw: [HEADER, ...rows].join('\n'),
       headers: { 'content-type': 'text/csv' },
@@ -69,7 +80,10 @@ describeEachDb('portfolio_overview metrics strip', (dialect) => {
     assert.equal(metrics.total_value.value, 0);
     assert.equal(metrics.twr, null);
     assert.equal(metrics.volatility, null);
-    assert.ok((res.body.warnings as { code: string }[]).some((w) => w.code === 'metrics_unavailable'), res.text);
+    assert.ok(
+      (res.body.warnings as { code: string }[]).some((w) => w.code === 'metrics_unavailable'),
+      res.text,
+    );
   });
 
   it('rejects a lookback outside 2..2520 as a 400 naming the input', async () => {

@@ -4,7 +4,8 @@ import { useSeededServer } from '../../support/server.js';
 
 const HEADER = 'date,type,symbol,quantity,price,amount,currency,fee,note';
 
-const addDays = (date: string, n: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const addDays = (date: string, n: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /** A cash-only USD ledger over ten days, with each day's closing value and return worked out by hand. */
 const LEDGER: { rows: string[]; r: number }[] = [
@@ -30,7 +31,9 @@ describeEachDb('performance pattern over HTTP', (dialect) => {
   before(async () => {
     end = (await t.srv.request('GET', '/v1/packs?limit=1')).body.packs[0].date;
     start = addDays(end, -(LEDGER.length - 1));
-    const created = await t.srv.request('POST', '/v1/portfolios', { body: { name: 'cash only', base_currency: 'USD' } });
+    const created = await t.srv.request('POST', '/v1/portfolios', {
+      body: { name: 'cash only', base_currency: 'USD' },
+    });
     assert.equal(created.status, 201, created.text);
     portfolioId = created.body.id;
     const rows = LEDGER.flatMap((d, i) => d.rows.map((r) => `${addDays(start, i)},${r}`));
@@ -41,17 +44,24 @@ describeEachDb('performance pattern over HTTP', (dialect) => {
     assert.equal(imported.status, 201, imported.text);
   });
 
-  const run = (inputs: Record<string, unknown>) => t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'performance', inputs } });
+  const run = (inputs: Record<string, unknown>) =>
+    t.srv.request('POST', '/v1/execute', { body: { pattern_id: 'performance', inputs } });
 
   it('reproduces the hand-computed daily and cumulative time-weighted returns', async () => {
     const res = await run({ portfolio_id: portfolioId, start_date: start, end_date: end });
     assert.equal(res.status, 200, res.text);
     const perf = res.body.result.performance;
     const daily = perf.twr.daily as { date: string; return: number; cumulative: number }[];
-    assert.deepEqual(daily.map((d) => d.date), LEDGER.map((_, i) => addDays(start, i)), 'every calendar day, weekends included');
+    assert.deepEqual(
+      daily.map((d) => d.date),
+      LEDGER.map((_, i) => addDays(start, i)),
+      'every calendar day, weekends included',
+    );
     assert.equal(daily[0]!.return, 0);
     assert.equal(daily[0]!.cumulative, 0);
-    LEDGER.forEach((d, i) => assert.ok(Math.abs(daily[i]!.return - d.r) <= 1e-10, `${daily[i]!.date}: ${daily[i]!.return} != ${d.r}`));
+    LEDGER.forEach((d, i) =>
+      assert.ok(Math.abs(daily[i]!.return - d.r) <= 1e-10, `${daily[i]!.date}: ${daily[i]!.return} != ${d.r}`),
+    );
     assert.ok(Math.abs(perf.twr.cumulative - CUMULATIVE) <= 1e-10, String(perf.twr.cumulative));
     assert.equal(daily[daily.length - 1]!.cumulative, perf.twr.cumulative);
     assert.equal(perf.twr.annualized, null, 'under a year is not annualised');

@@ -27,7 +27,12 @@ describeEachDb('service states', (dialect) => {
     const newest = await k('pricing_packs').orderBy('date', 'desc').first();
     const nextDate = new Date(Date.parse(`${newest.date}T00:00:00Z`) + 3 * 86_400_000).toISOString().slice(0, 10);
     await k('pricing_packs').insert({
-      id: `PP_${nextDate}`, date: nextDate, status: 'warming', source: 'test', price_count: 0, fx_count: 0,
+      id: `PP_${nextDate}`,
+      date: nextDate,
+      status: 'warming',
+      source: 'test',
+      price_count: 0,
+      fx_count: 0,
       created_at: new Date().toISOString(),
     });
     try {
@@ -44,9 +49,14 @@ describeEachDb('service states', (dialect) => {
         const stale = await srv.request('POST', '/v1/execute', { body: { ...body, require_fresh: false } });
         assert.equal(stale.status, 200, stale.text);
         assert.equal(stale.body.metadata.pricing_pack_id, newest.id);
-        assert.deepEqual(stale.body.warnings.map((w: any) => w.code), ['stale_pricing_pack']);
+        assert.deepEqual(
+          stale.body.warnings.map((w: any) => w.code),
+          ['stale_pricing_pack'],
+        );
 
-        const pinnedWarming = await srv.request('POST', '/v1/execute', { body: { ...body, pricing_pack_id: `PP_${nextDate}` } });
+        const pinnedWarming = await srv.request('POST', '/v1/execute', {
+          body: { ...body, pricing_pack_id: `PP_${nextDate}` },
+        });
         assert.equal(pinnedWarming.status, 503);
 
         const health = await srv.request('GET', '/health/pack');
@@ -55,7 +65,9 @@ describeEachDb('service states', (dialect) => {
         assert.equal(health.body.newest_fresh.id, newest.id);
       });
     } finally {
-      await k('pricing_packs').where({ id: `PP_${nextDate}` }).delete();
+      await k('pricing_packs')
+        .where({ id: `PP_${nextDate}` })
+        .delete();
       await k.destroy();
     }
   });
@@ -118,14 +130,26 @@ describeEachDb('service states', (dialect) => {
       assert.equal(res.status, 200);
       assert.equal(res.body.openapi, '3.1.0');
       for (const p of [
-        '/v1/execute', '/v1/executions/{request_id}', '/v1/executions/{request_id}/replay', '/v1/patterns', '/v1/patterns/{id}',
-        '/v1/portfolios', '/v1/portfolios/{id}', '/v1/portfolios/{id}/transactions', '/v1/packs', '/v1/packs/{id}',
-        '/health/live', '/health/ready', '/health/pack', '/openapi.json',
+        '/v1/execute',
+        '/v1/executions/{request_id}',
+        '/v1/executions/{request_id}/replay',
+        '/v1/patterns',
+        '/v1/patterns/{id}',
+        '/v1/portfolios',
+        '/v1/portfolios/{id}',
+        '/v1/portfolios/{id}/transactions',
+        '/v1/packs',
+        '/v1/packs/{id}',
+        '/health/live',
+        '/health/ready',
+        '/health/pack',
+        '/openapi.json',
       ]) {
         assert.ok(res.body.paths[p], `documents ${p}`);
       }
       const codes = JSON.stringify(res.body.paths['/v1/execute'].post.responses);
-      for (const s of ['400', '401', '404', '413', '429', '503', '504', '500']) assert.ok(codes.includes(`"${s}"`), `execute documents ${s}`);
+      for (const s of ['400', '401', '404', '413', '429', '503', '504', '500'])
+        assert.ok(codes.includes(`"${s}"`), `execute documents ${s}`);
     });
   });
 

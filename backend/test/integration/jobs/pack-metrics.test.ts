@@ -38,10 +38,16 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
 
   it('exposes every known series at 0 before any job ran', async () => {
     const registry = new Registry();
-    registerPackMetrics(registry, db, { freshBy: '07:00', timeZone: 'UTC', staleSeconds: 3600, now: () => new Date('2025-10-28T08:00:00Z') });
+    registerPackMetrics(registry, db, {
+      freshBy: '07:00',
+      timeZone: 'UTC',
+      staleSeconds: 3600,
+      now: () => new Date('2025-10-28T08:00:00Z'),
+    });
     const text = await registry.metrics();
     for (const job of ['build-pack', 'reconcile', 'mark-fresh']) {
-      for (const status of ['success', 'failure']) assert.equal(sample(text, `folio_job_runs_total{job="${job}",status="${status}"}`), 0);
+      for (const status of ['success', 'failure'])
+        assert.equal(sample(text, `folio_job_runs_total{job="${job}",status="${status}"}`), 0);
       assert.equal(sample(text, `folio_job_running{job="${job}"}`), 0);
     }
     assert.equal(sample(text, 'folio_pack_build_duration_seconds_count{status="success"}'), 0);
@@ -50,14 +56,26 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
     // The demo data ends on Friday 2025-10-24; Monday's pack is due by 07:00 Tuesday.
     assert.equal(sample(text, 'folio_pack_expected_date_timestamp_seconds'), Date.parse('2025-10-27T00:00:00Z') / 1000);
     assert.equal(sample(text, 'folio_pack_fresh'), 0);
-    assert.equal(sample(text, 'folio_pack_newest_fresh_date_timestamp_seconds'), Date.parse('2025-10-24T00:00:00Z') / 1000);
+    assert.equal(
+      sample(text, 'folio_pack_newest_fresh_date_timestamp_seconds'),
+      Date.parse('2025-10-24T00:00:00Z') / 1000,
+    );
   });
 
   it('reflects a build run by another process, and passes promtool', async function () {
-    const built = await runFolio(['build-pack', '--date', '2025-10-27', '--mark-fresh'], { env: t.env, timeoutMs: 60_000 });
+    const built = await runFolio(['build-pack', '--date', '2025-10-27', '--mark-fresh'], {
+      env: t.env,
+      timeoutMs: 60_000,
+    });
     assert.equal(built.code, 0, built.stderr);
     // A build that died long ago, still warming.
-    await packs.startBuild(db, { id: 'PP_2025-10-28', date: '2025-10-28', source: 'demo', now: '2025-10-28T06:00:00.000Z', reuse: false });
+    await packs.startBuild(db, {
+      id: 'PP_2025-10-28',
+      date: '2025-10-28',
+      source: 'demo',
+      now: '2025-10-28T06:00:00.000Z',
+      reuse: false,
+    });
 
     const now = new Date('2025-10-28T08:00:00Z');
     const registry = new Registry();
@@ -75,7 +93,10 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
     const sum = sample(text, 'folio_pack_build_duration_seconds_sum{status="success"}')!;
     assert.ok(sum > 0 && sum < 60, `build took ${sum} s`);
     assert.equal(sample(text, 'folio_pack_fresh'), 1);
-    assert.equal(sample(text, 'folio_pack_newest_fresh_date_timestamp_seconds'), Date.parse('2025-10-27T00:00:00Z') / 1000);
+    assert.equal(
+      sample(text, 'folio_pack_newest_fresh_date_timestamp_seconds'),
+      Date.parse('2025-10-27T00:00:00Z') / 1000,
+    );
     assert.equal(sample(text, 'folio_pack_age_seconds'), 32 * 3600);
     assert.equal(sample(text, 'folio_packs{status="fresh"}'), 754);
     assert.equal(sample(text, 'folio_packs{status="warming"}'), 1);

@@ -30,15 +30,27 @@ describeEachDb('jobs: pack scheduler', (dialect) => {
     // in-process they share the one connection a process has (processes race in build-pack.test.ts).
     const shared = dialect === 'sqlite' ? connect() : null;
     const [a, b] = [shared ?? connect(), shared ?? connect()].map((db) =>
-      createPackScheduler(quietCtx(db), { schedule: '0 6 * * *', timeZone: 'America/New_York', settings: SETTINGS, provider: () => providerFor('demo') }),
+      createPackScheduler(quietCtx(db), {
+        schedule: '0 6 * * *',
+        timeZone: 'America/New_York',
+        settings: SETTINGS,
+        provider: () => providerFor('demo'),
+      }),
     );
     // Tuesday 2025-10-28 08:00 UTC is 04:00 in New York: the previous trading day is Monday the 27th.
     const now = new Date('2025-10-28T08:00:00Z');
     const outcomes = await Promise.all([a!.tick(now), b!.tick(now)]);
-    assert.deepEqual(outcomes.map((o) => o.build.status).sort(), ['skipped', 'success'], outcomes.map((o) => o.build.message).join(' / '));
+    assert.deepEqual(
+      outcomes.map((o) => o.build.status).sort(),
+      ['skipped', 'success'],
+      outcomes.map((o) => o.build.message).join(' / '),
+    );
     assert.ok(outcomes.every((o) => o.build.date === '2025-10-27'));
     const db = connect();
-    assert.deepEqual((await packsOn(db, '2025-10-27')).map((p) => [p.id, p.status]), [['PP_2025-10-27', 'fresh']]);
+    assert.deepEqual(
+      (await packsOn(db, '2025-10-27')).map((p) => [p.id, p.status]),
+      [['PP_2025-10-27', 'fresh']],
+    );
     // A later tick the same day finds the date fresh and does nothing.
     const later = await a!.tick(new Date('2025-10-28T20:00:00Z'));
     assert.equal(later.build.status, 'skipped');
@@ -53,7 +65,12 @@ describeEachDb('jobs: pack scheduler', (dialect) => {
   it('runs ticks from node-cron on its schedule', async function () {
     this.timeout(60_000);
     const db = connect();
-    const scheduler = createPackScheduler(quietCtx(db), { schedule: '* * * * * *', timeZone: 'UTC', settings: SETTINGS, provider: () => providerFor('demo') });
+    const scheduler = createPackScheduler(quietCtx(db), {
+      schedule: '* * * * * *',
+      timeZone: 'UTC',
+      settings: SETTINGS,
+      provider: () => providerFor('demo'),
+    });
     const expected = previousTradingDay(localDateTime(new Date(), 'UTC').date);
     scheduler.start();
     try {
@@ -67,6 +84,9 @@ describeEachDb('jobs: pack scheduler', (dialect) => {
     }
     const runs = await jobRuns(db, 'build-pack');
     assert.equal(runs.filter((r) => r.status === 'success').length, 1);
-    assert.ok(runs.every((r) => r.status !== 'running'), 'stop waits for the tick in progress');
+    assert.ok(
+      runs.every((r) => r.status !== 'running'),
+      'stop waits for the tick in progress',
+    );
   });
 });

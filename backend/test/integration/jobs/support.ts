@@ -46,22 +46,35 @@ export const quietCtx = (db: Knex): JobContext => ({ db, logger: createLogger({ 
 export const testConfig = (env: Record<string, string> = {}): Config => loadConfig({ NODE_ENV: 'test', ...env });
 
 /** A real provider behind its own breakers, so one test's failures cannot open another's circuit. */
-export const providerFor = (name: ProviderName, env: Record<string, string> = {}) => createProvider(name, testConfig(env), new BreakerRegistry());
+export const providerFor = (name: ProviderName, env: Record<string, string> = {}) =>
+  createProvider(name, testConfig(env), new BreakerRegistry());
 
 /** One date of the csv provider's directory layout: <dir>/<date>/prices.csv and fx.csv. */
 export function writeCsvDay(dir: string, date: string, prices: readonly PackPrice[], fx: readonly PackFx[]): void {
   fs.mkdirSync(path.join(dir, date), { recursive: true });
-  fs.writeFileSync(path.join(dir, date, 'prices.csv'), ['symbol,close,currency', ...prices.map((p) => `${p.symbol},${p.close},${p.currency}`)].join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, date, 'fx.csv'), ['base,quote,rate', ...fx.map((r) => `${r.base},${r.quote},${r.rate}`)].join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, date, 'prices.csv'),
+    ['symbol,close,currency', ...prices.map((p) => `${p.symbol},${p.close},${p.currency}`)].join('\n') + '\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, date, 'fx.csv'),
+    ['base,quote,rate', ...fx.map((r) => `${r.base},${r.quote},${r.rate}`)].join('\n') + '\n',
+  );
 }
 
-export async function jobRuns(db: Knex, job?: string): Promise<{ job: string; status: string; pack_id: string | null; error: string | null; details: string | null }[]> {
+export async function jobRuns(
+  db: Knex,
+  job?: string,
+): Promise<{ job: string; status: string; pack_id: string | null; error: string | null; details: string | null }[]> {
   const q = db('job_runs').orderBy('started_at');
   if (job) q.where({ job });
   return q.select('job', 'status', 'pack_id', 'error', 'details');
 }
 
-export async function packsOn(db: Knex, date: string): Promise<{ id: string; status: string; price_count: number; error: string | null }[]> {
+export async function packsOn(
+  db: Knex,
+  date: string,
+): Promise<{ id: string; status: string; price_count: number; error: string | null }[]> {
   const rows = await db('pricing_packs').where({ date }).orderBy('id').select('id', 'status', 'price_count', 'error');
   return rows.map((r) => ({ ...r, price_count: Number(r.price_count) }));
 }

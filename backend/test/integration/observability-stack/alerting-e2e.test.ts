@@ -37,7 +37,9 @@ async function startReceiver(): Promise<{ url: string; received: Notification[];
     req.on('end', () => {
       received.push({ receiver: req.url ?? '', body: JSON.parse(text) });
       // PagerDuty's Events API answers 202; the others accept any 2xx.
-      res.writeHead(req.url === '/pagerduty' ? 202 : 200, { 'content-type': 'application/json' }).end('{"status":"success"}');
+      res
+        .writeHead(req.url === '/pagerduty' ? 202 : 200, { 'content-type': 'application/json' })
+        .end('{"status":"success"}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -60,7 +62,8 @@ function testAlertmanagerConfig(dir: string, recorder: string): string {
   am.route.group_wait = '1s';
   am.route.group_interval = '1s';
   for (const r of am.receivers) {
-    for (const p of r.pagerduty_configs ?? []) Object.assign(p, { url: `${recorder}/pagerduty`, routing_key_file: path.join(dir, 'pagerduty_routing_key') });
+    for (const p of r.pagerduty_configs ?? [])
+      Object.assign(p, { url: `${recorder}/pagerduty`, routing_key_file: path.join(dir, 'pagerduty_routing_key') });
     for (const w of r.webhook_configs ?? []) w.url = `${recorder}/webhook`;
   }
   return YAML.stringify(am);
@@ -86,7 +89,12 @@ async function execute(svc: ServiceProcess, n: number, concurrency = 16): Promis
   return statuses;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>, meanwhile?: () => Promise<unknown>): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+  meanwhile?: () => Promise<unknown>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = await probe();
@@ -101,12 +109,18 @@ const availabilityPage = (n: Notification, status: 'firing' | 'resolved') =>
   n.receiver === '/webhook' &&
   n.body.status === status &&
   (n.body.alerts as any[]).some(
-    (a) => a.status === status && a.labels.alertname === 'FolioAvailabilityFastBurn' && a.labels.severity === 'page' && a.labels.slo === 'availability',
+    (a) =>
+      a.status === status &&
+      a.labels.alertname === 'FolioAvailabilityFastBurn' &&
+      a.labels.severity === 'page' &&
+      a.labels.slo === 'availability',
   );
 
 /** Slack messages (attachments titled by the template in alertmanager.yml) about one alert. */
 const slackAbout = (alertname: string) =>
-  receiver.received.filter((n) => n.receiver === '/slack' && String(n.body.attachments?.[0]?.title ?? '').includes(alertname));
+  receiver.received.filter(
+    (n) => n.receiver === '/slack' && String(n.body.attachments?.[0]?.title ?? '').includes(alertname),
+  );
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let diagnostics = () => '';
@@ -169,7 +183,10 @@ describe('observability stack end to end: service -> Prometheus rules -> Alertma
         'alertmanager output:',
         alertmanager!.output().slice(-3000),
       ].join('\n');
-    prometheus = await startPrometheus(promDir, testPrometheusConfig({ folioTarget: `127.0.0.1:${folioPort}`, alertmanagerTarget: `127.0.0.1:${amPort}` }));
+    prometheus = await startPrometheus(
+      promDir,
+      testPrometheusConfig({ folioTarget: `127.0.0.1:${folioPort}`, alertmanagerTarget: `127.0.0.1:${amPort}` }),
+    );
   });
 
   after(async () => {
@@ -202,8 +219,12 @@ describe('observability stack end to end: service -> Prometheus rules -> Alertma
     }
     assert.ok(bad >= 10, `expected the 1 ms deadline to turn executes into 504s, got ${bad} of 12`);
 
-    const page = await waitFor('a FolioAvailabilityFastBurn page at the webhook', 90_000, () => receiver.received.find((n) => availabilityPage(n, 'firing')));
-    const alert = (page.body.alerts as any[]).find((a) => a.labels.alertname === 'FolioAvailabilityFastBurn' && a.status === 'firing');
+    const page = await waitFor('a FolioAvailabilityFastBurn page at the webhook', 90_000, () =>
+      receiver.received.find((n) => availabilityPage(n, 'firing')),
+    );
+    const alert = (page.body.alerts as any[]).find(
+      (a) => a.labels.alertname === 'FolioAvailabilityFastBurn' && a.status === 'firing',
+    );
     assert.equal(page.body.groupLabels.alertname, 'FolioAvailabilityFastBurn');
     assert.equal(page.body.groupLabels.slo, 'availability');
     assert.match(alert.annotations.description, /^\d+(\.\d+)?% bad over the last (1h|6h), /);
@@ -214,7 +235,10 @@ describe('observability stack end to end: service -> Prometheus rules -> Alertma
     const pd = receiver.received.find((n) => n.receiver === '/pagerduty' && n.body.event_action === 'trigger');
     assert.ok(pd, 'PagerDuty got a trigger event');
     assert.equal(pd.body.routing_key, 'test-routing-key');
-    assert.match(pd.body.payload.summary, /^FolioAvailabilityFastBurn: Availability SLO: error budget burning over (14\.4|6)x/);
+    assert.match(
+      pd.body.payload.summary,
+      /^FolioAvailabilityFastBurn: Availability SLO: error budget burning over (14\.4|6)x/,
+    );
     // The availability ticket fired with the page but is held back while the page fires.
     assert.deepEqual(slackAbout('FolioAvailabilitySlowBurn'), []);
   });
@@ -227,14 +251,23 @@ describe('observability stack end to end: service -> Prometheus rules -> Alertma
       () => receiver.received.find((n) => availabilityPage(n, 'resolved')),
       () => execute(svc!, 1000),
     );
-    await waitFor('a PagerDuty resolve event', 30_000, () => receiver.received.find((n) => n.receiver === '/pagerduty' && n.body.event_action === 'resolve'));
+    await waitFor('a PagerDuty resolve event', 30_000, () =>
+      receiver.received.find((n) => n.receiver === '/pagerduty' && n.body.event_action === 'resolve'),
+    );
   });
 
   it('then tells Slack about the availability ticket the page held back, and Slack gets nothing but tickets', async () => {
     // The 3d/6h ticket (1x) still fires: a few dozen 5xx are far more than 0.1% of this traffic.
-    await waitFor('a FolioAvailabilitySlowBurn ticket in Slack', 30_000, () => slackAbout('FolioAvailabilitySlowBurn')[0]);
+    await waitFor(
+      'a FolioAvailabilitySlowBurn ticket in Slack',
+      30_000,
+      () => slackAbout('FolioAvailabilitySlowBurn')[0],
+    );
     for (const n of receiver.received.filter((x) => x.receiver === '/slack')) {
-      assert.match(n.body.attachments[0].title, /^\[(FIRING|RESOLVED)\] Folio\w+(SlowBurn|Pack\w+|CircuitBreakerOpen)\b/);
+      assert.match(
+        n.body.attachments[0].title,
+        /^\[(FIRING|RESOLVED)\] Folio\w+(SlowBurn|Pack\w+|CircuitBreakerOpen)\b/,
+      );
     }
   });
 

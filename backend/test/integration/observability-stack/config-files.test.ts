@@ -78,8 +78,10 @@ describe('observability: Prometheus rules and configuration (promtool)', () => {
       for (const g of readYaml(f).groups) {
         for (const r of g.rules.filter((x: { alert?: string }) => x.alert)) {
           assert.match(r.labels.severity, /^(page|ticket)$/, `${r.alert}: severity`);
-          if (r.alert.includes('Burn') || r.alert.startsWith('FolioPack')) assert.ok(r.labels.slo, `${r.alert}: slo label`);
-          for (const k of ['summary', 'description', 'runbook_url', 'dashboard']) assert.ok(r.annotations?.[k], `${r.alert}: annotation ${k}`);
+          if (r.alert.includes('Burn') || r.alert.startsWith('FolioPack'))
+            assert.ok(r.labels.slo, `${r.alert}: slo label`);
+          for (const k of ['summary', 'description', 'runbook_url', 'dashboard'])
+            assert.ok(r.annotations?.[k], `${r.alert}: annotation ${k}`);
           assert.equal(r.annotations.runbook_url, `${slo.links.runbooks}/${r.alert}.md`);
         }
       }
@@ -102,9 +104,15 @@ describe('observability: Alertmanager configuration (amtool)', () => {
   });
 
   it('routes pages to PagerDuty and the webhook, tickets to Slack', async () => {
-    assert.equal(await route('severity=page', 'slo=availability', 'alertname=FolioAvailabilityFastBurn'), 'pagerduty,alert-webhook');
+    assert.equal(
+      await route('severity=page', 'slo=availability', 'alertname=FolioAvailabilityFastBurn'),
+      'pagerduty,alert-webhook',
+    );
     assert.equal(await route('severity=page', 'alertname=FolioTargetDown'), 'pagerduty,alert-webhook');
-    assert.equal(await route('severity=ticket', 'slo=availability', 'alertname=FolioAvailabilitySlowBurn'), 'slack-tickets');
+    assert.equal(
+      await route('severity=ticket', 'slo=availability', 'alertname=FolioAvailabilitySlowBurn'),
+      'slack-tickets',
+    );
     assert.equal(await route('severity=ticket', 'alertname=FolioCircuitBreakerOpen'), 'slack-tickets');
   });
 
@@ -154,24 +162,38 @@ describe('observability: Grafana provisioning and dashboards', () => {
       for (const p of d.panels.filter((x: { type: string }) => x.type !== 'row')) {
         assert.equal(p.datasource?.uid, DATASOURCE_UID, `panel ${p.title}`);
         assert.ok(p.targets.length > 0, `panel ${p.title} has queries`);
-        for (const t of p.targets) assert.equal(t.datasource?.uid, DATASOURCE_UID, `panel ${p.title} target ${t.refId}`);
+        for (const t of p.targets)
+          assert.equal(t.datasource?.uid, DATASOURCE_UID, `panel ${p.title} target ${t.refId}`);
       }
     });
   }
 
   it('the SLO dashboard shows every SLO objective, SLI, budget and burn rate, and the firing alerts', () => {
     const d = JSON.parse(fs.readFileSync(DASHBOARD_FILE, 'utf8'));
-    const exprs: string[] = d.panels.flatMap((p: { targets?: { expr: string }[] }) => (p.targets ?? []).map((t) => t.expr));
+    const exprs: string[] = d.panels.flatMap((p: { targets?: { expr: string }[] }) =>
+      (p.targets ?? []).map((t) => t.expr),
+    );
     for (const s of [...slo.request_slos.map((x) => x.slo), slo.pack_freshness.slo, slo.pack_build.slo]) {
-      for (const m of ['folio_slo:objective:ratio', 'folio_slo:error_budget_remaining:ratio', `folio_slo:error_ratio:rate${slo.period}`]) {
-        assert.ok(exprs.some((e) => e.includes(`${m}{slo="${s}"}`)), `${m} for ${s}`);
+      for (const m of [
+        'folio_slo:objective:ratio',
+        'folio_slo:error_budget_remaining:ratio',
+        `folio_slo:error_ratio:rate${slo.period}`,
+      ]) {
+        assert.ok(
+          exprs.some((e) => e.includes(`${m}{slo="${s}"}`)),
+          `${m} for ${s}`,
+        );
       }
     }
     for (const s of slo.request_slos) {
-      const burn = d.panels.find((p: { title: string; targets?: { expr: string }[] }) => p.title.startsWith('Burn rate') && p.targets?.[0]?.expr.includes(`slo="${s.slo}"`));
+      const burn = d.panels.find(
+        (p: { title: string; targets?: { expr: string }[] }) =>
+          p.title.startsWith('Burn rate') && p.targets?.[0]?.expr.includes(`slo="${s.slo}"`),
+      );
       assert.ok(burn, `burn-rate panel of ${s.slo}`);
       const steps = burn.fieldConfig.defaults.thresholds.steps.map((x: { value: number | null }) => x.value);
-      for (const a of slo.burn_rate_alerts) assert.ok(steps.includes(a.factor), `${s.slo}: threshold line at ${a.factor}`);
+      for (const a of slo.burn_rate_alerts)
+        assert.ok(steps.includes(a.factor), `${s.slo}: threshold line at ${a.factor}`);
     }
     assert.ok(exprs.includes('ALERTS{alertstate="firing"}'));
   });
@@ -181,9 +203,14 @@ describe('observability: compose files and Dockerfile', () => {
   requireBinaries('docker-compose');
   // The variables the files insist on; docker-compose only parses, nothing starts.
   const env = { ...process.env, POSTGRES_PASSWORD: 'pw', PII_HASH_KEY: 'k', GRAFANA_ADMIN_PASSWORD: 'g' };
-  const parse = (...files: string[]) => run('docker-compose', [...files.flatMap((f) => ['-f', f]), 'config', '-q'], { env });
+  const parse = (...files: string[]) =>
+    run('docker-compose', [...files.flatMap((f) => ['-f', f]), 'config', '-q'], { env });
 
-  for (const files of [['docker-compose.yml'], ['docker-compose.observability.yml'], ['docker-compose.yml', 'docker-compose.observability.yml']]) {
+  for (const files of [
+    ['docker-compose.yml'],
+    ['docker-compose.observability.yml'],
+    ['docker-compose.yml', 'docker-compose.observability.yml'],
+  ]) {
     it(`docker-compose ${files.map((f) => `-f ${f}`).join(' ')} config -q parses`, async () => {
       const r = await parse(...files);
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -191,10 +218,21 @@ describe('observability: compose files and Dockerfile', () => {
   }
 
   it('the merged stack wires the service to PostgreSQL, Jaeger, Prometheus, Alertmanager and Grafana', async () => {
-    const r = await run('docker-compose', ['-f', 'docker-compose.yml', '-f', 'docker-compose.observability.yml', 'config'], { env });
+    const r = await run(
+      'docker-compose',
+      ['-f', 'docker-compose.yml', '-f', 'docker-compose.observability.yml', 'config'],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const c = (await import('yaml')).parse(r.stdout);
-    assert.deepEqual(Object.keys(c.services).sort(), ['alertmanager', 'folio', 'grafana', 'jaeger', 'postgres', 'prometheus']);
+    assert.deepEqual(Object.keys(c.services).sort(), [
+      'alertmanager',
+      'folio',
+      'grafana',
+      'jaeger',
+      'postgres',
+      'prometheus',
+    ]);
     const folio = c.services.folio;
     assert.match(folio.environment.DATABASE_URL, /^postgres:\/\/folio:pw@postgres:5432\/folio$/);
     assert.equal(folio.environment.OTEL_TRACES_EXPORTER, 'jaeger');
@@ -223,6 +261,7 @@ describe('observability: compose files and Dockerfile', () => {
     assert.ok(users.length > 0 && !/root|^USER 0$/.test(users.at(-1)!), `last USER is not root: ${users.at(-1)}`);
     assert.match(text, /^HEALTHCHECK .*\n?.*\/health\/ready/m);
     const ignored = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
-    for (const p of ['node_modules', 'data', 'observability/alertmanager/secrets']) assert.ok(ignored.includes(p), `.dockerignore: ${p}`);
+    for (const p of ['node_modules', 'data', 'observability/alertmanager/secrets'])
+      assert.ok(ignored.includes(p), `.dockerignore: ${p}`);
   });
 });

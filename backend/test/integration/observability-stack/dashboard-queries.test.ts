@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DASHBOARD_FILE } from '../../../../observability/generate.js';
 import { tempDir, type TempDir } from '../../support/folio-process.js';
-import { OBS, dashboardQueries, instantQuery, requireBinaries, startPrometheus, testPrometheusConfig, type Daemon } from './stack.js';
+import {
+  OBS,
+  dashboardQueries,
+  instantQuery,
+  requireBinaries,
+  startPrometheus,
+  testPrometheusConfig,
+  type Daemon,
+} from './stack.js';
 
 // promtool has no PromQL parser command; Prometheus's query API parses each expression.
 describe('observability: every dashboard query is valid PromQL (Prometheus /api/v1/query)', function () {

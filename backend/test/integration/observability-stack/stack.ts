@@ -51,9 +51,17 @@ export interface Ran {
 }
 
 /** Runs a binary to completion; a non-zero exit is returned, not thrown. */
-export async function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Ran> {
   try {
-    const { stdout, stderr } = await exec(cmd, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await exec(cmd, args, {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: opts.env ?? process.env,
+      maxBuffer: 16 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string };
@@ -84,7 +92,13 @@ export interface Daemon {
 }
 
 /** Starts a long-running binary and resolves once `readyPath` answers 200 on `port`. */
-export async function startDaemon(cmd: string, args: string[], port: number, readyPath: string, timeoutMs = 30_000): Promise<Daemon> {
+export async function startDaemon(
+  cmd: string,
+  args: string[],
+  port: number,
+  readyPath: string,
+  timeoutMs = 30_000,
+): Promise<Daemon> {
   const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (output += s));
@@ -105,7 +119,8 @@ export async function startDaemon(cmd: string, args: string[], port: number, rea
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${cmd} exited with ${child.exitCode} before it was ready:\n${output.slice(-4000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${cmd} exited with ${child.exitCode} before it was ready:\n${output.slice(-4000)}`);
     try {
       if ((await fetch(url + readyPath)).ok) return daemon;
     } catch {
@@ -159,7 +174,9 @@ export function testPrometheusConfig(opts: { folioTarget: string; alertmanagerTa
     ...real,
     global: { ...real.global, scrape_interval: '1s', evaluation_interval: '1s' },
     rule_files: RULE_FILES,
-    alerting: opts.alertmanagerTarget ? { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanagerTarget] }] }] } : undefined,
+    alerting: opts.alertmanagerTarget
+      ? { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanagerTarget] }] }] }
+      : undefined,
     scrape_configs: [{ ...folio, static_configs: [{ targets: [opts.folioTarget] }] }],
   };
   return YAML.stringify(config);

@@ -33,7 +33,9 @@ async function receiver(): Promise<{ url: string; received: Received[]; close():
  * The part of opentelemetry-proto's ExportTraceServiceRequest the test reads, with the field
  * numbers of collector/trace/v1, trace/v1, resource/v1 and common/v1; other fields are skipped.
  */
-const OTLP_TRACES = protobuf.parse(`
+const OTLP_TRACES = protobuf
+  .parse(
+    `
   syntax = "proto3";
   message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
   message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
@@ -49,7 +51,9 @@ const OTLP_TRACES = protobuf.parse(`
     oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; }
   }
   message ArrayValue { repeated AnyValue values = 1; }
-`).root.lookupType('ExportTraceServiceRequest');
+`,
+  )
+  .root.lookupType('ExportTraceServiceRequest');
 
 interface DecodedSpan {
   traceId: Buffer;
@@ -62,7 +66,10 @@ interface DecodedSpan {
 
 function decodeOtlpProto(body: Buffer) {
   const request = OTLP_TRACES.toObject(OTLP_TRACES.decode(body), { longs: String, defaults: true }) as {
-    resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { scope: { name: string }; spans: DecodedSpan[] }[] }[];
+    resourceSpans: {
+      resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+      scopeSpans: { scope: { name: string }; spans: DecodedSpan[] }[];
+    }[];
   };
   return request;
 }
@@ -111,22 +118,34 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
 
   it('jaeger: POSTs thrift batches with the service name and the spans of the request', async () => {
     const collector = await receiver();
-    const svc = await startService({ ...env(), OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_ENDPOINT: `${collector.url}/api/traces` });
+    const svc = await startService({
+      ...env(),
+      OTEL_TRACES_EXPORTER: 'jaeger',
+      OTEL_EXPORTER_JAEGER_ENDPOINT: `${collector.url}/api/traces`,
+    });
     try {
       const res = await execute(svc);
       assert.equal(res.status, 200);
       const traceId = Buffer.from(res.body.metadata.trace_id as string, 'hex');
-      const batch = await until('a batch with pattern.execute', () => collector.received.find((r) => r.body.includes('pattern.execute')));
+      const batch = await until('a batch with pattern.execute', () =>
+        collector.received.find((r) => r.body.includes('pattern.execute')),
+      );
       assert.equal(batch.path, '/api/traces');
       assert.equal(batch.headers['content-type'], 'application/x-thrift');
       // Thrift binary Batch: field 1 is the Process struct (type 12), whose service name comes first.
       assert.deepEqual([...batch.body.subarray(0, 3)], [0x0c, 0x00, 0x01]);
       assert.ok(batch.body.includes('folio-executor'), 'service name');
       for (const name of ['pattern.step', 'capability ledger.positions', 'POST /v1/execute']) {
-        assert.ok(collector.received.some((r) => r.body.includes(name)), `span ${name} exported`);
+        assert.ok(
+          collector.received.some((r) => r.body.includes(name)),
+          `span ${name} exported`,
+        );
       }
       // traceIdHigh and traceIdLow are i64s, big-endian.
-      assert.ok(batch.body.includes(traceId.subarray(0, 8)) && batch.body.includes(traceId.subarray(8)), 'the response’s trace id');
+      assert.ok(
+        batch.body.includes(traceId.subarray(0, 8)) && batch.body.includes(traceId.subarray(8)),
+        'the response’s trace id',
+      );
     } finally {
       await svc.stop();
       await collector.close();
@@ -135,14 +154,23 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
 
   it('otlp: POSTs OTLP protobuf (the default protocol) to /v1/traces: the request’s span tree, with the service name', async () => {
     const collector = await receiver();
-    const svc = await startService({ ...env(), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    const svc = await startService({
+      ...env(),
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    });
     try {
       const res = await execute(svc);
       assert.equal(res.status, 200);
       const traceId = res.body.metadata.trace_id as string;
       const posts = await until('exports with the server span and pattern.execute', () => {
-        const got = collector.received.filter((r) => r.body.includes('pattern.execute') || r.body.includes('POST /v1/execute'));
-        return got.some((r) => r.body.includes('POST /v1/execute')) && got.some((r) => r.body.includes('pattern.execute')) ? got : undefined;
+        const got = collector.received.filter(
+          (r) => r.body.includes('pattern.execute') || r.body.includes('POST /v1/execute'),
+        );
+        return got.some((r) => r.body.includes('POST /v1/execute')) &&
+          got.some((r) => r.body.includes('pattern.execute'))
+          ? got
+          : undefined;
       });
       for (const post of posts) {
         assert.equal(post.path, '/v1/traces');
@@ -161,7 +189,10 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       assert.equal(server.attributes.find((a) => a.key === 'http.response.status_code')?.value.intValue, '200');
       const patternSpan = ofTrace.find((s) => s.name === 'pattern.execute')!;
       assert.deepEqual(patternSpan.parentSpanId, server.spanId);
-      assert.equal(patternSpan.attributes.find((a) => a.key === 'folio.result_hash')?.value.stringValue, res.body.metadata.result_hash);
+      assert.equal(
+        patternSpan.attributes.find((a) => a.key === 'folio.result_hash')?.value.stringValue,
+        res.body.metadata.result_hash,
+      );
     } finally {
       await svc.stop();
       await collector.close();
@@ -170,16 +201,26 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
 
   it('otlp: POSTs OTLP JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json', async () => {
     const collector = await receiver();
-    const svc = await startService({ ...env(), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    const svc = await startService({
+      ...env(),
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    });
     try {
       const res = await execute(svc);
       assert.equal(res.status, 200);
       const traceId = res.body.metadata.trace_id as string;
-      const post = await until('an export with pattern.execute', () => collector.received.find((r) => r.body.includes('pattern.execute')));
+      const post = await until('an export with pattern.execute', () =>
+        collector.received.find((r) => r.body.includes('pattern.execute')),
+      );
       assert.equal(post.path, '/v1/traces');
       assert.equal(post.headers['content-type'], 'application/json');
       const payload = JSON.parse(post.body.toString('utf8')) as {
-        resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: { name: string; traceId: string }[] }[] }[];
+        resourceSpans: {
+          resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+          scopeSpans: { spans: { name: string; traceId: string }[] }[];
+        }[];
       };
       const rs = payload.resourceSpans[0]!;
       assert.equal(rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue, 'folio-executor');
@@ -195,14 +236,28 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
     const collector = await receiver();
     try {
       const r = await runFolio(['execute', 'portfolio_overview', '--input', 'portfolio_id=pf_demo_usd'], {
-        env: { ...env(), OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+        env: {
+          ...env(),
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        },
       });
       assert.equal(r.code, 0, r.stderr);
       const traceId = JSON.parse(r.stdout).metadata.trace_id as string;
       // The command flushes its spans before it exits.
       const spans = collector.received
         .filter((p) => p.path === '/v1/traces')
-        .flatMap((p) => (JSON.parse(p.body.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string; traceId: string; spanId: string; parentSpanId?: string }[] }[] }[] }).resourceSpans)
+        .flatMap(
+          (p) =>
+            (
+              JSON.parse(p.body.toString('utf8')) as {
+                resourceSpans: {
+                  scopeSpans: { spans: { name: string; traceId: string; spanId: string; parentSpanId?: string }[] }[];
+                }[];
+              }
+            ).resourceSpans,
+        )
         .flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))
         .filter((s) => s.traceId === traceId);
       const root = spans.find((s) => s.name === 'cli.execute');

@@ -37,7 +37,8 @@ function documented(section: string): string[] {
   return [...body.matchAll(/^\| `([a-z_]+)`(?: \/ `([a-z_]+)`)?/gm)].flatMap((m) => [m[1]!, ...(m[2] ? [m[2]] : [])]);
 }
 
-const familyOf = (samples: Sample[], name: string) => samples.filter((s) => s.name === name || s.name.startsWith(`${name}_`));
+const familyOf = (samples: Sample[], name: string) =>
+  samples.filter((s) => s.name === name || s.name.startsWith(`${name}_`));
 
 async function scrape(srv: TestServer): Promise<{ text: string; samples: Sample[] }> {
   const res = await fetch(`${srv.url}/metrics`);
@@ -66,9 +67,26 @@ describeEachDb('GET /metrics', (dialect) => {
     for (const outcome of ['computed', 'cached', 'failed']) {
       assert.equal(value(samples, 'folio_pattern_executions_total', { pattern: 'portfolio_overview', outcome }), 0);
     }
-    assert.equal(value(samples, 'folio_pattern_step_duration_seconds_count', { pattern: 'portfolio_overview', step: 'valuation', status: 'skipped' }), 0);
-    assert.equal(value(samples, 'folio_capability_duration_seconds_count', { capability: 'ledger.positions', status: 'failed' }), 0);
-    assert.equal(value(samples, 'folio_agent_invocations_total', { agent: 'ledger', capability: 'ledger.positions', status: 'ok' }), 0);
+    assert.equal(
+      value(samples, 'folio_pattern_step_duration_seconds_count', {
+        pattern: 'portfolio_overview',
+        step: 'valuation',
+        status: 'skipped',
+      }),
+      0,
+    );
+    assert.equal(
+      value(samples, 'folio_capability_duration_seconds_count', { capability: 'ledger.positions', status: 'failed' }),
+      0,
+    );
+    assert.equal(
+      value(samples, 'folio_agent_invocations_total', {
+        agent: 'ledger',
+        capability: 'ledger.positions',
+        status: 'ok',
+      }),
+      0,
+    );
     assert.equal(value(samples, 'folio_execute_requests_total', { pattern: 'unknown', code: '500' }), 0);
   });
 
@@ -82,7 +100,14 @@ describeEachDb('GET /metrics', (dialect) => {
       assert.ok(familyOf(samples, name).length > 0, `${name} is exported`);
     }
     const pattern = { pattern: 'portfolio_overview' };
-    assert.equal(value(samples, 'folio_http_request_duration_seconds_count', { method: 'POST', route: '/v1/execute', code: '200' }), 2);
+    assert.equal(
+      value(samples, 'folio_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/execute',
+        code: '200',
+      }),
+      2,
+    );
     assert.equal(value(samples, 'folio_http_requests_total', { method: 'POST', route: '/v1/execute', code: '200' }), 2);
     assert.equal(value(samples, 'folio_execute_duration_seconds_count', pattern), 2);
     assert.ok(value(samples, 'folio_execute_duration_seconds_sum', pattern)! > 0);
@@ -93,18 +118,47 @@ describeEachDb('GET /metrics', (dialect) => {
     assert.equal(value(samples, 'folio_result_cache_misses_total', pattern), 1);
     assert.equal(value(samples, 'folio_result_cache_hits_total', pattern), 1);
     for (const step of ['portfolio', 'positions', 'valuation', 'allocation', 'ledger', 'history', 'metrics']) {
-      assert.equal(value(samples, 'folio_pattern_step_duration_seconds_count', { ...pattern, step, status: 'ok' }), 1, `step ${step}`);
+      assert.equal(
+        value(samples, 'folio_pattern_step_duration_seconds_count', { ...pattern, step, status: 'ok' }),
+        1,
+        `step ${step}`,
+      );
     }
-    assert.equal(value(samples, 'folio_capability_duration_seconds_count', { capability: 'pricing.value', status: 'ok' }), 1);
-    assert.equal(value(samples, 'folio_agent_invocations_total', { agent: 'pricing', capability: 'pricing.value', status: 'ok' }), 1);
+    assert.equal(
+      value(samples, 'folio_capability_duration_seconds_count', { capability: 'pricing.value', status: 'ok' }),
+      1,
+    );
+    assert.equal(
+      value(samples, 'folio_agent_invocations_total', { agent: 'pricing', capability: 'pricing.value', status: 'ok' }),
+      1,
+    );
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(value(samples, 'folio_build_info', { version: pkg.version, node_version: process.version }), 1);
     assert.ok(value(samples, 'folio_process_resident_memory_bytes', {})! > 0);
     assert.ok(familyOf(samples, 'folio_nodejs_eventloop_lag_seconds').length > 0);
     const buckets = samples
-      .filter((s) => s.name === 'folio_http_request_duration_seconds_bucket' && s.labels.route === '/v1/execute' && s.labels.code === '200')
+      .filter(
+        (s) =>
+          s.name === 'folio_http_request_duration_seconds_bucket' &&
+          s.labels.route === '/v1/execute' &&
+          s.labels.code === '200',
+      )
       .map((s) => s.labels.le);
-    assert.deepEqual(buckets, ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.3', '0.5', '1', '2.5', '5', '10', '+Inf']);
+    assert.deepEqual(buckets, [
+      '0.005',
+      '0.01',
+      '0.025',
+      '0.05',
+      '0.1',
+      '0.25',
+      '0.3',
+      '0.5',
+      '1',
+      '2.5',
+      '5',
+      '10',
+      '+Inf',
+    ]);
   });
 
   it('exports the pack and job metrics, read from the database', async () => {
@@ -118,18 +172,35 @@ describeEachDb('GET /metrics', (dialect) => {
 
   it('labels an unknown pattern `unknown` and routes by template, never by id', async () => {
     const bogus = 'no_such_pattern_4711';
-    assert.equal((await t.srv.request('POST', '/v1/execute', { body: { pattern_id: bogus, inputs: { portfolio_id: 'pf_demo_usd' } } })).status, 404);
+    assert.equal(
+      (
+        await t.srv.request('POST', '/v1/execute', {
+          body: { pattern_id: bogus, inputs: { portfolio_id: 'pf_demo_usd' } },
+        })
+      ).status,
+      404,
+    );
     assert.equal((await t.srv.request('GET', '/v1/portfolios/pf_demo_cad')).status, 200);
     assert.equal((await t.srv.request('GET', '/v1/portfolios/pf_missing_99')).status, 404);
     assert.equal((await t.srv.request('GET', '/nowhere/at/all')).status, 404);
     const { text, samples } = await scrape(t.srv);
     assert.equal(value(samples, 'folio_execute_requests_total', { pattern: 'unknown', code: '404' }), 1);
     assert.equal(value(samples, 'folio_execute_errors_total', { pattern: 'unknown', error: 'pattern_not_found' }), 1);
-    assert.equal(value(samples, 'folio_http_requests_total', { method: 'GET', route: '/v1/portfolios/:id', code: '200' }), 1);
-    assert.equal(value(samples, 'folio_http_requests_total', { method: 'GET', route: '/v1/portfolios/:id', code: '404' }), 1);
+    assert.equal(
+      value(samples, 'folio_http_requests_total', { method: 'GET', route: '/v1/portfolios/:id', code: '200' }),
+      1,
+    );
+    assert.equal(
+      value(samples, 'folio_http_requests_total', { method: 'GET', route: '/v1/portfolios/:id', code: '404' }),
+      1,
+    );
     assert.equal(value(samples, 'folio_http_requests_total', { method: 'GET', route: 'unmatched', code: '404' }), 1);
-    for (const id of [bogus, 'pf_', 'usr_', 'PP_', 'nowhere']) assert.ok(!text.includes(id), `no label value contains ${id}`);
+    for (const id of [bogus, 'pf_', 'usr_', 'PP_', 'nowhere'])
+      assert.ok(!text.includes(id), `no label value contains ${id}`);
     const labelValues = samples.flatMap((s) => Object.values(s.labels));
-    assert.ok(!labelValues.some((v) => /[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-/.test(v)), 'no hash or uuid in label values');
+    assert.ok(
+      !labelValues.some((v) => /[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-/.test(v)),
+      'no hash or uuid in label values',
+    );
   });
 });

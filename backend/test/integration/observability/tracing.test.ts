@@ -23,13 +23,22 @@ function traceOf(svc: TracedService, traceId: string): Promise<SpanRecord[]> {
 function ancestors(span: SpanRecord, spans: SpanRecord[]): SpanRecord[] {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const chain: SpanRecord[] = [];
-  for (let p = span.parentSpanId && byId.get(span.parentSpanId); p; p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined) chain.push(p);
+  for (
+    let p = span.parentSpanId && byId.get(span.parentSpanId);
+    p;
+    p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined
+  )
+    chain.push(p);
   return chain;
 }
 
 const one = (spans: SpanRecord[], name: string): SpanRecord => {
   const found = spans.filter((s) => s.name === name);
-  assert.equal(found.length, 1, `exactly one ${name} span, got ${found.length}: ${spans.map((s) => s.name).join(', ')}`);
+  assert.equal(
+    found.length,
+    1,
+    `exactly one ${name} span, got ${found.length}: ${spans.map((s) => s.name).join(', ')}`,
+  );
   return found[0]!;
 };
 
@@ -55,7 +64,10 @@ describeEachDb('tracing: spans of a request', (dialect) => {
 
   let first: { body: any; spans: SpanRecord[] };
   it('nests HTTP -> pattern.execute -> pattern.step -> capability -> database, in the trace the response names', async () => {
-    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO, top_n: 37 } });
+    const res = await svc.request('POST', '/v1/execute', {
+      pattern_id: 'portfolio_overview',
+      inputs: { portfolio_id: PORTFOLIO, top_n: 37 },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const traceId = res.body.metadata.trace_id as string;
     const spans = await traceOf(svc, traceId);
@@ -77,7 +89,10 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     for (const step of steps) {
       assert.equal(step.parentSpanId, execute.spanId);
       assert.equal(step.attributes['folio.step.status'], 'ok');
-      const capability = one(spans.filter((s) => s.parentSpanId === step.spanId), `capability ${step.attributes['folio.capability']}`);
+      const capability = one(
+        spans.filter((s) => s.parentSpanId === step.spanId),
+        `capability ${step.attributes['folio.capability']}`,
+      );
       assert.equal(capability.status.code, SpanStatusCode.UNSET);
     }
     const dbScope = dialect === 'sqlite' ? '@opentelemetry/instrumentation-knex' : '@opentelemetry/instrumentation-pg';
@@ -109,12 +124,18 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     const text = JSON.stringify(spans.map((s) => [s.attributes, s.events]));
     assert.ok(!text.includes(PORTFOLIO), 'the portfolio id (an input value) appears in no attribute');
     assert.ok(!text.includes(userId), 'the user id appears in no attribute');
-    const values = spans.flatMap((s) => [...Object.values(s.attributes), ...s.events.flatMap((e) => Object.values(e.attributes))]);
+    const values = spans.flatMap((s) => [
+      ...Object.values(s.attributes),
+      ...s.events.flatMap((e) => Object.values(e.attributes)),
+    ]);
     assert.ok(!values.includes(37), 'the top_n value appears in no attribute');
   });
 
   it('records a cache hit as an event', async () => {
-    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO, top_n: 37 } });
+    const res = await svc.request('POST', '/v1/execute', {
+      pattern_id: 'portfolio_overview',
+      inputs: { portfolio_id: PORTFOLIO, top_n: 37 },
+    });
     assert.equal(res.body.metadata.cached, true);
     const execute = one(await traceOf(svc, res.body.metadata.trace_id), 'pattern.execute');
     assert.equal(execute.attributes['folio.cache_hit'], true);
@@ -123,7 +144,9 @@ describeEachDb('tracing: spans of a request', (dialect) => {
 
   it('continues the caller’s traceparent', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const res = await svc.request('GET', '/v1/patterns', undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const res = await svc.request('GET', '/v1/patterns', undefined, {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
     assert.equal(res.status, 200);
     const server = (await traceOf(svc, traceId)).find((s) => s.kind === SpanKind.SERVER)!;
     assert.equal(server.parentSpanId, '00f067aa0ba902b7');
@@ -137,13 +160,22 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     assert.equal((await fetch(`${svc.url}/metrics`, { headers: { traceparent } })).status, 200);
     // A traced request after them: once its server span is in, theirs would be too.
     const later = '6df92f3577b34da6a3ce929d0e0e4738';
-    assert.equal((await svc.request('GET', '/v1/patterns', undefined, { traceparent: `00-${later}-00f067aa0ba902b7-01` })).status, 200);
+    assert.equal(
+      (await svc.request('GET', '/v1/patterns', undefined, { traceparent: `00-${later}-00f067aa0ba902b7-01` })).status,
+      200,
+    );
     await traceOf(svc, later);
-    assert.deepEqual((await svc.spans()).filter((s) => s.traceId === traceId), []);
+    assert.deepEqual(
+      (await svc.spans()).filter((s) => s.traceId === traceId),
+      [],
+    );
   });
 
   it('leaves a client error (404 pattern) UNSET and records its code', async () => {
-    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'no_such_pattern', inputs: { portfolio_id: PORTFOLIO } });
+    const res = await svc.request('POST', '/v1/execute', {
+      pattern_id: 'no_such_pattern',
+      inputs: { portfolio_id: PORTFOLIO },
+    });
     assert.equal(res.status, 404);
     assert.equal(res.body.error, 'pattern_not_found');
     const spans = await traceOf(svc, res.body.trace_id);
@@ -153,7 +185,11 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     const execute = one(spans, 'pattern.execute');
     assert.equal(execute.status.code, SpanStatusCode.UNSET);
     assert.equal(execute.attributes['folio.error_code'], 'pattern_not_found');
-    assert.ok(execute.events.some((e) => e.name === 'request rejected' && e.attributes['folio.error_code'] === 'pattern_not_found'));
+    assert.ok(
+      execute.events.some(
+        (e) => e.name === 'request rejected' && e.attributes['folio.error_code'] === 'pattern_not_found',
+      ),
+    );
   });
 
   // Last: it breaks the database.
@@ -165,7 +201,10 @@ describeEachDb('tracing: spans of a request', (dialect) => {
       await k.destroy();
     }
     // A portfolio not read before, so its ledger is not cached in the service.
-    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_eur' } });
+    const res = await svc.request('POST', '/v1/execute', {
+      pattern_id: 'portfolio_overview',
+      inputs: { portfolio_id: 'pf_demo_eur' },
+    });
     assert.equal(res.status, 500, JSON.stringify(res.body));
     const spans = await traceOf(svc, res.body.trace_id);
     const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
@@ -176,13 +215,18 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     const failed = execute.events.filter((e) => e.name === 'step failed');
     assert.ok(failed.length >= 1, 'a step-failed event');
     assert.equal(failed[0]!.attributes['folio.error_code'], 'internal_error');
-    const failedStep = spans.find((s) => s.name === 'pattern.step' && s.attributes['folio.step'] === failed[0]!.attributes['folio.step'])!;
+    const failedStep = spans.find(
+      (s) => s.name === 'pattern.step' && s.attributes['folio.step'] === failed[0]!.attributes['folio.step'],
+    )!;
     assert.equal(failedStep.attributes['folio.step.status'], 'failed');
     assert.equal(failedStep.status.code, SpanStatusCode.ERROR);
 
     const line = await svc.logLine((l) => l.msg === 'request failed' && l.request_id === res.body.request_id);
     assert.equal(line.trace_id, res.body.trace_id);
-    assert.ok(spans.some((s) => s.spanId === line.span_id), 'span_id names a span of the request’s trace');
+    assert.ok(
+      spans.some((s) => s.spanId === line.span_id),
+      'span_id names a span of the request’s trace',
+    );
   });
 });
 
@@ -202,24 +246,40 @@ describe('tracing: a trace the sampler drops [sqlite]', () => {
 
   const executions = async (): Promise<number> => {
     const text = await (await fetch(`${svc.url}/metrics`)).text();
-    const line = /^folio_pattern_executions_total\{pattern="portfolio_overview",outcome="computed"\} (\d+)$/m.exec(text);
+    const line = /^folio_pattern_executions_total\{pattern="portfolio_overview",outcome="computed"\} (\d+)$/m.exec(
+      text,
+    );
     return Number(line?.[1] ?? 0);
   };
 
   it('records no spans, still names the caller’s trace on the response, and still counts the run', async () => {
     const dropped = '0af7651916cd43dd8448eb211c80319c';
     const before = await executions();
-    const res = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO } }, { traceparent: `00-${dropped}-b7ad6b7169203331-00` });
+    const res = await svc.request(
+      'POST',
+      '/v1/execute',
+      { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO } },
+      { traceparent: `00-${dropped}-b7ad6b7169203331-00` },
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.metadata.trace_id, dropped);
     assert.equal(await executions(), before + 1, 'metrics do not depend on sampling');
 
     // A sampled request after it: once its spans are in, the dropped one's would be too.
     const kept = 'e1c2bd2f3a0b4c5d8e9f0a1b2c3d4e5f';
-    const next = await svc.request('POST', '/v1/execute', { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO } }, { traceparent: `00-${kept}-b7ad6b7169203331-01` });
+    const next = await svc.request(
+      'POST',
+      '/v1/execute',
+      { pattern_id: 'portfolio_overview', inputs: { portfolio_id: PORTFOLIO } },
+      { traceparent: `00-${kept}-b7ad6b7169203331-01` },
+    );
     assert.equal(next.status, 200);
     const spans = await traceOf(svc, kept);
     assert.equal(spans.filter((s) => s.name === 'pattern.step').length, 7, 'the sampled request has its full tree');
-    assert.deepEqual((await svc.spans()).filter((s) => s.traceId === dropped), [], 'no span of the dropped trace');
+    assert.deepEqual(
+      (await svc.spans()).filter((s) => s.traceId === dropped),
+      [],
+      'no span of the dropped trace',
+    );
   });
 });

@@ -21,16 +21,34 @@ describe('provider and circuit-breaker metrics', () => {
     for (const breaker of ['csv', 'demo', 'http']) {
       assert.equal(sample(text, 'folio_circuit_breaker_state', `breaker="${breaker}"`), 0);
       for (const event of ['success', 'failure', 'timeout', 'reject', 'fallback', 'open', 'half_open', 'close']) {
-        assert.equal(sample(text, 'folio_circuit_breaker_events_total', `breaker="${breaker}",event="${event}"`), 0, `${breaker} ${event}`);
+        assert.equal(
+          sample(text, 'folio_circuit_breaker_events_total', `breaker="${breaker}",event="${event}"`),
+          0,
+          `${breaker} ${event}`,
+        );
       }
-      assert.equal(sample(text, 'folio_provider_request_duration_seconds_count', `provider="${breaker}",operation="snapshot",status="error"`), 0);
+      assert.equal(
+        sample(
+          text,
+          'folio_provider_request_duration_seconds_count',
+          `provider="${breaker}",operation="snapshot",status="error"`,
+        ),
+        0,
+      );
     }
 
     const server = await startMarketServer([{ date: '2025-10-24', prices: [], fx: [] }]);
     try {
       const provider = guarded(httpProvider({ baseUrl: server.url, apiKeyHeader: 'X-API-Key', timeoutMs: 1_000 }), {
-        timeoutMs: 1_000, retries: 0, backoffMs: 1, maxWaitMs: 1_000, ratePerSecond: 0,
-        errorThresholdPercentage: 50, resetTimeoutMs: 60_000, volumeThreshold: 2, registry: breakers,
+        timeoutMs: 1_000,
+        retries: 0,
+        backoffMs: 1,
+        maxWaitMs: 1_000,
+        ratePerSecond: 0,
+        errorThresholdPercentage: 50,
+        resetTimeoutMs: 60_000,
+        volumeThreshold: 2,
+        registry: breakers,
       });
       const req = { date: '2025-10-24', symbols: [], pairs: [] };
       await provider.snapshot(req);
@@ -46,7 +64,17 @@ describe('provider and circuit-breaker metrics', () => {
     assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="failure"'), 2);
     assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="open"'), 1);
     assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="reject"'), 1);
-    assert.equal(sample(text, 'folio_provider_request_duration_seconds_count', 'provider="http",operation="snapshot",status="ok"'), 1);
-    assert.equal(sample(text, 'folio_provider_request_duration_seconds_count', 'provider="http",operation="snapshot",status="error"'), 2);
+    assert.equal(
+      sample(text, 'folio_provider_request_duration_seconds_count', 'provider="http",operation="snapshot",status="ok"'),
+      1,
+    );
+    assert.equal(
+      sample(
+        text,
+        'folio_provider_request_duration_seconds_count',
+        'provider="http",operation="snapshot",status="error"',
+      ),
+      2,
+    );
   });
 });

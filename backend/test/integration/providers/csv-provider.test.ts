@@ -8,7 +8,39 @@ import { BreakerRegistry } from '../../../src/providers/breakers.js';
 import { createProvider } from '../../../src/providers/index.js';
 
 const DATE = '2025-10-24';
-const CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'CAD', 'CHF', 'AUD', 'SEK', 'NOK', 'DKK', 'HKD', 'SGD', 'NZD', 'MXN', 'ZAR', 'INR', 'BRL', 'KRW', 'PLN', 'CZK', 'HUF', 'TRY', 'ILS', 'THB', 'IDR', 'MYR', 'PHP', 'CNY', 'TWD', 'CLP', 'COP'];
+const CURRENCIES = [
+  'USD',
+  'EUR',
+  'GBP',
+  'JPY',
+  'CAD',
+  'CHF',
+  'AUD',
+  'SEK',
+  'NOK',
+  'DKK',
+  'HKD',
+  'SGD',
+  'NZD',
+  'MXN',
+  'ZAR',
+  'INR',
+  'BRL',
+  'KRW',
+  'PLN',
+  'CZK',
+  'HUF',
+  'TRY',
+  'ILS',
+  'THB',
+  'IDR',
+  'MYR',
+  'PHP',
+  'CNY',
+  'TWD',
+  'CLP',
+  'COP',
+];
 
 /** A directory like a user's export: 5,000 securities and 30 FX pairs against USD for one date. */
 function writeDay(root: string, date: string, securities: number): { symbols: string[] } {
@@ -25,7 +57,8 @@ function writeDay(root: string, date: string, securities: number): { symbols: st
 describe('csv provider reading a directory of per-date files', () => {
   let root: string;
   let registry: BreakerRegistry;
-  const provider = () => createProvider('csv', loadConfig({ FOLIO_PROVIDER: 'csv', FOLIO_PROVIDER_CSV_DIR: root }), registry);
+  const provider = () =>
+    createProvider('csv', loadConfig({ FOLIO_PROVIDER: 'csv', FOLIO_PROVIDER_CSV_DIR: root }), registry);
 
   before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-csv-provider-'));
@@ -61,7 +94,10 @@ describe('csv provider reading a directory of per-date files', () => {
     for (let i = 0; i < 6; i++) {
       await assert.rejects(p.snapshot({ date, symbols: [], pairs: [] }), (e: AppError) => {
         assert.equal(e.code, 'dependency_unavailable');
-        assert.equal(e.message, `csv market data is unavailable: ${path.join(date, 'prices.csv')} line 12: close "-3" is not a positive decimal number`);
+        assert.equal(
+          e.message,
+          `csv market data is unavailable: ${path.join(date, 'prices.csv')} line 12: close "-3" is not a positive decimal number`,
+        );
         return true;
       });
     }
@@ -69,15 +105,15 @@ describe('csv provider reading a directory of per-date files', () => {
   });
 
   it('reports a date it has no files for', async () => {
+    await assert.rejects(provider().snapshot({ date: '2025-10-22', symbols: [], pairs: [] }), (e: Error) => {
+      // Named relative to the data directory: the message can reach HTTP clients.
+      assert.match(e.message, /no csv market data for 2025-10-22: 2025-10-22\/prices\.csv does not exist$/);
+      assert.ok(!e.message.includes(root), e.message);
+      return true;
+    });
     await assert.rejects(
-      provider().snapshot({ date: '2025-10-22', symbols: [], pairs: [] }),
-      (e: Error) => {
-        // Named relative to the data directory: the message can reach HTTP clients.
-        assert.match(e.message, /no csv market data for 2025-10-22: 2025-10-22\/prices\.csv does not exist$/);
-        assert.ok(!e.message.includes(root), e.message);
-        return true;
-      },
+      provider().snapshot({ date: '../../etc', symbols: [], pairs: [] }),
+      /invalid date "\.\.\/\.\.\/etc"/,
     );
-    await assert.rejects(provider().snapshot({ date: '../../etc', symbols: [], pairs: [] }), /invalid date "\.\.\/\.\.\/etc"/);
   });
 });

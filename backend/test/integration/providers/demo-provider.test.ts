@@ -9,7 +9,8 @@ import { DEMO_SEED, seededDatabase, type TestDatabase } from '../../support/data
 describe('demo provider against the seeded demo database', () => {
   let t: TestDatabase;
   let db: Knex;
-  const provider = () => createProvider('demo', loadConfig({ FOLIO_DEMO_SEED: String(DEMO_SEED) }), new BreakerRegistry());
+  const provider = () =>
+    createProvider('demo', loadConfig({ FOLIO_DEMO_SEED: String(DEMO_SEED) }), new BreakerRegistry());
 
   before(async () => {
     t = await seededDatabase('sqlite');
@@ -23,8 +24,14 @@ describe('demo provider against the seeded demo database', () => {
   for (const date of [DEMO_FIRST_DATE, '2024-06-10', '2025-10-24']) {
     it(`reproduces every close and FX rate the seed stored for ${date}`, async () => {
       const packId = `PP_${date}`;
-      const prices = await db('prices').where({ pack_id: packId }).orderBy('symbol').select('symbol', 'close', 'currency');
-      const fx = await db('fx_rates').where({ pack_id: packId }).orderBy(['base', 'quote']).select('base', 'quote', 'rate');
+      const prices = await db('prices')
+        .where({ pack_id: packId })
+        .orderBy('symbol')
+        .select('symbol', 'close', 'currency');
+      const fx = await db('fx_rates')
+        .where({ pack_id: packId })
+        .orderBy(['base', 'quote'])
+        .select('base', 'quote', 'rate');
       assert.equal(prices.length, 74);
       const snapshot = await provider().snapshot({ date, symbols: [], pairs: [] });
       assert.deepEqual(snapshot.prices, prices);
@@ -34,7 +41,10 @@ describe('demo provider against the seeded demo database', () => {
 
   it('leaves out symbols the demo universe does not have', async () => {
     const snapshot = await provider().snapshot({ date: '2025-10-24', symbols: ['AAPL', 'ZZZZ'], pairs: [] });
-    assert.deepEqual(snapshot.prices.map((p) => p.symbol), ['AAPL']);
+    assert.deepEqual(
+      snapshot.prices.map((p) => p.symbol),
+      ['AAPL'],
+    );
   });
 
   it('continues the walk past the seeded span without changing it', async () => {
@@ -42,7 +52,10 @@ describe('demo provider against the seeded demo database', () => {
     const later = await p.snapshot({ date: '2026-11-20', symbols: [], pairs: [] });
     assert.equal(later.prices.length, 74);
     assert.ok(later.prices.every((x) => x.close > 0));
-    const seeded = await db('prices').where({ pack_id: 'PP_2025-10-24' }).orderBy('symbol').select('symbol', 'close', 'currency');
+    const seeded = await db('prices')
+      .where({ pack_id: 'PP_2025-10-24' })
+      .orderBy('symbol')
+      .select('symbol', 'close', 'currency');
     assert.deepEqual((await p.snapshot({ date: '2025-10-24', symbols: [], pairs: [] })).prices, seeded);
   });
 
@@ -51,6 +64,9 @@ describe('demo provider against the seeded demo database', () => {
       provider().snapshot({ date: '2021-01-04', symbols: [], pairs: [] }),
       new RegExp(`demo market covers ${DEMO_FIRST_DATE}\\.\\.${DEMO_LAST_DATE}; 2021-01-04 is outside it`),
     );
-    await assert.rejects(provider().snapshot({ date: '2025-10-25', symbols: [], pairs: [] }), /2025-10-25 is not a demo trading day/);
+    await assert.rejects(
+      provider().snapshot({ date: '2025-10-25', symbols: [], pairs: [] }),
+      /2025-10-25 is not a demo trading day/,
+    );
   });
 });

@@ -45,12 +45,24 @@ async function unavailable(p: Promise<unknown>): Promise<AppError> {
 describe('http provider behind its circuit breaker (local API server)', () => {
   let server: MarketServer;
   let registry: BreakerRegistry;
-  const provider = (over: Partial<GuardOptions> = {}, apiKey = 'secret-key', header = 'X-Market-Key'): MarketDataProvider =>
-    guarded(httpProvider({ baseUrl: server.url, apiKey, apiKeyHeader: header, timeoutMs: over.timeoutMs ?? OPTIONS.timeoutMs }), {
-      ...OPTIONS,
-      ...over,
-      registry,
-    });
+  const provider = (
+    over: Partial<GuardOptions> = {},
+    apiKey = 'secret-key',
+    header = 'X-Market-Key',
+  ): MarketDataProvider =>
+    guarded(
+      httpProvider({
+        baseUrl: server.url,
+        apiKey,
+        apiKeyHeader: header,
+        timeoutMs: over.timeoutMs ?? OPTIONS.timeoutMs,
+      }),
+      {
+        ...OPTIONS,
+        ...over,
+        registry,
+      },
+    );
 
   beforeEach(async () => {
     server = await startMarketServer([SNAPSHOT]);
@@ -114,7 +126,10 @@ describe('http provider behind its circuit breaker (local API server)', () => {
     assert.ok(elapsed < 50, `an open breaker answered in ${elapsed} ms`);
     assert.match(fast.message, /^http market data is unavailable: circuit open/);
     assert.deepEqual(fast.details, { provider: 'http', breaker: 'open', attempts: 0 });
-    assert.ok(fast.retryAfterSeconds !== undefined && fast.retryAfterSeconds > 25 && fast.retryAfterSeconds <= 30, `Retry-After ${fast.retryAfterSeconds}`);
+    assert.ok(
+      fast.retryAfterSeconds !== undefined && fast.retryAfterSeconds > 25 && fast.retryAfterSeconds <= 30,
+      `Retry-After ${fast.retryAfterSeconds}`,
+    );
     assert.equal(server.hits.length, 2, 'the API was not called while open');
   });
 
@@ -153,8 +168,12 @@ describe('http provider behind its circuit breaker (local API server)', () => {
       assert.equal(e.details.permanent, true);
       assert.equal(e.retryAfterSeconds, undefined);
     }
-    server.behaviour = { kind: 'body', body: '{"date":"2025-10-24","prices":[{"symbol":"AAPL","close":-1,"currency":"USD"}],"fx":[]}' };
-    for (let i = 0; i < 3; i++) await unavailable(p.snapshot(REQUEST)).then((e) => assert.match(e.message, /prices\.0\.close/));
+    server.behaviour = {
+      kind: 'body',
+      body: '{"date":"2025-10-24","prices":[{"symbol":"AAPL","close":-1,"currency":"USD"}],"fx":[]}',
+    };
+    for (let i = 0; i < 3; i++)
+      await unavailable(p.snapshot(REQUEST)).then((e) => assert.match(e.message, /prices\.0\.close/));
     assert.equal(server.hits.length, 7, 'one request per call: permanent errors are not retried');
     assert.equal(registry.state('http'), 'closed');
     server.behaviour = { kind: 'ok' };
@@ -167,7 +186,7 @@ describe('http provider behind its circuit breaker (local API server)', () => {
     assert.match(e.message, /cannot reach http:\/\/127\.0\.0\.1:\d+ .*gave up after 2 attempts/);
   });
 
-  it('stops when the caller aborts, with the caller\'s reason and without a breaker failure', async () => {
+  it("stops when the caller aborts, with the caller's reason and without a breaker failure", async () => {
     server.behaviour = { kind: 'slow', delayMs: 2_000 };
     const controller = new AbortController();
     const p = provider({ volumeThreshold: 1 });

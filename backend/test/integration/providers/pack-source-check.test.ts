@@ -86,7 +86,9 @@ describe('pack_source_check over HTTP with the http provider [sqlite]', () => {
     assert.deepEqual(check.missing_from_source, ['MSFT']);
     assert.ok(!(check.compared as Comparison[]).some((c) => c.symbol === 'MSFT'));
     assert.ok((check.compared as Comparison[]).every((c) => c.difference_bp === 0));
-    assert.deepEqual(res.body.warnings, [{ code: 'source_missing_symbols', message: `http has no close on ${DEMO_END_DATE} for MSFT` }]);
+    assert.deepEqual(res.body.warnings, [
+      { code: 'source_missing_symbols', message: `http has no close on ${DEMO_END_DATE} for MSFT` },
+    ]);
     assert.equal(market.hits.at(-1)!.headers['x-api-key'], 'market-secret');
   });
 

@@ -21,12 +21,21 @@ describe('provider spans', () => {
   it('records one span per call with attempts, breaker state and transitions', async () => {
     const exporter = new InMemorySpanExporter();
     const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('folio');
-    const server = await startMarketServer([{ date: '2025-10-24', prices: [{ symbol: 'AAPL', close: 1, currency: 'USD' }], fx: [] }]);
+    const server = await startMarketServer([
+      { date: '2025-10-24', prices: [{ symbol: 'AAPL', close: 1, currency: 'USD' }], fx: [] },
+    ]);
     try {
       const provider = guarded(httpProvider({ baseUrl: server.url, apiKeyHeader: 'X-API-Key', timeoutMs: 1_000 }), {
-        timeoutMs: 1_000, retries: 2, backoffMs: 1, maxWaitMs: 100, ratePerSecond: 0,
-        errorThresholdPercentage: 50, resetTimeoutMs: 60_000, volumeThreshold: 2,
-        registry: new BreakerRegistry(), tracer,
+        timeoutMs: 1_000,
+        retries: 2,
+        backoffMs: 1,
+        maxWaitMs: 100,
+        ratePerSecond: 0,
+        errorThresholdPercentage: 50,
+        resetTimeoutMs: 60_000,
+        volumeThreshold: 2,
+        registry: new BreakerRegistry(),
+        tracer,
       });
       const req = { date: '2025-10-24', symbols: ['AAPL'], pairs: [] };
       await provider.snapshot(req);
@@ -48,6 +57,9 @@ describe('provider spans', () => {
     assert.equal(failed.attributes['provider.attempts'], 2);
     assert.equal(failed.attributes['breaker.state'], 'open');
     assert.equal(failed.status.code, 2);
-    assert.deepEqual(failed.events.filter((e) => e.name.startsWith('breaker.')).map((e) => e.name), ['breaker.open']);
+    assert.deepEqual(
+      failed.events.filter((e) => e.name.startsWith('breaker.')).map((e) => e.name),
+      ['breaker.open'],
+    );
   });
 });

@@ -73,8 +73,11 @@ export async function startSentrySink(): Promise<SentrySink> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans?: { scopeSpans?: { spans?: { traceId: string; spanId: string }[] }[] }[] };
-        for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const sp of ss.spans ?? []) spans.push([sp.traceId, sp.spanId]);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans?: { scopeSpans?: { spans?: { traceId: string; spanId: string }[] }[] }[];
+        };
+        for (const rs of body.resourceSpans ?? [])
+          for (const ss of rs.scopeSpans ?? []) for (const sp of ss.spans ?? []) spans.push([sp.traceId, sp.spanId]);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         return;
       }
@@ -108,7 +111,11 @@ export async function startSentrySink(): Promise<SentrySink> {
     spans,
     events,
     waitForEvent: (match, timeoutMs = 15_000) =>
-      until(() => `a matching Sentry event; got ${JSON.stringify(events().map((e) => e.tags))}`, () => events().find(match), timeoutMs),
+      until(
+        () => `a matching Sentry event; got ${JSON.stringify(events().map((e) => e.tags))}`,
+        () => events().find(match),
+        timeoutMs,
+      ),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -31,7 +31,8 @@ function assertNoCanaryIn(sink: SentrySink, canaries: string[]): void {
   assert.ok(sink.envelopes.length > 0, 'envelopes were received');
   for (const envelope of sink.envelopes) {
     for (const c of canaries) {
-      for (const f of forms(c)) assert.ok(!envelope.text.includes(f), `canary ${JSON.stringify(f)} left the process:\n${envelope.text}`);
+      for (const f of forms(c))
+        assert.ok(!envelope.text.includes(f), `canary ${JSON.stringify(f)} left the process:\n${envelope.text}`);
     }
   }
 }
@@ -48,7 +49,9 @@ interface FailingService {
   /** Personal and financial data that must never reach Sentry. */
   canaries: string[];
   /** A ledger import that fails inside the database, carrying personal and financial data everywhere it can. */
-  failingImport(opts?: { traceparent?: boolean }): Promise<{ status: number; body: { error: string; request_id: string; trace_id: string }; traceId?: string }>;
+  failingImport(opts?: {
+    traceparent?: boolean;
+  }): Promise<{ status: number; body: { error: string; request_id: string; trace_id: string }; traceId?: string }>;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,9 @@ async function startFailingService(sink: SentrySink, env: Record<string, string>
     userId = (await createUserWithKey(db, USERNAME, API_KEY)).user.id;
     portfolioId = (await portfolios.create(db, userId, 'canary portfolio', 'USD')).id;
     // A storage failure the service cannot foresee: every ledger write is refused.
-    await db.raw(`create trigger refuse_ledger_writes before insert on transactions begin select raise(abort, 'storage rejected the row'); end`);
+    await db.raw(
+      `create trigger refuse_ledger_writes before insert on transactions begin select raise(abort, 'storage rejected the row'); end`,
+    );
   } finally {
     await db.destroy();
   }
@@ -100,7 +105,13 @@ async function startFailingService(sink: SentrySink, env: Record<string, string>
         },
         body: JSON.stringify({
           transactions: [
-            { date: '2024-01-02', type: 'DEPOSIT', amount: Number(AMOUNT), currency: 'USD', note: `refund ${EMAIL} via ${IBAN}, card ${CARD}` },
+            {
+              date: '2024-01-02',
+              type: 'DEPOSIT',
+              amount: Number(AMOUNT),
+              currency: 'USD',
+              note: `refund ${EMAIL} via ${IBAN}, card ${CARD}`,
+            },
             { date: '2024-01-03', type: 'BUY', symbol: 'AAPL', quantity: 3, price: Number(PRICE), currency: 'USD' },
           ],
         }),
@@ -159,9 +170,13 @@ describe('Sentry error reports from a running service (SQLite, real SDK, local i
   it('reports nothing for 4xx responses, and health checks leave neither events nor breadcrumbs', async () => {
     const { svc, portfolioId } = service;
     const before = sink.events().length;
-    const notFound = await fetch(`${svc.url}/v1/portfolios/pf_does_not_exist?email=${encodeURIComponent(EMAIL)}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const notFound = await fetch(`${svc.url}/v1/portfolios/pf_does_not_exist?email=${encodeURIComponent(EMAIL)}`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
     assert.equal(notFound.status, 404);
-    const unauthorized = await fetch(`${svc.url}/v1/portfolios`, { headers: { authorization: 'Bearer not-a-key-of-anyone' } });
+    const unauthorized = await fetch(`${svc.url}/v1/portfolios`, {
+      headers: { authorization: 'Bearer not-a-key-of-anyone' },
+    });
     assert.equal(unauthorized.status, 401);
     const invalid = await fetch(`${svc.url}/v1/portfolios/${portfolioId}/transactions`, {
       method: 'POST',
@@ -177,7 +192,10 @@ describe('Sentry error reports from a running service (SQLite, real SDK, local i
     assert.equal(sentinel.status, 500);
     const event = await sink.waitForEvent(byRequest(sentinel.body.request_id));
     assert.deepEqual(
-      sink.events().slice(before).map((e) => e.tags?.request_id),
+      sink
+        .events()
+        .slice(before)
+        .map((e) => e.tags?.request_id),
       [sentinel.body.request_id],
       'the 5xx is the only event',
     );
@@ -202,7 +220,11 @@ describe('Sentry error reports with OpenTelemetry tracing on', () => {
 
   before(async () => {
     sink = await startSentrySink();
-    service = await startFailingService(sink, { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    service = await startFailingService(sink, {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.otlpEndpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    });
   });
 
   after(async () => {
@@ -218,7 +240,10 @@ describe('Sentry error reports with OpenTelemetry tracing on', () => {
     // Spans are exported in batches; shutting down flushes them.
     assert.equal((await service.svc.stop('SIGTERM', 15_000)).code, 0, service.svc.stderr());
     const traceSpans = sink.spans.filter(([t]) => t === r.body.trace_id).map(([, s]) => s);
-    assert.ok(traceSpans.length > 0, `spans of trace ${r.body.trace_id} were exported (got ${sink.spans.length} spans)`);
+    assert.ok(
+      traceSpans.length > 0,
+      `spans of trace ${r.body.trace_id} were exported (got ${sink.spans.length} spans)`,
+    );
     assert.ok(traceSpans.includes(event.contexts.trace.span_id), 'the event points at a span of the request');
     assertNoCanaryIn(sink, service.canaries);
   });

@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createDb } from '../../../src/db/knex.js';
-import { REPO_ROOT, runFolio, startService, tempDir, type Finished, type ServiceProcess, type TempDir } from '../../support/folio-process.js';
+import {
+  REPO_ROOT,
+  runFolio,
+  startService,
+  tempDir,
+  type Finished,
+  type ServiceProcess,
+  type TempDir,
+} from '../../support/folio-process.js';
 
 const KEY = 'startup-test-demo-key-7f3a';
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -22,7 +30,11 @@ async function call(svc: ServiceProcess, method: string, urlPath: string, opts: 
   const headers: Record<string, string> = {};
   if (opts.key !== undefined) headers.authorization = `Bearer ${opts.key}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(svc.url + urlPath, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const res = await fetch(svc.url + urlPath, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
   const text = await res.text();
   let body: any;
   try {
@@ -36,7 +48,11 @@ async function call(svc: ServiceProcess, method: string, urlPath: string, opts: 
 const overview = { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } };
 
 function expectExit(r: Finished, code: number, what: string): void {
-  assert.equal(r.code, code, `${what}: expected exit ${code}, got ${r.code} (signal ${r.signal})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr}`);
+  assert.equal(
+    r.code,
+    code,
+    `${what}: expected exit ${code}, got ${r.code} (signal ${r.signal})\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr}`,
+  );
 }
 
 /** True when something accepts TCP connections on the port. */
@@ -111,7 +127,10 @@ describe('folio serve: first start on an empty SQLite data directory', () => {
     const exit = await svc!.stop('SIGTERM', 5000);
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null });
     assert.ok(exit.ms < 5000, `exited after ${exit.ms} ms`);
-    assert.ok(svc!.logs().some((l) => l.msg === 'shut down'), 'logs that it shut down');
+    assert.ok(
+      svc!.logs().some((l) => l.msg === 'shut down'),
+      'logs that it shut down',
+    );
     assert.equal(await accepting(port), false, 'nothing listens on the old port');
     assert.equal(svc!.stderr(), '', 'nothing on stderr');
   });
@@ -187,7 +206,13 @@ describe('folio serve: start-up failures', () => {
 
   it('exits 2 on a bad configuration, listing every bad variable and no secret values', async () => {
     const r = await runFolio(['serve'], {
-      env: serviceEnv(dir, { PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://root:s3cr3t@x/db', FOLIO_DEMO_API_KEY: 'qz7', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+      env: serviceEnv(dir, {
+        PORT: 'abc',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://root:s3cr3t@x/db',
+        FOLIO_DEMO_API_KEY: 'qz7',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      }),
       timeoutMs: 15_000,
     });
     expectExit(r, 2, 'bad configuration');
@@ -210,7 +235,10 @@ describe('folio serve: start-up failures', () => {
   });
 
   it('exits 1 when the database cannot be opened, saying why', async () => {
-    fs.writeFileSync(path.join(dir.path, 'folio.sqlite'), 'this is not an SQLite database, it is a text file of some length\n'.repeat(20));
+    fs.writeFileSync(
+      path.join(dir.path, 'folio.sqlite'),
+      'this is not an SQLite database, it is a text file of some length\n'.repeat(20),
+    );
     const r = await runFolio(['serve'], { env: serviceEnv(dir), timeoutMs: 15_000 });
     expectExit(r, 1, 'corrupt database');
     assert.match(r.stderr, /not a database/);
@@ -223,8 +251,10 @@ describe('folio serve: start-up failures', () => {
     this.timeout(60_000);
     const tree = tempDir('folio-tree-');
     try {
-      for (const part of ['bin', 'jobs', 'backend/src']) fs.cpSync(path.join(REPO_ROOT, part), path.join(tree.path, part), { recursive: true });
-      for (const file of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO_ROOT, file), path.join(tree.path, file));
+      for (const part of ['bin', 'jobs', 'backend/src'])
+        fs.cpSync(path.join(REPO_ROOT, part), path.join(tree.path, part), { recursive: true });
+      for (const file of ['package.json', 'tsconfig.json'])
+        fs.copyFileSync(path.join(REPO_ROOT, file), path.join(tree.path, file));
       fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(tree.path, 'node_modules'), 'dir');
       const bad = path.join(tree.path, 'backend/src/patterns/broken_overview.json');
       fs.writeFileSync(

@@ -45,7 +45,10 @@ describe('domain/analytics currencyAttribution', () => {
 
   it('aggregates contributions per currency and for the portfolio', () => {
     const r = currencyAttribution(HOLDINGS, 'USD');
-    assert.deepEqual(r.by_currency.map((c) => c.currency), ['EUR', 'USD']);
+    assert.deepEqual(
+      r.by_currency.map((c) => c.currency),
+      ['EUR', 'USD'],
+    );
     const eur = r.by_currency[0]!;
     close(eur.weight, 0.6);
     close(eur.contribution.local, 0.05);
@@ -65,8 +68,24 @@ describe('domain/analytics currencyAttribution', () => {
   it('leaves a currency with zero net weight without returns', () => {
     const r = currencyAttribution(
       [
-        { symbol: 'LONG', currency: 'JPY', weight: 0.2, price_start: 10, price_end: 11, fx_start: 0.007, fx_end: 0.0068 },
-        { symbol: 'SHORT', currency: 'JPY', weight: -0.2, price_start: 10, price_end: 12, fx_start: 0.007, fx_end: 0.0068 },
+        {
+          symbol: 'LONG',
+          currency: 'JPY',
+          weight: 0.2,
+          price_start: 10,
+          price_end: 11,
+          fx_start: 0.007,
+          fx_end: 0.0068,
+        },
+        {
+          symbol: 'SHORT',
+          currency: 'JPY',
+          weight: -0.2,
+          price_start: 10,
+          price_end: 12,
+          fx_start: 0.007,
+          fx_end: 0.0068,
+        },
       ],
       'USD',
     );
@@ -79,7 +98,9 @@ describe('domain/analytics currencyAttribution', () => {
     const logUniform = (lo: number, hi: number) => Math.exp(Math.log(lo) + rand() * (Math.log(hi) - Math.log(lo)));
     for (let c = 0; c < 1000; c++) {
       const currencies = ['USD', 'EUR', 'JPY', 'GBP', 'CHF'];
-      const fx = new Map(currencies.map((ccy) => [ccy, ccy === 'USD' ? [1, 1] : [logUniform(0.001, 1000), 0]] as [string, number[]]));
+      const fx = new Map(
+        currencies.map((ccy) => [ccy, ccy === 'USD' ? [1, 1] : [logUniform(0.001, 1000), 0]] as [string, number[]]),
+      );
       for (const [ccy, rates] of fx) if (ccy !== 'USD') rates[1] = rates[0]! * logUniform(0.3, 3);
       const n = 1 + Math.floor(rand() * 8);
       const raw = Array.from({ length: n }, () => rand());
@@ -88,7 +109,15 @@ describe('domain/analytics currencyAttribution', () => {
         const ccy = currencies[Math.floor(rand() * currencies.length)]!;
         const price = logUniform(0.01, 10_000);
         const [x0, x1] = fx.get(ccy)!;
-        return { symbol: `S${i}`, currency: ccy, weight: w / total, price_start: price, price_end: price * logUniform(0.2, 5), fx_start: x0!, fx_end: x1! };
+        return {
+          symbol: `S${i}`,
+          currency: ccy,
+          weight: w / total,
+          price_start: price,
+          price_end: price * logUniform(0.2, 5),
+          fx_start: x0!,
+          fx_end: x1!,
+        };
       });
       const r = currencyAttribution(holdings, 'USD');
       let portfolioReturn = 0;
@@ -104,12 +133,21 @@ describe('domain/analytics currencyAttribution', () => {
       assert.ok(Math.abs(p.total - (p.local + p.fx + p.interaction)) < 1e-12, `case ${c}`);
       const byCurrency = r.by_currency.reduce((s, x) => s + x.contribution.total, 0);
       assert.ok(Math.abs(byCurrency - p.total) < 1e-12, `case ${c}`);
-      for (const ccy of r.by_currency) assert.ok(ccy.returns === null || ccy.returns.identity_residual < 1e-12, `case ${c}`);
+      for (const ccy of r.by_currency)
+        assert.ok(ccy.returns === null || ccy.returns.identity_residual < 1e-12, `case ${c}`);
     }
   });
 
   it('throws AttributionIdentityError when doubles cannot carry the decomposition', () => {
-    const huge = { symbol: 'X', currency: 'EUR', weight: 1, price_start: 1, price_end: 1e12 + 0.3, fx_start: 0.3, fx_end: 0.7 };
+    const huge = {
+      symbol: 'X',
+      currency: 'EUR',
+      weight: 1,
+      price_start: 1,
+      price_end: 1e12 + 0.3,
+      fx_start: 0.3,
+      fx_end: 0.7,
+    };
     assert.throws(() => currencyAttribution([huge], 'USD'), AttributionIdentityError);
   });
 
@@ -126,7 +164,8 @@ describe('domain/analytics currencyAttribution', () => {
       [{ ...sap!, symbol: '' }],
       [{ ...sap!, currency: '' }],
     ];
-    for (const holdings of bad) assert.throws(() => currencyAttribution(holdings, 'USD'), AnalyticsInputError, JSON.stringify(holdings));
+    for (const holdings of bad)
+      assert.throws(() => currencyAttribution(holdings, 'USD'), AnalyticsInputError, JSON.stringify(holdings));
     assert.throws(() => currencyAttribution(HOLDINGS, ''), AnalyticsInputError);
   });
 });

@@ -7,7 +7,8 @@ import { addDays } from './prng.js';
 /** A level series starting at 100 on 2024-01-01 that moves by the given daily returns. */
 function levels(returns: readonly number[]): DatedValue[] {
   const out: DatedValue[] = [{ date: '2024-01-01', value: 100 }];
-  for (const r of returns) out.push({ date: addDays(out[out.length - 1]!.date, 1), value: out[out.length - 1]!.value * (1 + r) });
+  for (const r of returns)
+    out.push({ date: addDays(out[out.length - 1]!.date, 1), value: out[out.length - 1]!.value * (1 + r) });
   return out;
 }
 

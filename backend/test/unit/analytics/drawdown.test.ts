@@ -55,7 +55,10 @@ describe('domain/analytics maxDrawdown', () => {
       series(0, 1),
       series(1, -1),
       series(1, Number.NaN),
-      [{ date: '2024-01-02', value: 1 }, { date: '2024-01-01', value: 1 }],
+      [
+        { date: '2024-01-02', value: 1 },
+        { date: '2024-01-01', value: 1 },
+      ],
     ];
     for (const s of bad) assert.throws(() => maxDrawdown(s), AnalyticsInputError, JSON.stringify(s));
   });

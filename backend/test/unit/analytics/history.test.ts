@@ -10,11 +10,13 @@ const pack = (closes: Record<string, number>, eurUsd: number | null): DayMarket 
 });
 
 /** The pack in force on each day: the newest dated on or before it. */
-const series = (packs: [string, DayMarket][]) => (day: string): DayMarket | null => {
-  let found: DayMarket | null = null;
-  for (const [date, p] of packs) if (date <= day) found = p;
-  return found;
-};
+const series =
+  (packs: [string, DayMarket][]) =>
+  (day: string): DayMarket | null => {
+    let found: DayMarket | null = null;
+    for (const [date, p] of packs) if (date <= day) found = p;
+    return found;
+  };
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} != ${expected}`);
@@ -39,7 +41,7 @@ describe('domain valuationHistory', () => {
     ['2024-01-09', pack({ SAP: 104 }, 1.25)],
   ];
 
-  it('values cash and positions per calendar day in the base currency, flows at their day\'s FX', () => {
+  it("values cash and positions per calendar day in the base currency, flows at their day's FX", () => {
     const h = valuationHistory({
       entries,
       securities: SECURITIES,
@@ -47,7 +49,10 @@ describe('domain valuationHistory', () => {
       days: calendarDays('2024-01-05', '2024-01-09'),
       marketOn: series(packs),
     });
-    assert.deepEqual(h.points.map((p) => p.date), ['2024-01-05', '2024-01-06', '2024-01-07', '2024-01-08', '2024-01-09']);
+    assert.deepEqual(
+      h.points.map((p) => p.date),
+      ['2024-01-05', '2024-01-06', '2024-01-07', '2024-01-08', '2024-01-09'],
+    );
     // Fri: EUR cash 9000 + USD cash 3000 x 0.8 + SAP 10 x 102 + AAPL 10 x 210 x 0.8 = 9000 + 2400 + 1020 + 1680.
     // The flows of 3 and 4 January are before the period: already in the value, not flows of any day in it.
     const friday = 14_100;
@@ -58,7 +63,11 @@ describe('domain valuationHistory', () => {
     }
     // Mon at 1.2: EUR cash 9000 + 12 interest; USD cash 4000 / 1.2; SAP 10 x 105; AAPL 10 x 210 (carried) / 1.2.
     close(h.points[3]!.value, 9012 + 4000 / 1.2 + 1050 + 2100 / 1.2, 'monday value');
-    close(h.points[3]!.inflow, 1000 / 1.2, 'monday inflow: the USD deposit at that day\'s rate; interest is performance');
+    close(
+      h.points[3]!.inflow,
+      1000 / 1.2,
+      "monday inflow: the USD deposit at that day's rate; interest is performance",
+    );
     assert.equal(h.points[3]!.outflow, 0);
     // Tue at 1.25: EUR cash 9012 - 500; USD 4000 x 0.8; SAP 15 x 104; AAPL 2100 x 0.8.
     close(h.points[4]!.value, 8512 + 3200 + 1560 + 1680, 'tuesday value');
@@ -67,7 +76,8 @@ describe('domain valuationHistory', () => {
     assert.deepEqual(h.warnings, [
       {
         code: 'price_carried_forward',
-        message: 'AAPL has no close in the pricing pack in force on some days between 2024-01-08 and 2024-01-09; its last known close was carried forward',
+        message:
+          'AAPL has no close in the pricing pack in force on some days between 2024-01-08 and 2024-01-09; its last known close was carried forward',
       },
     ]);
   });
@@ -93,7 +103,10 @@ describe('domain valuationHistory', () => {
         securities: SECURITIES,
         baseCurrency: 'USD',
         days: calendarDays('2024-01-05', '2024-01-09'),
-        marketOn: series([['2024-01-05', pack({ AAPL: 1 }, 1.25)], ['2024-01-08', pack({ MSFT: 310 }, 1.25)]]),
+        marketOn: series([
+          ['2024-01-05', pack({ AAPL: 1 }, 1.25)],
+          ['2024-01-08', pack({ MSFT: 310 }, 1.25)],
+        ]),
       });
     assert.throws(run, (e: unknown) => {
       assert.ok(e instanceof HistoryDataError);
@@ -111,7 +124,10 @@ describe('domain valuationHistory', () => {
         securities: SECURITIES,
         baseCurrency: 'EUR',
         days: calendarDays('2024-01-05', '2024-01-09'),
-        marketOn: series([['2024-01-05', packs[1]![1]], ['2024-01-07', pack({ SAP: 1, AAPL: 1 }, null)]]),
+        marketOn: series([
+          ['2024-01-05', packs[1]![1]],
+          ['2024-01-07', pack({ SAP: 1, AAPL: 1 }, null)],
+        ]),
       });
     assert.throws(run, (e: unknown) => {
       assert.ok(e instanceof HistoryDataError);
@@ -124,13 +140,26 @@ describe('domain valuationHistory', () => {
 
   it('needs no pack for base-currency cash, but does for foreign cash', () => {
     const cash = commit(1, [deposit('2024-01-02', 100, 'EUR'), deposit('2024-01-03', 50, 'EUR')]);
-    const h = valuationHistory({ entries: cash, securities: SECURITIES, baseCurrency: 'EUR', days: calendarDays('2024-01-02', '2024-01-03'), marketOn: () => null });
+    const h = valuationHistory({
+      entries: cash,
+      securities: SECURITIES,
+      baseCurrency: 'EUR',
+      days: calendarDays('2024-01-02', '2024-01-03'),
+      marketOn: () => null,
+    });
     assert.deepEqual(h.points, [
       { date: '2024-01-02', value: 100, inflow: 100, outflow: 0 },
       { date: '2024-01-03', value: 150, inflow: 50, outflow: 0 },
     ]);
     assert.throws(
-      () => valuationHistory({ entries: cash, securities: SECURITIES, baseCurrency: 'USD', days: ['2024-01-02'], marketOn: () => null }),
+      () =>
+        valuationHistory({
+          entries: cash,
+          securities: SECURITIES,
+          baseCurrency: 'USD',
+          days: ['2024-01-02'],
+          marketOn: () => null,
+        }),
       /no FX rate EUR\/USD on 2024-01-02: no pricing pack is in force/,
     );
   });

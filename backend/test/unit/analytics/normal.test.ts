@@ -17,7 +17,8 @@ describe('domain/analytics normalQuantile', () => {
       [0.95, 1.6448536269514722],
       [0.99, 2.3263478740408408],
     ];
-    for (const [p, z] of reference) assert.ok(Math.abs(normalQuantile(p) - z) < 1e-14, `${p}: ${normalQuantile(p)} vs ${z}`);
+    for (const [p, z] of reference)
+      assert.ok(Math.abs(normalQuantile(p) - z) < 1e-14, `${p}: ${normalQuantile(p)} vs ${z}`);
     assert.equal(normalQuantile(0.5), 0);
   });
 

@@ -9,7 +9,10 @@ describe('domain/analytics timeWeightedReturn', () => {
   it('links daily returns geometrically: 100k -> 110k -> 121k is 21%', () => {
     const r = timeWeightedReturn([day('2024-01-01', 100_000), day('2024-01-02', 110_000), day('2024-01-03', 121_000)]);
     assert.ok(Math.abs(r.cumulative - 0.21) < 1e-12, String(r.cumulative));
-    assert.deepEqual(r.daily.map((d) => d.date), ['2024-01-01', '2024-01-02', '2024-01-03']);
+    assert.deepEqual(
+      r.daily.map((d) => d.date),
+      ['2024-01-01', '2024-01-02', '2024-01-03'],
+    );
     assert.equal(r.daily[0]!.return, 0);
     assert.ok(Math.abs(r.daily[1]!.return - 0.1) < 1e-12);
     assert.ok(Math.abs(r.daily[2]!.cumulative - 0.21) < 1e-12);
@@ -51,7 +54,10 @@ describe('domain/analytics timeWeightedReturn', () => {
   it('gives a day with nothing invested a return of 0 and a warning naming the date', () => {
     // An account opened empty and funded on the third day.
     const r = timeWeightedReturn([day('2024-05-01', 0), day('2024-05-02', 0), day('2024-05-03', 110, 100)]);
-    assert.deepEqual(r.daily.map((d) => d.return), [0, 0, 0.10000000000000009]);
+    assert.deepEqual(
+      r.daily.map((d) => d.return),
+      [0, 0, 0.10000000000000009],
+    );
     assert.equal(r.warnings.length, 1);
     assert.equal(r.warnings[0]!.code, 'twr_zero_base');
     assert.match(r.warnings[0]!.message, /2024-05-02/);
@@ -64,7 +70,12 @@ describe('domain/analytics timeWeightedReturn', () => {
   });
 
   it('keeps a total loss permanent and still annualises it', () => {
-    const r = timeWeightedReturn([day('2020-01-01', 100), day('2020-06-01', 0), day('2020-06-02', 50, 50), day('2021-06-01', 60)]);
+    const r = timeWeightedReturn([
+      day('2020-01-01', 100),
+      day('2020-06-01', 0),
+      day('2020-06-02', 50, 50),
+      day('2021-06-01', 60),
+    ]);
     assert.equal(r.cumulative, -1);
     assert.equal(r.annualized, -1);
   });
@@ -84,7 +95,10 @@ describe('domain/analytics timeWeightedReturn', () => {
   });
 
   it('states its convention', () => {
-    assert.match(timeWeightedReturn([day('2024-01-01', 1)]).method, /inflows at the start of the day, outflows at the end/);
+    assert.match(
+      timeWeightedReturn([day('2024-01-01', 1)]).method,
+      /inflows at the start of the day, outflows at the end/,
+    );
   });
 
   it('rejects bad input with AnalyticsInputError instead of guessing', () => {

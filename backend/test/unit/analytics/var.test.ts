@@ -3,7 +3,8 @@ import { AnalyticsInputError } from '../../../src/domain/analytics/input.js';
 import { historicalVar, parametricVar } from '../../../src/domain/analytics/var.js';
 import { RETURNS } from './fixtures.js';
 
-const close = (actual: number, expected: number, tol = 1e-12) => assert.ok(Math.abs(actual - expected) < tol, `${actual} vs ${expected}`);
+const close = (actual: number, expected: number, tol = 1e-12) =>
+  assert.ok(Math.abs(actual - expected) < tol, `${actual} vs ${expected}`);
 
 describe('domain/analytics historicalVar', () => {
   // Sorted: -0.025 -0.02 -0.01 -0.005 0.002 0.004 0.01 0.012 0.015 0.03

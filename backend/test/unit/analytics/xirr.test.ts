@@ -57,7 +57,11 @@ describe('domain/analytics xirr', () => {
     const rate = rateOf(xirr(flows));
     // scipy.optimize.brentq on the same flows, xtol 1e-15.
     assert.ok(Math.abs(rate - 0.08058653234682296) < 1e-9, String(rate));
-    const discounted = flows.reduce((s, f) => s + Math.abs(f.amount) * (1 + rate) ** -((Date.parse(f.date) - Date.parse(flows[0]!.date)) / 86_400_000 / 365), 0);
+    const discounted = flows.reduce(
+      (s, f) =>
+        s + Math.abs(f.amount) * (1 + rate) ** -((Date.parse(f.date) - Date.parse(flows[0]!.date)) / 86_400_000 / 365),
+      0,
+    );
     assert.ok(Math.abs(xnpv(flows, rate)) <= 1e-10 * discounted, String(xnpv(flows, rate)));
   });
 
@@ -71,10 +75,12 @@ describe('domain/analytics xirr', () => {
   });
 
   it('converges for very large rates instead of stopping where a big flow dwarfs the NPV', () => {
-    const r = rateOf(xirr([
-      { date: '2017-01-01', amount: -1 },
-      { date: '2018-01-01', amount: 1e9 },
-    ]));
+    const r = rateOf(
+      xirr([
+        { date: '2017-01-01', amount: -1 },
+        { date: '2018-01-01', amount: 1e9 },
+      ]),
+    );
     assert.ok(Math.abs(r / (1e9 - 1) - 1) < 1e-9, String(r));
   });
 
@@ -85,7 +91,10 @@ describe('domain/analytics xirr', () => {
       { date: '2018-01-01', amount: 2.2 },
       { date: '2019-01-01', amount: -1.2075 },
     ];
-    for (const [guess, root] of [[0, 0.05], [0.2, 0.15]] as const) {
+    for (const [guess, root] of [
+      [0, 0.05],
+      [0.2, 0.15],
+    ] as const) {
       const r = xirr(flows, { guess, max_newton_iterations: 0 });
       assert.ok(r.ok && r.method === 'bisection' && Math.abs(r.rate - root) < 1e-9, JSON.stringify(r));
     }
@@ -104,15 +113,42 @@ describe('domain/analytics xirr', () => {
     const cases: [CashFlow[], string][] = [
       [[], 'too_few_flows'],
       [[{ date: '2020-01-01', amount: -100 }], 'too_few_flows'],
-      [[{ date: '2020-01-01', amount: 0 }, { date: '2021-01-01', amount: 0 }], 'all_zero'],
-      [[{ date: '2020-01-01', amount: 100 }, { date: '2021-01-01', amount: 5 }], 'no_sign_change'],
-      [[{ date: '2020-01-01', amount: -100 }, { date: '2021-01-01', amount: 0 }], 'no_sign_change'],
+      [
+        [
+          { date: '2020-01-01', amount: 0 },
+          { date: '2021-01-01', amount: 0 },
+        ],
+        'all_zero',
+      ],
+      [
+        [
+          { date: '2020-01-01', amount: 100 },
+          { date: '2021-01-01', amount: 5 },
+        ],
+        'no_sign_change',
+      ],
+      [
+        [
+          { date: '2020-01-01', amount: -100 },
+          { date: '2021-01-01', amount: 0 },
+        ],
+        'no_sign_change',
+      ],
       // A 99% loss in one day is a rate of 0.01^365 - 1, closer to -100% than a double can tell.
-      [[{ date: '2020-01-01', amount: -100 }, { date: '2020-01-02', amount: 1 }], 'no_root_found'],
+      [
+        [
+          { date: '2020-01-01', amount: -100 },
+          { date: '2020-01-02', amount: 1 },
+        ],
+        'no_root_found',
+      ],
     ];
     for (const [flows, reason] of cases) {
       const r = xirr(flows);
-      assert.ok(!r.ok && r.reason === reason && r.message.length > 0, `${JSON.stringify(flows)} -> ${JSON.stringify(r)}`);
+      assert.ok(
+        !r.ok && r.reason === reason && r.message.length > 0,
+        `${JSON.stringify(flows)} -> ${JSON.stringify(r)}`,
+      );
     }
   });
 

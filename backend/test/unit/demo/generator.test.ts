@@ -18,13 +18,15 @@ function replay(data: DemoData, txs: readonly Transaction[]): { holdings: Map<st
   txs.forEach((tx, i) => {
     const where = `#${i} ${tx.date} ${tx.type} ${tx.symbol ?? ''}`;
     const move = (delta: number) => cash.set(tx.currency, (cash.get(tx.currency) ?? 0) + delta);
-    if (tx.symbol !== null && currencyOf.get(tx.symbol) !== tx.currency) problems.push(`${where}: currency ${tx.currency}`);
-    const held = tx.symbol === null ? 0 : holdings.get(tx.symbol) ?? 0;
+    if (tx.symbol !== null && currencyOf.get(tx.symbol) !== tx.currency)
+      problems.push(`${where}: currency ${tx.currency}`);
+    const held = tx.symbol === null ? 0 : (holdings.get(tx.symbol) ?? 0);
     switch (tx.type) {
       case 'BUY':
       case 'SELL': {
         const close = closes.get(tx.date)?.get(tx.symbol ?? '');
-        if (close === undefined || tx.price !== close) problems.push(`${where}: price ${tx.price} is not the close ${close}`);
+        if (close === undefined || tx.price !== close)
+          problems.push(`${where}: price ${tx.price} is not the close ${close}`);
         const qty = tx.quantity ?? NaN;
         if (!Number.isInteger(qty) || qty <= 0) problems.push(`${where}: quantity ${qty}`);
         const gross = qty * minor(tx.price ?? NaN, tx.currency);
@@ -70,7 +72,10 @@ describe('demo data generator', () => {
 
   it('gives different prices for a different seed on the same calendar', () => {
     const other = generateDemo({ seed: SEED + 1 });
-    assert.deepEqual(other.days.map((d) => d.date), data.days.map((d) => d.date));
+    assert.deepEqual(
+      other.days.map((d) => d.date),
+      data.days.map((d) => d.date),
+    );
     assert.deepEqual(other.securities, data.securities);
     assert.notEqual(hashCanonical(other.days.map((d) => d.prices)), hashCanonical(data.days.map((d) => d.prices)));
     assert.deepEqual(other.days[0]!.prices, data.days[0]!.prices, 'both start from the real start prices');
@@ -80,9 +85,16 @@ describe('demo data generator', () => {
     const usEquities = data.securities.filter((s) => s.currency === 'USD' && s.asset_class === 'equity');
     assert.ok(usEquities.length >= 55 && usEquities.length <= 65, `${usEquities.length} US equities`);
     assert.equal(new Set(usEquities.map((s) => s.sector)).size, 11, 'all GICS sectors');
-    for (const ccy of ['EUR', 'GBP', 'JPY', 'CAD']) assert.ok(data.securities.some((s) => s.currency === ccy), ccy);
+    for (const ccy of ['EUR', 'GBP', 'JPY', 'CAD'])
+      assert.ok(
+        data.securities.some((s) => s.currency === ccy),
+        ccy,
+      );
     const bonds = data.securities.filter((s) => s.asset_class === 'fixed_income');
-    assert.deepEqual(bonds.map((s) => s.symbol), ['IEF', 'LQD']);
+    assert.deepEqual(
+      bonds.map((s) => s.symbol),
+      ['IEF', 'LQD'],
+    );
     assert.ok(data.securities.find((s) => s.symbol === 'NVDA'));
   });
 
@@ -106,7 +118,11 @@ describe('demo data generator', () => {
   it('prices every security on every trading day with positive, suitably rounded closes', () => {
     const symbols = data.securities.map((s) => s.symbol);
     for (const day of data.days) {
-      assert.deepEqual(day.prices.map((p) => p.symbol), symbols, day.date);
+      assert.deepEqual(
+        day.prices.map((p) => p.symbol),
+        symbols,
+        day.date,
+      );
       for (const p of day.prices) {
         assert.ok(p.close > 0, `${p.symbol} ${day.date}`);
         const places = p.currency === 'JPY' ? 1 : 100;
@@ -132,7 +148,11 @@ describe('demo data generator', () => {
 
   it('quotes all six currencies every day', () => {
     for (const day of data.days) {
-      assert.deepEqual(day.fx.map((r) => `${r.base}/${r.quote}`), ['CAD/USD', 'CHF/USD', 'EUR/USD', 'GBP/USD', 'JPY/USD'], day.date);
+      assert.deepEqual(
+        day.fx.map((r) => `${r.base}/${r.quote}`),
+        ['CAD/USD', 'CHF/USD', 'EUR/USD', 'GBP/USD', 'JPY/USD'],
+        day.date,
+      );
       for (const r of day.fx) assert.equal(Number(r.rate.toPrecision(6)), r.rate);
     }
     const eur = data.days.map((d) => d.fx.find((r) => r.base === 'EUR')!.rate);
@@ -140,11 +160,14 @@ describe('demo data generator', () => {
   });
 
   it('builds three portfolios in USD, CAD and EUR, each with a multi-commit ledger', () => {
-    assert.deepEqual(data.portfolios.map((p) => [p.id, p.base_currency]), [
-      ['pf_demo_usd', 'USD'],
-      ['pf_demo_cad', 'CAD'],
-      ['pf_demo_eur', 'EUR'],
-    ]);
+    assert.deepEqual(
+      data.portfolios.map((p) => [p.id, p.base_currency]),
+      [
+        ['pf_demo_usd', 'USD'],
+        ['pf_demo_cad', 'CAD'],
+        ['pf_demo_eur', 'EUR'],
+      ],
+    );
     for (const p of data.portfolios) {
       assert.ok(p.batches.length >= 8, `${p.id} has ${p.batches.length} commits`);
       for (const batch of p.batches) assert.ok(batch.length > 0);
@@ -156,12 +179,17 @@ describe('demo data generator', () => {
     const tradingDays = new Set(data.days.map((d) => d.date));
     for (const p of data.portfolios) {
       const txs = p.batches.flat();
-      assert.deepEqual(txs.map((t) => t.date), [...txs.map((t) => t.date)].sort(), `${p.id} in date order`);
+      assert.deepEqual(
+        txs.map((t) => t.date),
+        [...txs.map((t) => t.date)].sort(),
+        `${p.id} in date order`,
+      );
       for (const tx of txs) {
         assert.deepEqual(Object.keys(tx).sort(), keys);
         assert.ok(tradingDays.has(tx.date), `${tx.date} is a trading day`);
         assert.ok(tx.fee >= 0);
-        for (const v of [tx.quantity, tx.price, tx.amount]) assert.ok(v === null || v > 0, `${p.id} ${tx.type} ${tx.date}`);
+        for (const v of [tx.quantity, tx.price, tx.amount])
+          assert.ok(v === null || v > 0, `${p.id} ${tx.type} ${tx.date}`);
         if (['DEPOSIT', 'WITHDRAWAL', 'INTEREST', 'FEE'].includes(tx.type)) assert.equal(tx.symbol, null);
       }
     }
@@ -216,7 +244,8 @@ describe('demo data generator', () => {
       for (const p of other.portfolios) {
         assert.deepEqual(replay(other, p.batches.flat()).problems, [], `seed ${seed} ${p.id}`);
         const types = new Set(p.batches.flat().map((t) => t.type));
-        for (const type of REQUIRED_TYPES) assert.ok(types.has(type as Transaction['type']), `seed ${seed}: ${p.id} lacks ${type}`);
+        for (const type of REQUIRED_TYPES)
+          assert.ok(types.has(type as Transaction['type']), `seed ${seed}: ${p.id} lacks ${type}`);
       }
     }
   });

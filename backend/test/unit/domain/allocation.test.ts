@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { allocate, CASH_BUCKET, type Bucket } from '../../../src/domain/allocation.js';
 import { valuePortfolio, type CashInput, type HoldingInput } from '../../../src/domain/valuation.js';
 
-function holding(symbol: string, sector: string, currency: string, asset_class: string, quantity: number): HoldingInput {
+function holding(
+  symbol: string,
+  sector: string,
+  currency: string,
+  asset_class: string,
+  quantity: number,
+): HoldingInput {
   return { symbol, name: `${symbol} name`, sector, asset_class, currency, quantity, cost_basis: 1 };
 }
 
@@ -52,7 +58,10 @@ describe('domain/allocation allocate', () => {
     const a = allocate(valuation, 10);
     for (const b of [a.by_sector, a.by_currency, a.by_asset_class]) {
       assert.equal(sum(b), valuation.totals.total_value);
-      assert.equal(b.reduce((s, x) => s + x.weight, 0), 1);
+      assert.equal(
+        b.reduce((s, x) => s + x.weight, 0),
+        1,
+      );
     }
   });
 
@@ -68,13 +77,23 @@ describe('domain/allocation allocate', () => {
       'USD',
     );
     const a = allocate(v, 5);
-    assert.deepEqual(a.by_sector.find((b) => b.key === CASH_BUCKET), { key: CASH_BUCKET, value_base: 200, weight: 0.666667 });
-    assert.deepEqual(a.by_asset_class.find((b) => b.key === 'cash'), { key: 'cash', value_base: 200, weight: 0.666667 });
+    assert.deepEqual(
+      a.by_sector.find((b) => b.key === CASH_BUCKET),
+      { key: CASH_BUCKET, value_base: 200, weight: 0.666667 },
+    );
+    assert.deepEqual(
+      a.by_asset_class.find((b) => b.key === 'cash'),
+      { key: 'cash', value_base: 200, weight: 0.666667 },
+    );
     assert.deepEqual(a.by_currency, [
       { key: 'USD', value_base: 200, weight: 0.666667 },
       { key: 'EUR', value_base: 100, weight: 0.333333 },
     ]);
-    assert.deepEqual(a.top_holdings.map((h) => h.symbol), ['AAA'], 'cash is not a holding');
+    assert.deepEqual(
+      a.top_holdings.map((h) => h.symbol),
+      ['AAA'],
+      'cash is not a holding',
+    );
   });
 
   it('ranks the top N holdings and reports their share of the portfolio', () => {
@@ -112,8 +131,14 @@ describe('domain/allocation allocate', () => {
       'USD',
     );
     const a = allocate(v, 2);
-    assert.deepEqual(a.by_sector.map((b) => b.key), ['Energy', 'Materials', 'Utilities']);
-    assert.deepEqual(a.top_holdings.map((h) => h.symbol), ['AAA', 'MMM']);
+    assert.deepEqual(
+      a.by_sector.map((b) => b.key),
+      ['Energy', 'Materials', 'Utilities'],
+    );
+    assert.deepEqual(
+      a.top_holdings.map((h) => h.symbol),
+      ['AAA', 'MMM'],
+    );
     assert.equal(a.top_n_concentration, 0.666667);
   });
 
@@ -127,10 +152,16 @@ describe('domain/allocation allocate', () => {
     );
     assert.equal(v.totals.complete, false);
     const a = allocate(v, 10);
-    assert.deepEqual(a.by_sector.map((b) => b.key), ['Tech', CASH_BUCKET]);
+    assert.deepEqual(
+      a.by_sector.map((b) => b.key),
+      ['Tech', CASH_BUCKET],
+    );
     assert.equal(sum(a.by_sector), 1000);
     assert.equal(v.totals.total_value, 1000);
-    assert.deepEqual(a.top_holdings.map((h) => h.symbol), ['AAA']);
+    assert.deepEqual(
+      a.top_holdings.map((h) => h.symbol),
+      ['AAA'],
+    );
   });
 
   it('gives an empty portfolio empty breakdowns and no concentration', () => {

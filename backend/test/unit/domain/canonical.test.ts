@@ -66,7 +66,18 @@ describe('domain/canonical canonicalJson', () => {
   });
 
   it('writes every string, as a value and as a key, exactly as JSON.stringify does', () => {
-    const samples = ['', 'plain', 'é ü 日本', 'tab\there', 'quote " and \\ backslash', '\u2028\u2029', '😀 pair', '\ud800 lone high', 'lone low \udc00', '\u007f\u0080'];
+    const samples = [
+      '',
+      'plain',
+      'é ü 日本',
+      'tab\there',
+      'quote " and \\ backslash',
+      '\u2028\u2029',
+      '😀 pair',
+      '\ud800 lone high',
+      'lone low \udc00',
+      '\u007f\u0080',
+    ];
     for (let c = 0; c < 0x80; c++) samples.push(`x${String.fromCharCode(c)}y`);
     for (const s of samples) {
       assert.equal(canonicalJson(s), JSON.stringify(s), JSON.stringify(s));

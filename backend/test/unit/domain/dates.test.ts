@@ -14,9 +14,21 @@ describe('calendar dates', () => {
   });
 
   it('rejects days that do not exist and text that is not YYYY-MM-DD', () => {
-    for (const bad of ['2025-02-29', '1900-02-29', '2025-04-31', '2025-13-01', '2025-00-10', '2025-01-00', '2025-1-01', '20250101', ' 2025-01-01', 'abcd-ef-gh']) {
+    for (const bad of [
+      '2025-02-29',
+      '1900-02-29',
+      '2025-04-31',
+      '2025-13-01',
+      '2025-00-10',
+      '2025-01-00',
+      '2025-1-01',
+      '20250101',
+      ' 2025-01-01',
+      'abcd-ef-gh',
+    ]) {
       assert.equal(isCalendarDate(bad), false, bad);
     }
-    for (const good of ['2024-02-29', '2000-02-29', '0001-01-01', '9999-12-31']) assert.equal(isCalendarDate(good), true, good);
+    for (const good of ['2024-02-29', '2000-02-29', '0001-01-01', '9999-12-31'])
+      assert.equal(isCalendarDate(good), true, good);
   });
 });

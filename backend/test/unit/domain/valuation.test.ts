@@ -2,8 +2,23 @@ import assert from 'node:assert/strict';
 import type { FxRate } from '../../../src/domain/fx.js';
 import { valuePortfolio, type CashInput, type HoldingInput } from '../../../src/domain/valuation.js';
 
-function holding(symbol: string, currency: string, quantity: number, cost_basis: number, extra: Partial<HoldingInput> = {}): HoldingInput {
-  return { symbol, name: `${symbol} Inc.`, sector: 'Technology', asset_class: 'equity', currency, quantity, cost_basis, ...extra };
+function holding(
+  symbol: string,
+  currency: string,
+  quantity: number,
+  cost_basis: number,
+  extra: Partial<HoldingInput> = {},
+): HoldingInput {
+  return {
+    symbol,
+    name: `${symbol} Inc.`,
+    sector: 'Technology',
+    asset_class: 'equity',
+    currency,
+    quantity,
+    cost_basis,
+    ...extra,
+  };
 }
 
 // 1 EUR = 1.25 USD: a binary-exact rate, so every reference value below is exact.
@@ -105,8 +120,14 @@ describe('domain/valuation valuePortfolio', () => {
     const v = valuePortfolio([...holdings].reverse(), [...cash].reverse(), closes, RATES, 'USD');
     const w = valuePortfolio(holdings, cash, closes, RATES, 'USD');
     assert.deepEqual(v, w);
-    assert.deepEqual(v.holdings.map((h) => h.symbol), ['AAA', 'BBB']);
-    assert.deepEqual(v.cash.map((c) => c.currency), ['EUR', 'USD']);
+    assert.deepEqual(
+      v.holdings.map((h) => h.symbol),
+      ['AAA', 'BBB'],
+    );
+    assert.deepEqual(
+      v.cash.map((c) => c.currency),
+      ['EUR', 'USD'],
+    );
   });
 
   it('gives weights that sum to 1 across holdings and cash', () => {
@@ -124,7 +145,10 @@ describe('domain/valuation valuePortfolio', () => {
     const weights = [...thirds.holdings.map((h) => h.weight!), ...thirds.cash.map((c) => c.weight!)];
     assert.deepEqual(weights, [0.333333, 0.333333, 0.333333]);
     const exact = valuePortfolio(holdings, cash, closes, RATES, 'USD');
-    const sum = [...exact.holdings.map((h) => h.weight!), ...exact.cash.map((c) => c.weight!)].reduce((a, b) => a + b, 0);
+    const sum = [...exact.holdings.map((h) => h.weight!), ...exact.cash.map((c) => c.weight!)].reduce(
+      (a, b) => a + b,
+      0,
+    );
     assert.equal(sum, 1);
   });
 
@@ -136,7 +160,10 @@ describe('domain/valuation valuePortfolio', () => {
       RATES,
       'USD',
     );
-    assert.deepEqual(v.issues.map((i) => i.code), ['missing_price']);
+    assert.deepEqual(
+      v.issues.map((i) => i.code),
+      ['missing_price'],
+    );
     assert.match(v.issues[0]!.message, /CCC/);
     const ccc = v.holdings.find((h) => h.symbol === 'CCC')!;
     assert.equal(ccc.price, null);
@@ -173,7 +200,10 @@ describe('domain/valuation valuePortfolio', () => {
       RATES,
       'USD',
     );
-    assert.deepEqual(v.issues.map((i) => i.code), ['missing_fx_rate']);
+    assert.deepEqual(
+      v.issues.map((i) => i.code),
+      ['missing_fx_rate'],
+    );
     assert.match(v.issues[0]!.message, /GBP/);
     const ggg = v.holdings.find((h) => h.symbol === 'GGG')!;
     assert.equal(ggg.market_value, 40, 'still valued in its own currency');
@@ -190,8 +220,17 @@ describe('domain/valuation valuePortfolio', () => {
   });
 
   it('reports negative cash but keeps it in the totals and the valuation complete', () => {
-    const v = valuePortfolio([holding('AAA', 'USD', 10, 900)], [{ currency: 'USD', balance: -200 }], closes, RATES, 'USD');
-    assert.deepEqual(v.issues.map((i) => i.code), ['negative_cash']);
+    const v = valuePortfolio(
+      [holding('AAA', 'USD', 10, 900)],
+      [{ currency: 'USD', balance: -200 }],
+      closes,
+      RATES,
+      'USD',
+    );
+    assert.deepEqual(
+      v.issues.map((i) => i.code),
+      ['negative_cash'],
+    );
     assert.match(v.issues[0]!.message, /USD/);
     assert.equal(v.totals.cash_value, -200);
     assert.equal(v.totals.total_value, 800);
@@ -205,7 +244,15 @@ describe('domain/valuation valuePortfolio', () => {
     assert.deepEqual(empty, {
       holdings: [],
       cash: [],
-      totals: { base_currency: 'USD', positions_value: 0, cash_value: 0, total_value: 0, cost_basis: 0, unrealized_pnl: 0, complete: true },
+      totals: {
+        base_currency: 'USD',
+        positions_value: 0,
+        cash_value: 0,
+        total_value: 0,
+        cost_basis: 0,
+        unrealized_pnl: 0,
+        complete: true,
+      },
       issues: [],
     });
     const zeroCash = valuePortfolio([], [{ currency: 'USD', balance: 0 }], new Map(), [], 'USD');

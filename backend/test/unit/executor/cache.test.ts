@@ -54,7 +54,10 @@ describe('executor/cache', () => {
   });
 
   it('evicts by the size of the stored text as well as by count', () => {
-    const big = (n: number): CachedResult => ({ ...entry(n), result_json: Buffer.from(JSON.stringify({ pad: 'x'.repeat(1000), n })) });
+    const big = (n: number): CachedResult => ({
+      ...entry(n),
+      result_json: Buffer.from(JSON.stringify({ pad: 'x'.repeat(1000), n })),
+    });
     const cache = new ResultCache(100, 2500);
     cache.set('k1', big(1));
     cache.set('k2', big(2));

@@ -11,7 +11,10 @@ describe('executor/capability registry', () => {
     assert.equal(registry.has('ledger.nope'), false);
     assert.equal(registry.get('pricing.value')?.name, 'pricing.value');
     assert.equal(registry.get('ledger.nope'), undefined);
-    assert.deepEqual(registry.list().map((c) => c.name), ['ledger.positions', 'pricing.value']);
+    assert.deepEqual(
+      registry.list().map((c) => c.name),
+      ['ledger.positions', 'pricing.value'],
+    );
   });
 
   it('refuses a second capability with the same name', () => {

@@ -76,7 +76,10 @@ describe('executor/condition', () => {
 
   it('lists its references for dependency analysis', () => {
     const c = compileCondition('{{inputs.top_n}} > 3 && ({{positions.total}} > 0 || {{ctx.asof_date}} > "2020-01-01")');
-    assert.deepEqual(c.refs.map((r) => r.text), ['inputs.top_n', 'positions.total', 'ctx.asof_date']);
+    assert.deepEqual(
+      c.refs.map((r) => r.text),
+      ['inputs.top_n', 'positions.total', 'ctx.asof_date'],
+    );
   });
 
   it('reports parse errors with the column', () => {

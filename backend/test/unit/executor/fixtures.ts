@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { CapabilityRegistry, type Capability, type CapabilityCall, type RequestCtx } from '../../../src/executor/capability.js';
+import {
+  CapabilityRegistry,
+  type Capability,
+  type CapabilityCall,
+  type RequestCtx,
+} from '../../../src/executor/capability.js';
 import type { Pattern } from '../../../src/executor/pattern.js';
 
 export const ctx: RequestCtx = {

@@ -30,7 +30,13 @@ function rejects(raw: unknown, input: string | undefined, message: RegExp): void
 describe('executor/inputs', () => {
   it('applies defaults, leaves absent optional inputs out and sorts the keys', () => {
     const resolved = resolveInputs(p, { weight: 0.5, portfolio_id: 'p1' });
-    assert.deepEqual(resolved, { include_performance: false, method: 'fifo', portfolio_id: 'p1', top_n: 10, weight: 0.5 });
+    assert.deepEqual(resolved, {
+      include_performance: false,
+      method: 'fifo',
+      portfolio_id: 'p1',
+      top_n: 10,
+      weight: 0.5,
+    });
     assert.deepEqual(Object.keys(resolved), ['include_performance', 'method', 'portfolio_id', 'top_n', 'weight']);
   });
 
@@ -49,7 +55,11 @@ describe('executor/inputs', () => {
   });
 
   it('rejects unknown inputs and lists the accepted ones', () => {
-    rejects({ portfolio_id: 'p1', topn: 3 }, 'topn', /unknown input "topn"; pattern demo accepts: include_performance, method, portfolio_id, start, top_n, weight/);
+    rejects(
+      { portfolio_id: 'p1', topn: 3 },
+      'topn',
+      /unknown input "topn"; pattern demo accepts: include_performance, method, portfolio_id, start, top_n, weight/,
+    );
     rejects(JSON.parse('{"portfolio_id": "p1", "__proto__": 1}'), '__proto__', /unknown input "__proto__"/);
   });
 
@@ -84,13 +94,22 @@ describe('executor/inputs', () => {
 
   it('finds declarations that can never work', () => {
     assert.equal(inputSpecProblem({ type: 'integer', default: 3, minimum: 1, maximum: 5 }), null);
-    assert.match(inputSpecProblem({ type: 'string', minimum: 1 })!, /minimum and maximum apply only to integer and number/);
+    assert.match(
+      inputSpecProblem({ type: 'string', minimum: 1 })!,
+      /minimum and maximum apply only to integer and number/,
+    );
     assert.match(inputSpecProblem({ type: 'integer', maxLength: 3 })!, /maxLength applies only to string/);
     assert.match(inputSpecProblem({ type: 'number', minimum: 5, maximum: 1 })!, /minimum 5 is greater than maximum 1/);
-    assert.match(inputSpecProblem({ type: 'string', required: true, default: 'x' })!, /required input cannot have a default/);
+    assert.match(
+      inputSpecProblem({ type: 'string', required: true, default: 'x' })!,
+      /required input cannot have a default/,
+    );
     assert.match(inputSpecProblem({ type: 'integer', default: 'ten' })!, /default "ten" must be an integer/);
     assert.match(inputSpecProblem({ type: 'integer', default: 0, minimum: 1 })!, /default 0 must be at least 1/);
     assert.match(inputSpecProblem({ type: 'string', enum: ['a'], default: 'b' })!, /default "b" must be one of "a"/);
-    assert.match(inputSpecProblem({ type: 'date', enum: ['2025-02-30'] })!, /enum value "2025-02-30" must be a calendar date/);
+    assert.match(
+      inputSpecProblem({ type: 'date', enum: ['2025-02-30'] })!,
+      /enum value "2025-02-30" must be a calendar date/,
+    );
   });
 });

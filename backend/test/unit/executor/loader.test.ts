@@ -17,7 +17,11 @@ const overview = (): Pattern =>
       include_performance: { type: 'boolean', default: false },
     },
     steps: [
-      { capability: 'ledger.positions', as: 'positions', args: { portfolio_id: '{{inputs.portfolio_id}}', asof: '{{ctx.asof_date}}' } },
+      {
+        capability: 'ledger.positions',
+        as: 'positions',
+        args: { portfolio_id: '{{inputs.portfolio_id}}', asof: '{{ctx.asof_date}}' },
+      },
       {
         capability: 'metrics.twr',
         as: 'perf',
@@ -85,13 +89,19 @@ describe('executor/loader', () => {
   it('reports schema violations with the instance path', () => {
     const { outputs: _o, ...noOutputs } = overview();
     assert.match(loadError(noOutputs), /overview\.json: schema: \(root\) must have required property 'outputs'/);
-    assert.match(loadError({ ...overview(), author: 'x' }), /schema: \(root\) must NOT have additional properties \("author"\)/);
+    assert.match(
+      loadError({ ...overview(), author: 'x' }),
+      /schema: \(root\) must NOT have additional properties \("author"\)/,
+    );
     assert.match(loadError(withStep({ cap: 'x' })), /schema: \/steps\/1 must NOT have additional properties \("cap"\)/);
     assert.match(loadError({ ...overview(), version: '1.0' }), /schema: \/version must match pattern/);
     assert.match(loadError(withStep({ as: 'inputs' })), /schema: \/steps\/1\/as must match pattern/);
     const badType = overview();
     badType.inputs.portfolio_id = { type: 'text' as never };
-    assert.match(loadError(badType), /schema: \/inputs\/portfolio_id\/type must be equal to one of the allowed values: "string", "integer"/);
+    assert.match(
+      loadError(badType),
+      /schema: \/inputs\/portfolio_id\/type must be equal to one of the allowed values: "string", "integer"/,
+    );
     const badName = overview();
     badName.inputs['Bad-Name'] = { type: 'string' };
     assert.match(loadError(badName), /schema: \/inputs .*\(property name "Bad-Name"\)/);
@@ -109,11 +119,17 @@ describe('executor/loader', () => {
   });
 
   it('rejects duplicate step names', () => {
-    assert.match(loadError(withStep({ as: 'positions' })), /overview\.json: step "positions": duplicate step name \(steps 0 and 1\)/);
+    assert.match(
+      loadError(withStep({ as: 'positions' })),
+      /overview\.json: step "positions": duplicate step name \(steps 0 and 1\)/,
+    );
   });
 
   it('rejects unknown capabilities', () => {
-    assert.match(loadError(withStep({ capability: 'metrics.nope' })), /overview\.json: step "perf": unknown capability "metrics\.nope"/);
+    assert.match(
+      loadError(withStep({ capability: 'metrics.nope' })),
+      /overview\.json: step "perf": unknown capability "metrics\.nope"/,
+    );
   });
 
   it('rejects inadmissible input declarations', () => {
@@ -124,27 +140,45 @@ describe('executor/loader', () => {
 
   it('rejects references that are not a declared input, a pure ctx field or an earlier step', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ args: { x: '{{inputs.nope}}' } }, /step "perf": \{\{inputs\.nope\}\} refers to input "nope", which the pattern does not declare/],
+      [
+        { args: { x: '{{inputs.nope}}' } },
+        /step "perf": \{\{inputs\.nope\}\} refers to input "nope", which the pattern does not declare/,
+      ],
       [{ args: { x: '{{inputs}}' } }, /\{\{inputs\}\} must name exactly one input/],
       [{ args: { x: '{{inputs.portfolio_id.length}}' } }, /must name exactly one input/],
-      [{ args: { x: '{{ctx.request_id}}' } }, /\{\{ctx\.request_id\}\} is not allowed; templates may read only ctx\.asof_date, ctx\.ledger_commit_hash, ctx\.pricing_pack_id/],
+      [
+        { args: { x: '{{ctx.request_id}}' } },
+        /\{\{ctx\.request_id\}\} is not allowed; templates may read only ctx\.asof_date, ctx\.ledger_commit_hash, ctx\.pricing_pack_id/,
+      ],
       [{ args: { x: '{{ctx.user.id}}' } }, /\{\{ctx\.user\.id\}\} is not allowed/],
       [{ args: { x: '{{ctx.trace_id}}' } }, /is not allowed/],
       [{ args: { x: '{{ctx}}' } }, /\{\{ctx\}\} is not allowed/],
       [{ args: { x: '{{perf}}' } }, /\{\{perf\}\} refers to step "perf", which does not come before this step/],
-      [{ args: { x: { deep: ['{{history.values}}'] } } }, /\{\{history\.values\}\} refers to "history", which is not inputs, ctx or an earlier step/],
+      [
+        { args: { x: { deep: ['{{history.values}}'] } } },
+        /\{\{history\.values\}\} refers to "history", which is not inputs, ctx or an earlier step/,
+      ],
       [{ when: '{{ctx.user}} != null' }, /step "perf": \{\{ctx\.user\}\} is not allowed/],
       [{ when: '{{later}} == 1' }, /refers to "later", which is not inputs, ctx or an earlier step/],
     ];
     for (const [step, message] of cases) assert.match(loadError(withStep(step)), message);
     const forward = overview();
     forward.steps[0]!.args = { x: '{{perf.value}}' };
-    assert.match(loadError(forward), /step "positions": \{\{perf\.value\}\} refers to step "perf", which does not come before this step/);
+    assert.match(
+      loadError(forward),
+      /step "positions": \{\{perf\.value\}\} refers to step "perf", which does not come before this step/,
+    );
   });
 
   it('rejects strings that contain {{ without being a whole template', () => {
-    assert.match(loadError(withStep({ args: { x: 'id: {{inputs.portfolio_id}}' } })), /step "perf": "id: \{\{inputs\.portfolio_id\}\}" mixes a template/);
-    assert.match(loadError(withStep({ args: { x: ['{{inputs.a}}{{inputs.b}}'] } })), /mixes a template with other text/);
+    assert.match(
+      loadError(withStep({ args: { x: 'id: {{inputs.portfolio_id}}' } })),
+      /step "perf": "id: \{\{inputs\.portfolio_id\}\}" mixes a template/,
+    );
+    assert.match(
+      loadError(withStep({ args: { x: ['{{inputs.a}}{{inputs.b}}'] } })),
+      /mixes a template with other text/,
+    );
   });
 
   it('rejects conditions that do not parse', () => {
@@ -155,10 +189,16 @@ describe('executor/loader', () => {
   });
 
   it('rejects outputs that name no step', () => {
-    assert.match(loadError({ ...overview(), outputs: ['positions', 'history'] }), /overview\.json: outputs: "history" names no step/);
+    assert.match(
+      loadError({ ...overview(), outputs: ['positions', 'history'] }),
+      /overview\.json: outputs: "history" names no step/,
+    );
   });
 
   it('reports a missing directory', () => {
-    assert.throws(() => loadPatterns('/nonexistent/patterns', registry), /\/nonexistent\/patterns: cannot read the pattern directory/);
+    assert.throws(
+      () => loadPatterns('/nonexistent/patterns', registry),
+      /\/nonexistent\/patterns: cannot read the pattern directory/,
+    );
   });
 });

@@ -25,7 +25,10 @@ describe('executor/result', () => {
     const warnings = [{ message: 'm', code: 'c' }];
     const sealed = sealResult(result, warnings);
     assert.equal(sealed.result_json.toString('utf8'), '{"a":{"x":2.5,"y":null},"z":[1,{"a":"é","b":0}]}');
-    assert.deepEqual(JSON.parse(sealed.result_json.toString('utf8')), { a: { x: 2.5, y: null }, z: [1, { a: 'é', b: 0 }] });
+    assert.deepEqual(JSON.parse(sealed.result_json.toString('utf8')), {
+      a: { x: 2.5, y: null },
+      z: [1, { a: 'é', b: 0 }],
+    });
     assert.equal(sealed.result_hash, resultHash(result, warnings));
   });
 

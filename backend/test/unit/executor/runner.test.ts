@@ -31,7 +31,11 @@ describe('executor/runner', () => {
     const p = pattern({
       inputs: { portfolio_id: { type: 'string', required: true }, top_n: { type: 'integer', default: 5 } },
       steps: [
-        { capability: 'ledger.positions', as: 'positions', args: { portfolio_id: '{{inputs.portfolio_id}}', n: '{{inputs.top_n}}' } },
+        {
+          capability: 'ledger.positions',
+          as: 'positions',
+          args: { portfolio_id: '{{inputs.portfolio_id}}', n: '{{inputs.top_n}}' },
+        },
         {
           capability: 'echo',
           as: 'summary',
@@ -115,7 +119,10 @@ describe('executor/runner', () => {
 
   it('waits for steps read only by a condition', async () => {
     const gate = deferred<number>();
-    const registry = registryOf(cap('slow', () => gate.promise), cap('echo'));
+    const registry = registryOf(
+      cap('slow', () => gate.promise),
+      cap('echo'),
+    );
     const p = pattern({
       inputs: {},
       steps: [
@@ -137,7 +144,12 @@ describe('executor/runner', () => {
       inputs: { include_performance: { type: 'boolean', default: false } },
       steps: [
         { capability: 'positions', as: 'positions', args: { n: 1 } },
-        { capability: 'perf', as: 'perf', args: { p: '{{positions}}' }, when: '{{inputs.include_performance}} == true' },
+        {
+          capability: 'perf',
+          as: 'perf',
+          args: { p: '{{positions}}' },
+          when: '{{inputs.include_performance}} == true',
+        },
         { capability: 'report', as: 'report', args: { twr: '{{perf.twr}}' } },
         { capability: 'extra', as: 'extra', args: {}, when: '{{report}} != null || true' },
       ],
@@ -225,7 +237,10 @@ describe('executor/runner', () => {
 
     const already = new AbortController();
     already.abort(reason);
-    assert.equal(await rejection(runPattern(p, {}, ctx, registry, { timeoutMs: 60_000, signal: already.signal })), reason);
+    assert.equal(
+      await rejection(runPattern(p, {}, ctx, registry, { timeoutMs: 60_000, signal: already.signal })),
+      reason,
+    );
   });
 
   it('rejects with the failing step’s error unchanged, aborts running steps and starts no more', async () => {
@@ -270,7 +285,11 @@ describe('executor/runner', () => {
   });
 
   describe('argument validation', () => {
-    const strict = cap('ledger.positions', async (args) => args, z.strictObject({ portfolio_id: z.string().min(3), limit: z.number().int().default(10) }));
+    const strict = cap(
+      'ledger.positions',
+      async (args) => args,
+      z.strictObject({ portfolio_id: z.string().min(3), limit: z.number().int().default(10) }),
+    );
     const producer = cap('produce', async () => ({ id: 42 }));
     const registry = registryOf(strict, producer);
     const withArgs = (args: Record<string, unknown>): Pattern =>
@@ -284,31 +303,66 @@ describe('executor/runner', () => {
       });
 
     it('hands the capability its parsed args, defaults included', async () => {
-      const run = await runPattern(withArgs({ portfolio_id: '{{inputs.portfolio_id}}' }), { portfolio_id: 'p100' }, ctx, registry, opts);
+      const run = await runPattern(
+        withArgs({ portfolio_id: '{{inputs.portfolio_id}}' }),
+        { portfolio_id: 'p100' },
+        ctx,
+        registry,
+        opts,
+      );
       assert.deepEqual(run.result.positions, { portfolio_id: 'p100', limit: 10 });
     });
 
     it('blames the request when a bad value came from an input', async () => {
-      const err = await rejection(runPattern(withArgs({ portfolio_id: '{{inputs.portfolio_id}}' }), { portfolio_id: 'p1' }, ctx, registry, opts));
+      const err = await rejection(
+        runPattern(withArgs({ portfolio_id: '{{inputs.portfolio_id}}' }), { portfolio_id: 'p1' }, ctx, registry, opts),
+      );
       assert.ok(err instanceof AppError);
       assert.equal(err.code, 'invalid_request');
-      assert.match(err.message, /^input "portfolio_id" is not acceptable to step "positions" \(ledger\.positions\): portfolio_id: /);
+      assert.match(
+        err.message,
+        /^input "portfolio_id" is not acceptable to step "positions" \(ledger\.positions\): portfolio_id: /,
+      );
       assert.equal(err.details.input, 'portfolio_id');
       assert.equal(err.details.step, 'positions');
-      assert.deepEqual((err.details.issues as Array<{ path: string }>).map((i) => i.path), ['portfolio_id']);
+      assert.deepEqual(
+        (err.details.issues as Array<{ path: string }>).map((i) => i.path),
+        ['portfolio_id'],
+      );
     });
 
     it("treats a bad value from another step's output as a server error", async () => {
-      const err = await rejection(runPattern(withArgs({ portfolio_id: '{{source.id}}' }), { portfolio_id: 'p100' }, ctx, registry, opts));
+      const err = await rejection(
+        runPattern(withArgs({ portfolio_id: '{{source.id}}' }), { portfolio_id: 'p100' }, ctx, registry, opts),
+      );
       assert.ok(err instanceof Error && !(err instanceof AppError));
-      assert.match(err.message, /^pattern demo step "positions": ledger\.positions rejected argument portfolio_id \(from \{\{source\.id\}\}\): /);
+      assert.match(
+        err.message,
+        /^pattern demo step "positions": ledger\.positions rejected argument portfolio_id \(from \{\{source\.id\}\}\): /,
+      );
     });
 
     it('treats arguments the pattern itself got wrong as a server error', async () => {
-      const literal = await rejection(runPattern(withArgs({ portfolio_id: '{{inputs.portfolio_id}}', limit: 'ten' }), { portfolio_id: 'p100' }, ctx, registry, opts));
+      const literal = await rejection(
+        runPattern(
+          withArgs({ portfolio_id: '{{inputs.portfolio_id}}', limit: 'ten' }),
+          { portfolio_id: 'p100' },
+          ctx,
+          registry,
+          opts,
+        ),
+      );
       assert.ok(literal instanceof Error && !(literal instanceof AppError));
       assert.match(literal.message, /rejected argument limit \(from the pattern text\)/);
-      const extra = await rejection(runPattern(withArgs({ portfolio_id: '{{inputs.portfolio_id}}', typo: 1 }), { portfolio_id: 'p100' }, ctx, registry, opts));
+      const extra = await rejection(
+        runPattern(
+          withArgs({ portfolio_id: '{{inputs.portfolio_id}}', typo: 1 }),
+          { portfolio_id: 'p100' },
+          ctx,
+          registry,
+          opts,
+        ),
+      );
       assert.ok(extra instanceof Error && !(extra instanceof AppError));
       assert.match(extra.message, /rejected argument \(arguments\) \(from the pattern text\)/);
     });
@@ -366,8 +420,14 @@ describe('executor/runner', () => {
       },
     });
     // The two steps are independent, so only the order within each step is fixed.
-    assert.deepEqual(events.filter((e) => e.includes(' one ')), ['start one echo', 'end one ok']);
-    assert.deepEqual(events.filter((e) => e.includes(' two ')), ['start two echo', 'end two skipped']);
+    assert.deepEqual(
+      events.filter((e) => e.includes(' one ')),
+      ['start one echo', 'end one ok'],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.includes(' two ')),
+      ['start two echo', 'end two skipped'],
+    );
     assert.equal(events.length, 4);
   });
 
@@ -383,7 +443,11 @@ describe('executor/runner', () => {
     const p = pattern({ inputs: {}, steps: [{ capability: 'probe', as: 'p', args: {} }], outputs: ['p'] });
     await runPattern(p, {}, ctx, registry, opts);
     assert.equal(received?.ctx, ctx);
-    const bad = pattern({ inputs: {}, steps: [{ capability: 'probe', as: 'p', args: { u: '{{ctx.user}}' } }], outputs: ['p'] });
+    const bad = pattern({
+      inputs: {},
+      steps: [{ capability: 'probe', as: 'p', args: { u: '{{ctx.user}}' } }],
+      outputs: ['p'],
+    });
     await assert.rejects(runPattern(bad, {}, ctx, registry, opts), /\{\{ctx\.user\}\} is not allowed/);
   });
 });

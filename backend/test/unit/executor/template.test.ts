@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { parseTemplate, resolveTemplates, templateRefs, TemplateSyntaxError, valueAtPath, type Ref } from '../../../src/executor/template.js';
+import {
+  parseTemplate,
+  resolveTemplates,
+  templateRefs,
+  TemplateSyntaxError,
+  valueAtPath,
+  type Ref,
+} from '../../../src/executor/template.js';
 
 const scope: Record<string, unknown> = {
   inputs: { portfolio_id: 'p1', top_n: 10, include: true },
@@ -9,7 +16,11 @@ const lookup = (ref: Ref) => valueAtPath(scope[ref.root], ref.path);
 
 describe('executor/template', () => {
   it('recognises whole-string templates and leaves plain strings alone', () => {
-    assert.deepEqual(parseTemplate('{{inputs.portfolio_id}}'), { root: 'inputs', path: ['portfolio_id'], text: 'inputs.portfolio_id' });
+    assert.deepEqual(parseTemplate('{{inputs.portfolio_id}}'), {
+      root: 'inputs',
+      path: ['portfolio_id'],
+      text: 'inputs.portfolio_id',
+    });
     assert.deepEqual(parseTemplate('{{ positions }}'), { root: 'positions', path: [], text: 'positions' });
     assert.equal(parseTemplate('just text }}'), null);
   });
@@ -26,7 +37,10 @@ describe('executor/template', () => {
       a: '{{inputs.portfolio_id}}',
       nested: { list: ['plain', '{{positions.items.0}}', { deep: '{{ctx.asof_date}}' }], n: 3, b: true, z: null },
     });
-    assert.deepEqual(refs.map((r) => r.text), ['inputs.portfolio_id', 'positions.items.0', 'ctx.asof_date']);
+    assert.deepEqual(
+      refs.map((r) => r.text),
+      ['inputs.portfolio_id', 'positions.items.0', 'ctx.asof_date'],
+    );
   });
 
   it('rejects object keys that look like templates', () => {
@@ -35,7 +49,12 @@ describe('executor/template', () => {
 
   it('resolves to the referenced value with its type, not a string', () => {
     const resolved = resolveTemplates(
-      { n: '{{inputs.top_n}}', flag: '{{inputs.include}}', items: '{{positions.items}}', nested: ['{{positions.total}}', 'x'] },
+      {
+        n: '{{inputs.top_n}}',
+        flag: '{{inputs.include}}',
+        items: '{{positions.items}}',
+        nested: ['{{positions.total}}', 'x'],
+      },
       lookup,
     );
     assert.deepEqual(resolved, {
@@ -47,10 +66,13 @@ describe('executor/template', () => {
   });
 
   it('follows array indexes and resolves a missing path to null', () => {
-    assert.deepEqual(resolveTemplates({ s: '{{positions.items.1.symbol}}', gone: '{{positions.nope.deeper}}' }, lookup), {
-      s: 'MSFT',
-      gone: null,
-    });
+    assert.deepEqual(
+      resolveTemplates({ s: '{{positions.items.1.symbol}}', gone: '{{positions.nope.deeper}}' }, lookup),
+      {
+        s: 'MSFT',
+        gone: null,
+      },
+    );
   });
 
   it('reads own properties only, so no path reaches a prototype', () => {
@@ -60,7 +82,10 @@ describe('executor/template', () => {
   });
 
   it('keeps a "__proto__" key in args as plain data', () => {
-    const resolved = resolveTemplates(JSON.parse('{"__proto__": {"polluted": true}}'), lookup) as Record<string, unknown>;
+    const resolved = resolveTemplates(JSON.parse('{"__proto__": {"polluted": true}}'), lookup) as Record<
+      string,
+      unknown
+    >;
     assert.equal(Object.getPrototypeOf(resolved), Object.prototype);
     assert.deepEqual(Object.keys(resolved), ['__proto__']);
   });

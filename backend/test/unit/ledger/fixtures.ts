@@ -17,7 +17,18 @@ export const SECURITIES: ReadonlyMap<string, SecurityInfo> = new Map([
 export const TODAY = '2024-12-31';
 
 export function tx(date: string, type: TxType, fields: Partial<Transaction> = {}): Transaction {
-  return { date, type, symbol: null, quantity: null, price: null, amount: null, currency: 'USD', fee: 0, note: null, ...fields };
+  return {
+    date,
+    type,
+    symbol: null,
+    quantity: null,
+    price: null,
+    amount: null,
+    currency: 'USD',
+    fee: 0,
+    note: null,
+    ...fields,
+  };
 }
 
 export const deposit = (date: string, amount: number, currency = 'USD') => tx(date, 'DEPOSIT', { amount, currency });
@@ -25,8 +36,13 @@ export const deposit = (date: string, amount: number, currency = 'USD') => tx(da
 export const buy = (date: string, symbol: string, quantity: number, price: number, fields: Partial<Transaction> = {}) =>
   tx(date, 'BUY', { symbol, quantity, price, ...fields });
 
-export const sell = (date: string, symbol: string, quantity: number, price: number, fields: Partial<Transaction> = {}) =>
-  tx(date, 'SELL', { symbol, quantity, price, ...fields });
+export const sell = (
+  date: string,
+  symbol: string,
+  quantity: number,
+  price: number,
+  fields: Partial<Transaction> = {},
+) => tx(date, 'SELL', { symbol, quantity, price, ...fields });
 
 export const split = (date: string, symbol: string, ratio: number) => tx(date, 'SPLIT', { symbol, quantity: ratio });
 

@@ -50,13 +50,20 @@ describe('ledger CSV parsing', () => {
   });
 
   it('accepts a BOM, CRLF line ends, any column order and loosely written header names', () => {
-    const text = '\uFEFF Note ,CURRENCY,fee,amount,price,quantity,symbol,Type,DATE\r\n"bought, at last",USD,,,150,10,AAPL,BUY,2024-01-03\r\n';
-    assert.deepEqual(parseCsv(text), [tx('2024-01-03', 'BUY', { symbol: 'AAPL', quantity: 10, price: 150, note: 'bought, at last' })]);
+    const text =
+      '\uFEFF Note ,CURRENCY,fee,amount,price,quantity,symbol,Type,DATE\r\n"bought, at last",USD,,,150,10,AAPL,BUY,2024-01-03\r\n';
+    assert.deepEqual(parseCsv(text), [
+      tx('2024-01-03', 'BUY', { symbol: 'AAPL', quantity: 10, price: 150, note: 'bought, at last' }),
+    ]);
   });
 
   it('skips blank lines but counts them in line numbers', () => {
-    const { errors } = rejection(() => parseCsv(csv('2024-01-02,DEPOSIT,,,,100,USD,,', '', ',,,,,,,,', '2024-01-03,DEPOSIT,,,,-5,USD,,')));
-    assert.deepEqual(errors, [{ row: 2, line: 5, field: 'amount', message: 'amount must be a positive number, got "-5"' }]);
+    const { errors } = rejection(() =>
+      parseCsv(csv('2024-01-02,DEPOSIT,,,,100,USD,,', '', ',,,,,,,,', '2024-01-03,DEPOSIT,,,,-5,USD,,')),
+    );
+    assert.deepEqual(errors, [
+      { row: 2, line: 5, field: 'amount', message: 'amount must be a positive number, got "-5"' },
+    ]);
   });
 
   it('gives the line a quoted multi-line note starts on and keeps its line break as \\n', () => {
@@ -85,7 +92,10 @@ describe('ledger CSV parsing', () => {
     });
 
     it('dates after today', () => {
-      assert.equal(onlyError('2025-01-01,DEPOSIT,,,,1,USD,,').message, 'date 2025-01-01 is in the future (today is 2024-12-31)');
+      assert.equal(
+        onlyError('2025-01-01,DEPOSIT,,,,1,USD,,').message,
+        'date 2025-01-01 is in the future (today is 2024-12-31)',
+      );
       assert.equal(parseCsv(csv(`${TODAY},DEPOSIT,,,,1,USD,,`)).length, 1);
     });
 
@@ -104,23 +114,40 @@ describe('ledger CSV parsing', () => {
     }
 
     it('negative or zero quantities, prices and amounts, and negative fees', () => {
-      assert.equal(onlyError('2024-01-02,BUY,AAPL,-10,1,,USD,,').message, 'quantity must be a positive number, got "-10"');
+      assert.equal(
+        onlyError('2024-01-02,BUY,AAPL,-10,1,,USD,,').message,
+        'quantity must be a positive number, got "-10"',
+      );
       assert.equal(onlyError('2024-01-02,BUY,AAPL,10,0,,USD,,').message, 'price must be a positive number, got "0"');
       assert.equal(onlyError('2024-01-02,DEPOSIT,,,,0.00,USD,,').field, 'amount');
-      assert.equal(onlyError('2024-01-02,DEPOSIT,,,,1,USD,-1,').message, 'fee must be zero or a positive number, got "-1"');
+      assert.equal(
+        onlyError('2024-01-02,DEPOSIT,,,,1,USD,-1,').message,
+        'fee must be zero or a positive number, got "-1"',
+      );
       assert.equal(parseCsv(csv('2024-01-02,DEPOSIT,,,,1,USD,0,'))[0]!.fee, 0);
     });
 
     it('numbers with more than 15 significant digits', () => {
-      assert.equal(onlyError('2024-01-02,DEPOSIT,,,,1234567890.123456,USD,,').message, 'amount must have at most 15 significant digits, got "1234567890.123456"');
+      assert.equal(
+        onlyError('2024-01-02,DEPOSIT,,,,1234567890.123456,USD,,').message,
+        'amount must have at most 15 significant digits, got "1234567890.123456"',
+      );
       assert.equal(onlyError('2024-01-02,DEPOSIT,,,,1000000000000000,USD,,').field, 'amount');
       // Leading and trailing zeros only place the decimal point.
       assert.equal(parseCsv(csv('2024-01-02,DEPOSIT,,,,000123456789.012345000,USD,,'))[0]!.amount, 123456789.012345);
-      assert.equal(parseCsv(csv('2024-01-02,DEPOSIT,,,,0.000000123456789012345,USD,,'))[0]!.amount, 1.23456789012345e-7);
+      assert.equal(
+        parseCsv(csv('2024-01-02,DEPOSIT,,,,0.000000123456789012345,USD,,'))[0]!.amount,
+        1.23456789012345e-7,
+      );
     });
 
     it('missing required fields, per type', () => {
-      assert.deepEqual(onlyError('2024-01-02,BUY,AAPL,10,,,USD,,'), { row: 1, line: 2, field: 'price', message: 'price is required for BUY' });
+      assert.deepEqual(onlyError('2024-01-02,BUY,AAPL,10,,,USD,,'), {
+        row: 1,
+        line: 2,
+        field: 'price',
+        message: 'price is required for BUY',
+      });
       assert.equal(onlyError('2024-01-02,SELL,,10,5,,USD,,').message, 'symbol is required for SELL');
       assert.equal(onlyError('2024-01-02,DIVIDEND,AAPL,,,,USD,,').message, 'amount is required for DIVIDEND');
       assert.equal(onlyError('2024-01-02,SPLIT,AAPL,,,,USD,,').message, 'quantity is required for SPLIT');
@@ -129,12 +156,20 @@ describe('ledger CSV parsing', () => {
     });
 
     it('fields that must be empty for the type', () => {
-      assert.deepEqual(onlyError('2024-01-02,DEPOSIT,AAPL,,,100,USD,,'), { row: 1, line: 2, field: 'symbol', message: 'symbol must be empty for DEPOSIT' });
+      assert.deepEqual(onlyError('2024-01-02,DEPOSIT,AAPL,,,100,USD,,'), {
+        row: 1,
+        line: 2,
+        field: 'symbol',
+        message: 'symbol must be empty for DEPOSIT',
+      });
       assert.equal(onlyError('2024-01-02,INTEREST,,2,,100,USD,,').message, 'quantity must be empty for INTEREST');
       assert.equal(onlyError('2024-01-02,DIVIDEND,AAPL,,3,100,USD,,').message, 'price must be empty for DIVIDEND');
       assert.equal(onlyError('2024-01-02,SPLIT,AAPL,2,,100,USD,,').message, 'amount must be empty for SPLIT');
       assert.equal(onlyError('2024-01-02,SPLIT,AAPL,2,,,USD,1,').message, 'fee must be 0 for SPLIT');
-      assert.equal(onlyError('2024-01-02,SPLIT,AAPL,1,,,USD,,').message, 'quantity (new shares per old share) must not be 1 for SPLIT');
+      assert.equal(
+        onlyError('2024-01-02,SPLIT,AAPL,1,,,USD,,').message,
+        'quantity (new shares per old share) must not be 1 for SPLIT',
+      );
     });
 
     it('currencies that are not three upper-case letters', () => {
@@ -149,7 +184,10 @@ describe('ledger CSV parsing', () => {
     it('symbols that are not plain tickers, such as an injection attempt', () => {
       const e = onlyError(`2024-01-02,BUY,"'; DROP TABLE transactions; --",1,1,,USD,,`);
       assert.equal(e.field, 'symbol');
-      assert.match(e.message, /^symbol must be 1-32 letters, digits, '\.' or '-' starting with a letter or digit, got "'; DROP TABLE/);
+      assert.match(
+        e.message,
+        /^symbol must be 1-32 letters, digits, '\.' or '-' starting with a letter or digit, got "'; DROP TABLE/,
+      );
       assert.equal(onlyError('2024-01-02,BUY,.AAPL,1,1,,USD,,').field, 'symbol');
       assert.equal(onlyError(`2024-01-02,BUY,${'A'.repeat(33)},1,1,,USD,,`).field, 'symbol');
       assert.equal(parseCsv(csv(`2024-01-02,BUY,${'A'.repeat(32)},1,1,,USD,,`)).length, 1);
@@ -169,23 +207,37 @@ describe('ledger CSV parsing', () => {
           '2024-01-02,SELL,AAPL,1000,1234.5678,1234568.5,USD,,', // off by 0.7 <= 1.23
         ),
       );
-      assert.deepEqual(ok.map((t) => t.amount), [100, 1234568.5]);
+      assert.deepEqual(
+        ok.map((t) => t.amount),
+        [100, 1234568.5],
+      );
     });
 
     it('notes longer than 500 characters', () => {
-      assert.equal(onlyError(`2024-01-02,DEPOSIT,,,,1,USD,,${'x'.repeat(501)}`).message, 'note must be at most 500 characters');
+      assert.equal(
+        onlyError(`2024-01-02,DEPOSIT,,,,1,USD,,${'x'.repeat(501)}`).message,
+        'note must be at most 500 characters',
+      );
       assert.equal(parseCsv(csv(`2024-01-02,DEPOSIT,,,,1,USD,,${'x'.repeat(500)}`))[0]!.note!.length, 500);
     });
 
     it('rows with the wrong number of fields, and malformed quoting', () => {
-      assert.deepEqual(onlyError('2024-01-02,DEPOSIT,,,,1,USD'), { row: 1, line: 2, message: 'expected 9 fields, found 7' });
-      const { message, errors } = rejection(() => parseCsv(csv('2024-01-02,DEPOSIT,,,,1,USD,,', '2024-01-03,DEPOSIT,,,,1,USD,,"open')));
+      assert.deepEqual(onlyError('2024-01-02,DEPOSIT,,,,1,USD'), {
+        row: 1,
+        line: 2,
+        message: 'expected 9 fields, found 7',
+      });
+      const { message, errors } = rejection(() =>
+        parseCsv(csv('2024-01-02,DEPOSIT,,,,1,USD,,', '2024-01-03,DEPOSIT,,,,1,USD,,"open')),
+      );
       assert.match(message, /^row 2: malformed CSV: Quote Not Closed/);
       assert.equal(errors[0]!.row, 2);
     });
 
     it('a header with missing, unknown or repeated columns', () => {
-      const missing = rejection(() => parseCsv('date,type,symbol,quantity,price,amount,currency,fee\n2024-01-02,DEPOSIT,,,,1,USD,'));
+      const missing = rejection(() =>
+        parseCsv('date,type,symbol,quantity,price,amount,currency,fee\n2024-01-02,DEPOSIT,,,,1,USD,'),
+      );
       assert.equal(missing.message, `the CSV header must name the columns ${HEADER}: missing column(s) note`);
       assert.deepEqual(missing.errors, [{ row: 0, line: 1, message: missing.message }]);
 
@@ -199,7 +251,10 @@ describe('ledger CSV parsing', () => {
     it('an empty file and a header without rows', () => {
       assert.equal(rejection(() => parseCsv('')).message, 'no transactions: the CSV is empty');
       assert.equal(rejection(() => parseCsv('\uFEFF\r\n\r\n')).message, 'no transactions: the CSV is empty');
-      assert.equal(rejection(() => parseCsv(`${HEADER}\r\n`)).message, 'no transactions: the CSV has a header but no rows');
+      assert.equal(
+        rejection(() => parseCsv(`${HEADER}\r\n`)).message,
+        'no transactions: the CSV has a header but no rows',
+      );
     });
   });
 
@@ -240,7 +295,16 @@ describe('ledger JSON parsing', () => {
     const parsed = parseJson({
       transactions: [
         { date: '2024-01-02', type: 'deposit', amount: '10000.50', currency: 'USD', note: 'funding' },
-        { date: '2024-01-03', type: 'BUY', symbol: ' msft ', quantity: 10, price: '300.25', currency: 'USD', fee: 1, amount: null },
+        {
+          date: '2024-01-03',
+          type: 'BUY',
+          symbol: ' msft ',
+          quantity: 10,
+          price: '300.25',
+          currency: 'USD',
+          fee: 1,
+          amount: null,
+        },
       ],
     });
     assert.deepEqual(parsed, [
@@ -250,7 +314,9 @@ describe('ledger JSON parsing', () => {
   });
 
   it('gives the same transactions, and so the same commit hash, as the equivalent CSV', () => {
-    const fromCsv = parseCsv(csv('2024-01-02,DEPOSIT,,,,10000,USD,,initial funding', '2024-01-03,BUY,AAPL,10,150,,USD,1,'));
+    const fromCsv = parseCsv(
+      csv('2024-01-02,DEPOSIT,,,,10000,USD,,initial funding', '2024-01-03,BUY,AAPL,10,150,,USD,1,'),
+    );
     const fromJson = parseJson({
       transactions: [
         { date: '2024-01-02', type: 'DEPOSIT', amount: 10000, currency: 'USD', note: 'initial funding' },
@@ -297,7 +363,10 @@ describe('ledger JSON parsing', () => {
     for (const body of [null, [], 'x', {}, { transactions: {} }, { transactions: [], extra: 1 }]) {
       assert.match(rejection(() => parseJson(body)).message, /^the body must be \{"transactions": \[ \.\.\. \]\}/);
     }
-    assert.equal(rejection(() => parseJson({ transactions: [] })).message, 'no transactions: the transactions array is empty');
+    assert.equal(
+      rejection(() => parseJson({ transactions: [] })).message,
+      'no transactions: the transactions array is empty',
+    );
   });
 });
 
@@ -314,8 +383,14 @@ describe('ledger transfers', () => {
 
   it('reject a mix of the two', () => {
     assert.equal(onlyError('2024-01-02,TRANSFER_IN,,,,,USD,,').message, 'amount is required for a cash TRANSFER_IN');
-    assert.equal(onlyError('2024-01-02,TRANSFER_IN,AAPL,5,,,USD,,').message, 'price is required for a security TRANSFER_IN');
-    assert.equal(onlyError('2024-01-02,TRANSFER_OUT,,5,150,,USD,,').message, 'symbol is required for a security TRANSFER_OUT');
+    assert.equal(
+      onlyError('2024-01-02,TRANSFER_IN,AAPL,5,,,USD,,').message,
+      'price is required for a security TRANSFER_IN',
+    );
+    assert.equal(
+      onlyError('2024-01-02,TRANSFER_OUT,,5,150,,USD,,').message,
+      'symbol is required for a security TRANSFER_OUT',
+    );
     assert.equal(onlyError('2024-01-02,TRANSFER_OUT,AAPL,5,150,751,USD,,').field, 'amount');
   });
 });

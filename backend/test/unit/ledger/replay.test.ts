@@ -149,7 +149,11 @@ describe('ledger replay', () => {
       assert.equal(never.field, 'symbol');
       assert.match(never.message, /^2024-06-01 SPLIT AAPL: split of AAPL, which is not held$/);
 
-      const soldOut = replayError([buy('2024-01-10', 'AAPL', 1, 1), sell('2024-02-10', 'AAPL', 1, 1), split('2024-06-01', 'AAPL', 2)]);
+      const soldOut = replayError([
+        buy('2024-01-10', 'AAPL', 1, 1),
+        sell('2024-02-10', 'AAPL', 1, 1),
+        split('2024-06-01', 'AAPL', 2),
+      ]);
       assert.equal(soldOut.entry.date, '2024-06-01');
     });
   });
@@ -189,15 +193,21 @@ describe('ledger replay', () => {
         buy('2024-01-10', 'AAPL', 5, 200), // USD 5000 - 1000
         tx('2024-01-11', 'FEE', { amount: 20, currency: 'GBP' }), // GBP -20: overdrawn, not an error
       ]);
-      assert.deepEqual([...state.cash], [
-        ['EUR', 1198],
-        ['GBP', -20],
-        ['USD', 4000],
-      ]);
-      assert.deepEqual([...state.externalFlows], [
-        ['EUR', 3000],
-        ['USD', 5000],
-      ]);
+      assert.deepEqual(
+        [...state.cash],
+        [
+          ['EUR', 1198],
+          ['GBP', -20],
+          ['USD', 4000],
+        ],
+      );
+      assert.deepEqual(
+        [...state.externalFlows],
+        [
+          ['EUR', 3000],
+          ['USD', 5000],
+        ],
+      );
       assert.deepEqual(holding(state, 'SAP').lots, [{ acquired: '2024-01-10', quantity: 10, unitCost: 180.2 }]);
       assert.equal(holding(state, 'SAP').currency, 'EUR');
       assert.deepEqual([...state.holdings.keys()], ['AAPL', 'SAP']);
@@ -252,7 +262,11 @@ describe('ledger replay', () => {
     assert.deepEqual(e.entry, { ...sell('2024-02-10', 'AAPL', 10.5, 100), commitSeq: 1, rowIndex: 1 });
 
     // 0.3 - 0.1 is 0.19999999999999998 underneath; the message shows what a person wrote.
-    const residue = replayError([buy('2024-01-10', 'AAPL', 0.3, 1), sell('2024-02-10', 'AAPL', 0.1, 1), sell('2024-03-10', 'AAPL', 0.25, 1)]);
+    const residue = replayError([
+      buy('2024-01-10', 'AAPL', 0.3, 1),
+      sell('2024-02-10', 'AAPL', 0.1, 1),
+      sell('2024-03-10', 'AAPL', 0.25, 1),
+    ]);
     assert.equal(residue.reason, 'sells 0.25 AAPL but only 0.2 held');
   });
 
@@ -285,7 +299,7 @@ describe('ledger replay', () => {
       ];
       const expected = {
         lots: [{ acquired: day, quantity: 3, unitCost: 2 }],
-        realizedPnl: (5 * 10 - 5 * 1) + (12 * 10 - 5 * 1 - 7 * 2),
+        realizedPnl: 5 * 10 - 5 * 1 + (12 * 10 - 5 * 1 - 7 * 2),
       };
       const permutations = [entries, [...entries].reverse(), [entries[2]!, entries[0]!, entries[3]!, entries[1]!]];
       const states = permutations.map((p) => replayLedger(p, { securities: SECURITIES }));

@@ -56,14 +56,20 @@ describe('observability/execution-telemetry', () => {
       ],
     );
     assert.equal(execute.status.code, SpanStatusCode.ERROR);
-    assert.ok(execute.events.some((e) => e.name === 'exception'), 'the exception is recorded');
+    assert.ok(
+      execute.events.some((e) => e.name === 'exception'),
+      'the exception is recorded',
+    );
     const step = (as: string) => spans.find((s) => s.name === 'pattern.step' && s.attributes['folio.step'] === as)!;
     assert.equal(step('never').attributes['folio.step.status'], 'skipped');
     assert.equal(step('broken').status.code, SpanStatusCode.ERROR);
     const capability = spans.find((s) => s.name === 'capability fail')!;
     assert.equal(capability.parentSpanContext?.spanId, step('broken').spanContext().spanId);
     assert.equal(capability.status.code, SpanStatusCode.ERROR);
-    assert.match(exposition, /folio_pattern_step_duration_seconds_count\{pattern="demo",step="never",status="skipped"\} 1/);
+    assert.match(
+      exposition,
+      /folio_pattern_step_duration_seconds_count\{pattern="demo",step="never",status="skipped"\} 1/,
+    );
     assert.match(exposition, /folio_capability_duration_seconds_count\{capability="fail",status="failed"\} 1/);
     assert.match(exposition, /folio_agent_invocations_total\{agent="fail",capability="fail",status="failed"\} 1/);
     assert.match(exposition, /folio_pattern_executions_total\{pattern="demo",outcome="failed"\} 1/);

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import express from 'express';
 import { traceRequests } from '../../../src/observability/http-tracing.js';
 
@@ -42,7 +47,8 @@ describe('server spans (traceRequests)', () => {
   beforeEach(() => exporter.reset());
 
   const finished = async (count: number): Promise<ReadableSpan[]> => {
-    for (let i = 0; i < 100 && exporter.getFinishedSpans().length < count; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && exporter.getFinishedSpans().length < count; i++)
+      await new Promise((r) => setTimeout(r, 10));
     return exporter.getFinishedSpans();
   };
 

@@ -26,8 +26,24 @@ const PRICE = '4821.37';
 const NAV = '991827.16';
 
 const CANARIES = [
-  USER_ID, PORTFOLIO_ID, KEY_ID, USERNAME, EMAIL, IBAN, IBAN_SPACED, IBAN_LOWER, CARD_SPACED, CARD_DASHED,
-  CARD_NOT_LUHN, API_KEY, DEMO_STYLE_KEY, PASSWORD, AMOUNT, QUANTITY, PRICE, NAV,
+  USER_ID,
+  PORTFOLIO_ID,
+  KEY_ID,
+  USERNAME,
+  EMAIL,
+  IBAN,
+  IBAN_SPACED,
+  IBAN_LOWER,
+  CARD_SPACED,
+  CARD_DASHED,
+  CARD_NOT_LUHN,
+  API_KEY,
+  DEMO_STYLE_KEY,
+  PASSWORD,
+  AMOUNT,
+  QUANTITY,
+  PRICE,
+  NAV,
 ];
 
 /** Every spelling a canary could travel in: as is, URL-encoded, form-encoded, without separators. */
@@ -89,7 +105,18 @@ describe('error report scrubber', () => {
     });
     assertNoCanary(out);
     const extra = out.extra as any;
-    for (const k of ['amount', 'Quantity', 'unit-price', 'marketValue', 'cost_basis', 'NAV', 'unrealizedPnl', 'cashBalance', 'total_value_base', 'positions']) {
+    for (const k of [
+      'amount',
+      'Quantity',
+      'unit-price',
+      'marketValue',
+      'cost_basis',
+      'NAV',
+      'unrealizedPnl',
+      'cashBalance',
+      'total_value_base',
+      'positions',
+    ]) {
       assert.equal(extra[k], REDACTED, k);
     }
     assert.equal(extra.symbol, 'AAPL', 'non-financial fields are kept');
@@ -112,11 +139,17 @@ describe('error report scrubber', () => {
         },
         cookies: { session: PASSWORD },
       },
-      extra: { password: PASSWORD, accessToken: PASSWORD, sentry_dsn: `https://${PASSWORD}@o1.ingest.sentry.io/1`, client_secret: PASSWORD },
+      extra: {
+        password: PASSWORD,
+        accessToken: PASSWORD,
+        sentry_dsn: `https://${PASSWORD}@o1.ingest.sentry.io/1`,
+        client_secret: PASSWORD,
+      },
     });
     assertNoCanary(out);
     const headers = out.request!.headers!;
-    for (const h of ['Authorization', 'Cookie', 'Set-Cookie', 'X-Api-Key', 'X-Forwarded-For']) assert.equal(headers[h], REDACTED, h);
+    for (const h of ['Authorization', 'Cookie', 'Set-Cookie', 'X-Api-Key', 'X-Forwarded-For'])
+      assert.equal(headers[h], REDACTED, h);
     assert.equal(headers['content-type'], 'application/json');
     assert.equal(out.request!.cookies, REDACTED);
     assert.equal(out.request!.method, 'POST');
@@ -129,7 +162,15 @@ describe('error report scrubber', () => {
       `user ${USER_ID} portfolio ${PORTFOLIO_ID} paid USD ${AMOUNT} and $${PRICE} (${NAV} EUR)`;
     const out = scrubbed({
       message,
-      exception: { values: [{ type: 'Error', value: message, stacktrace: { frames: [{ filename: 'a.ts', lineno: 3, vars: { note: message, amount: 1 } }] } }] },
+      exception: {
+        values: [
+          {
+            type: 'Error',
+            value: message,
+            stacktrace: { frames: [{ filename: 'a.ts', lineno: 3, vars: { note: message, amount: 1 } }] },
+          },
+        ],
+      },
       logentry: { message: 'import failed for %s', params: [EMAIL] },
       fingerprint: ['{{ default }}', USER_ID],
     });
@@ -160,11 +201,24 @@ describe('error report scrubber', () => {
   });
 
   it('scrubs query strings in string, object and pair form, decoding values first', () => {
-    const qs = new URLSearchParams({ user_id: USER_ID, email: EMAIL, note: `pay ${IBAN_SPACED}`, amount: AMOUNT, api_key: API_KEY, lookback_days: '30' }).toString();
+    const qs = new URLSearchParams({
+      user_id: USER_ID,
+      email: EMAIL,
+      note: `pay ${IBAN_SPACED}`,
+      amount: AMOUNT,
+      api_key: API_KEY,
+      lookback_days: '30',
+    }).toString();
     const out = scrubbed({
       request: { url: `https://folio.example/v1/portfolios/${PORTFOLIO_ID}?${qs}#frag`, query_string: qs },
       extra: { query_string: { user_id: USER_ID, note: EMAIL }, pairs: 'x' },
-      contexts: { trace: { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7', data: { 'url.query': qs, 'http.target': `/v1/portfolios/${PORTFOLIO_ID}?${qs}` } } },
+      contexts: {
+        trace: {
+          trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+          span_id: '00f067aa0ba902b7',
+          data: { 'url.query': qs, 'http.target': `/v1/portfolios/${PORTFOLIO_ID}?${qs}` },
+        },
+      },
     });
     assertNoCanary(out);
     const query = new URLSearchParams(out.request!.query_string as string);
@@ -173,22 +227,39 @@ describe('error report scrubber', () => {
     assert.equal(query.get('amount'), REDACTED);
     assert.equal(query.get('api_key'), REDACTED);
     assert.equal(query.get('lookback_days'), '30');
-    assert.ok(out.request!.url!.startsWith(`https://folio.example/v1/portfolios/${hash(PORTFOLIO_ID)}?`), out.request!.url);
+    assert.ok(
+      out.request!.url!.startsWith(`https://folio.example/v1/portfolios/${hash(PORTFOLIO_ID)}?`),
+      out.request!.url,
+    );
     assert.ok(!out.request!.url!.includes('#'), 'the fragment is dropped');
     assert.equal((out.contexts as any).trace.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736');
     assert.equal((out.contexts as any).trace.span_id, '00f067aa0ba902b7');
 
-    const pairs = scrubbed({ request: { query_string: [['user_id', USER_ID], ['q', EMAIL]] } });
+    const pairs = scrubbed({
+      request: {
+        query_string: [
+          ['user_id', USER_ID],
+          ['q', EMAIL],
+        ],
+      },
+    });
     assertNoCanary(pairs);
-    assert.deepEqual(pairs.request!.query_string, [['user_id', hash(USER_ID)], ['q', '[EMAIL]']]);
+    assert.deepEqual(pairs.request!.query_string, [
+      ['user_id', hash(USER_ID)],
+      ['q', '[EMAIL]'],
+    ]);
   });
 
   it('walks JSON bodies by key and drops bodies it cannot read by key', () => {
-    const json = JSON.stringify({ transactions: [{ type: 'DEPOSIT', amount: Number(AMOUNT), note: `from ${EMAIL}`, currency: 'USD' }] });
+    const json = JSON.stringify({
+      transactions: [{ type: 'DEPOSIT', amount: Number(AMOUNT), note: `from ${EMAIL}`, currency: 'USD' }],
+    });
     const asString = scrubbed({ request: { data: json } });
     const asObject = scrubbed({ request: { data: JSON.parse(json) } });
     assertNoCanary([asString, asObject]);
-    assert.deepEqual(asString.request!.data, { transactions: [{ type: 'DEPOSIT', amount: REDACTED, note: 'from [EMAIL]', currency: 'USD' }] });
+    assert.deepEqual(asString.request!.data, {
+      transactions: [{ type: 'DEPOSIT', amount: REDACTED, note: 'from [EMAIL]', currency: 'USD' }],
+    });
     assert.deepEqual(asObject.request!.data, asString.request!.data);
     const csv = scrubbed({ request: { data: `date,type,amount,note\n2024-01-02,DEPOSIT,${AMOUNT},initial` } });
     assert.equal(csv.request!.data, REDACTED);
@@ -203,23 +274,43 @@ describe('error report scrubber', () => {
     const crumb: Breadcrumb = {
       category: 'http',
       message: `GET https://prices.example/v1/q?apikey=${DEMO_STYLE_KEY} for ${EMAIL}`,
-      data: { url: `https://prices.example/v1/q?apikey=${DEMO_STYLE_KEY}&account=${USER_ID}`, method: 'GET', status_code: 503 },
+      data: {
+        url: `https://prices.example/v1/q?apikey=${DEMO_STYLE_KEY}&account=${USER_ID}`,
+        method: 'GET',
+        status_code: 503,
+      },
     };
     const out = scrubber.breadcrumb(crumb);
     assert.ok(out);
     assertNoCanary(out);
     assert.equal((out.data as any).status_code, 503);
     assert.ok((out.data as any).url.startsWith('https://prices.example/v1/q?apikey=%5BREDACTED%5D&account='));
-    assert.equal(crumb.data!.url, `https://prices.example/v1/q?apikey=${DEMO_STYLE_KEY}&account=${USER_ID}`, 'the input is not modified');
+    assert.equal(
+      crumb.data!.url,
+      `https://prices.example/v1/q?apikey=${DEMO_STYLE_KEY}&account=${USER_ID}`,
+      'the input is not modified',
+    );
 
-    for (const url of ['http://127.0.0.1:8000/health/live', '/health/ready?x=1', 'http://localhost:9464/metrics', '/health']) {
+    for (const url of [
+      'http://127.0.0.1:8000/health/live',
+      '/health/ready?x=1',
+      'http://localhost:9464/metrics',
+      '/health',
+    ]) {
       assert.equal(scrubber.breadcrumb({ category: 'http', data: { url } }), null, url);
     }
     assert.equal(scrubber.breadcrumb({ category: 'http', message: 'GET /health/pack' }), null);
-    assert.ok(scrubber.breadcrumb({ category: 'http', data: { url: '/v1/healthcare' } }), 'only the health and metrics endpoints are noise');
+    assert.ok(
+      scrubber.breadcrumb({ category: 'http', data: { url: '/v1/healthcare' } }),
+      'only the health and metrics endpoints are noise',
+    );
 
     const event = scrubbed({
-      breadcrumbs: [{ message: 'GET /metrics' }, { message: `console ${EMAIL}`, data: { user: USER_ID } }, { data: { url: '/health/live' } }],
+      breadcrumbs: [
+        { message: 'GET /metrics' },
+        { message: `console ${EMAIL}`, data: { user: USER_ID } },
+        { data: { url: '/health/live' } },
+      ],
     });
     assertNoCanary(event);
     assert.deepEqual(event.breadcrumbs, [{ message: 'console [EMAIL]', data: { user: hash(USER_ID) } }]);
@@ -241,10 +332,18 @@ describe('error report scrubber', () => {
           trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
           start_timestamp: 1,
           description: `select * from portfolios where id = '${PORTFOLIO_ID}'`,
-          data: { 'db.statement': `update users set email = '${EMAIL}' where id = '${USER_ID}'`, 'enduser.id': USER_ID },
+          data: {
+            'db.statement': `update users set email = '${EMAIL}' where id = '${USER_ID}'`,
+            'enduser.id': USER_ID,
+          },
         },
       ],
-      sdkProcessingMetadata: { dynamicSamplingContext: { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', transaction: `GET /v1/portfolios/${PORTFOLIO_ID}` } },
+      sdkProcessingMetadata: {
+        dynamicSamplingContext: {
+          trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+          transaction: `GET /v1/portfolios/${PORTFOLIO_ID}`,
+        },
+      },
     });
     assertNoCanary(out);
     assert.equal(out.transaction, `POST /v1/portfolios/${hash(PORTFOLIO_ID)}/transactions`);
@@ -260,7 +359,10 @@ describe('error report scrubber', () => {
     cyclic.list = [cyclic, { email: EMAIL }];
     const shared = { note: EMAIL };
     class Holder {
-      constructor(readonly account_id: string, readonly memo: string) {}
+      constructor(
+        readonly account_id: string,
+        readonly memo: string,
+      ) {}
     }
     let deep: any = { note: EMAIL };
     for (let i = 0; i < 200; i++) deep = { child: deep };
@@ -268,7 +370,11 @@ describe('error report scrubber', () => {
       cyclic,
       a: shared,
       b: shared,
-      map: new Map<unknown, unknown>([['user_id', USER_ID], ['price', PRICE], [7, EMAIL]]),
+      map: new Map<unknown, unknown>([
+        ['user_id', USER_ID],
+        ['price', PRICE],
+        [7, EMAIL],
+      ]),
       set: new Set([EMAIL, IBAN]),
       error: new Error(`failed for ${EMAIL}`),
       holder: new Holder(USER_ID, `memo ${CARD_SPACED}`),
@@ -277,7 +383,8 @@ describe('error report scrubber', () => {
       fn: () => EMAIL,
       deep,
     };
-    const snapshot = () => JSON.stringify({ ...extra, cyclic: undefined, big: undefined, map: [...extra.map], set: [...extra.set] });
+    const snapshot = () =>
+      JSON.stringify({ ...extra, cyclic: undefined, big: undefined, map: [...extra.map], set: [...extra.set] });
     const before = snapshot();
     const out = scrubbed({ extra });
     assertNoCanary(out);
@@ -313,7 +420,11 @@ describe('error report scrubber', () => {
   });
 
   it('drops an event it cannot scrub instead of sending it raw', () => {
-    const hostile = { get note(): string { throw new Error('getter failed'); } };
+    const hostile = {
+      get note(): string {
+        throw new Error('getter failed');
+      },
+    };
     assert.equal(scrubber.event({ extra: { hostile } }), null);
     assert.equal(scrubber.breadcrumb({ data: { hostile } }), null);
     const failingHash = createScrubber(() => {
@@ -331,7 +442,10 @@ describe('error report scrubber', () => {
       environment: 'test',
       release: 'folio@1.2.3',
       sdk: { name: 'sentry.javascript.node', version: '10.78.0' },
-      contexts: { runtime: { name: 'node', version: 'v20.20.0' }, trace: { trace_id: 'f'.repeat(32), span_id: 'e'.repeat(16) } },
+      contexts: {
+        runtime: { name: 'node', version: 'v20.20.0' },
+        trace: { trace_id: 'f'.repeat(32), span_id: 'e'.repeat(16) },
+      },
       tags: { route: 'POST /v1/execute', pattern_id: 'portfolio_overview' },
     };
     assert.deepEqual(scrubbed(event), event);

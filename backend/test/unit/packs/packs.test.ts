@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { localDateTime, previousTradingDay } from '../../../src/domain/calendar.js';
-import { describeMissing, expectedPackDate, packCoverage, packDateOf, packIdFor, parsePackId } from '../../../src/domain/pack.js';
+import {
+  describeMissing,
+  expectedPackDate,
+  packCoverage,
+  packDateOf,
+  packIdFor,
+  parsePackId,
+} from '../../../src/domain/pack.js';
 import { basisPointsApart, compareNavs, describeDiscrepancy, navOf } from '../../../src/domain/reconcile.js';
 
 describe('domain/pack ids', () => {
@@ -13,7 +20,14 @@ describe('domain/pack ids', () => {
   });
 
   it('rejects anything that is not a pack id, including the never-written .v1', () => {
-    for (const bad of ['PP_2025-10-27.v1', 'PP_2025-10-27.v0', 'PP_2025-10-27v2', 'PP_20251027', 'pp_2025-10-27', 'PP_2025-10-27.v02']) {
+    for (const bad of [
+      'PP_2025-10-27.v1',
+      'PP_2025-10-27.v0',
+      'PP_2025-10-27v2',
+      'PP_20251027',
+      'pp_2025-10-27',
+      'PP_2025-10-27.v02',
+    ]) {
       assert.equal(parsePackId(bad), null, bad);
     }
     assert.throws(() => packDateOf('PP_x'), /does not name a date/);
@@ -21,8 +35,14 @@ describe('domain/pack ids', () => {
 });
 
 describe('domain/pack coverage', () => {
-  const fx = [{ base: 'EUR', quote: 'USD', rate: 1.1 }, { base: 'GBP', quote: 'USD', rate: 1.3 }];
-  const prices = [{ symbol: 'AAA', close: 10, currency: 'USD' }, { symbol: 'BBB', close: 20, currency: 'EUR' }];
+  const fx = [
+    { base: 'EUR', quote: 'USD', rate: 1.1 },
+    { base: 'GBP', quote: 'USD', rate: 1.3 },
+  ];
+  const prices = [
+    { symbol: 'AAA', close: 10, currency: 'USD' },
+    { symbol: 'BBB', close: 20, currency: 'EUR' },
+  ];
 
   it('counts distinct symbols and conversions; crosses through a shared currency count as present', () => {
     const c = packCoverage(
@@ -34,7 +54,10 @@ describe('domain/pack coverage', () => {
       fx,
     );
     // AAA, BBB, EUR/USD, EUR/GBP (crossed through USD)
-    assert.deepEqual({ required: c.required, present: c.present, ratio: c.ratio }, { required: 4, present: 4, ratio: 1 });
+    assert.deepEqual(
+      { required: c.required, present: c.present, ratio: c.ratio },
+      { required: 4, present: 4, ratio: 1 },
+    );
   });
 
   it('names what is missing and who needs it', () => {
@@ -66,7 +89,10 @@ describe('domain/pack trading days and the freshness deadline', () => {
   });
 
   it('reads the wall clock in the schedule time zone', () => {
-    assert.deepEqual(localDateTime(new Date('2025-10-28T03:30:00Z'), 'America/New_York'), { date: '2025-10-27', time: '23:30' });
+    assert.deepEqual(localDateTime(new Date('2025-10-28T03:30:00Z'), 'America/New_York'), {
+      date: '2025-10-27',
+      time: '23:30',
+    });
   });
 
   it('expects the previous trading day only once the fresh-by time has passed', () => {
@@ -78,14 +104,24 @@ describe('domain/pack trading days and the freshness deadline', () => {
 });
 
 describe('domain/reconcile', () => {
-  const closes = new Map([['AAA', 10], ['BBB', 20]]);
+  const closes = new Map([
+    ['AAA', 10],
+    ['BBB', 20],
+  ]);
   const fx = [{ base: 'EUR', quote: 'USD', rate: 1.25 }];
 
   it('values positions and cash in the base currency and lists what it cannot value', () => {
     const nav = navOf(
       {
-        securities: new Map([['AAA', { currency: 'USD', quantity: 3 }], ['BBB', { currency: 'EUR', quantity: 2 }], ['CCC', { currency: 'USD', quantity: 1 }]]),
-        cash: new Map([['EUR', 100], ['JPY', 5]]),
+        securities: new Map([
+          ['AAA', { currency: 'USD', quantity: 3 }],
+          ['BBB', { currency: 'EUR', quantity: 2 }],
+          ['CCC', { currency: 'USD', quantity: 1 }],
+        ]),
+        cash: new Map([
+          ['EUR', 100],
+          ['JPY', 5],
+        ]),
       },
       closes,
       fx,
@@ -96,7 +132,7 @@ describe('domain/reconcile', () => {
   });
 
   it('measures distance in basis points of the larger amount', () => {
-    assert.equal(basisPointsApart(10_000, 10_001), 1 / 10_001 * 10_000);
+    assert.equal(basisPointsApart(10_000, 10_001), (1 / 10_001) * 10_000);
     assert.equal(basisPointsApart(0, 0), 0);
     assert.equal(basisPointsApart(-50, 50), 20_000);
   });
@@ -105,7 +141,13 @@ describe('domain/reconcile', () => {
     const ok = { portfolioId: 'p1', baseCurrency: 'USD', ledger: 1_000_000, positions: 1_000_099, recorded: 999_950 };
     assert.deepEqual(compareNavs([ok]), []);
     const off = compareNavs([{ ...ok, portfolioId: 'p2', positions: 1_000_200, recorded: Number.NaN }]);
-    assert.deepEqual(off.map((d) => [d.portfolioId, d.check]), [['p2', 'positions'], ['p2', 'prices']]);
+    assert.deepEqual(
+      off.map((d) => [d.portfolioId, d.check]),
+      [
+        ['p2', 'positions'],
+        ['p2', 'prices'],
+      ],
+    );
     assert.equal(off[0]!.difference, 200);
     assert.ok(Math.abs(off[0]!.basisPoints - 1.9996) < 1e-4);
     assert.equal(

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { countsAsBreakerFailure, failureKind, isRetryable, parseRetryAfter, ProviderError } from '../../../src/providers/errors.js';
+import {
+  countsAsBreakerFailure,
+  failureKind,
+  isRetryable,
+  parseRetryAfter,
+  ProviderError,
+} from '../../../src/providers/errors.js';
 
 describe('providers/errors retry classification', () => {
   it('takes the kind a provider gave its error', () => {
@@ -11,7 +17,10 @@ describe('providers/errors retry classification', () => {
   it('treats timeouts and dropped connections as transient', () => {
     const breakerTimeout = Object.assign(new Error('Timed out after 100ms'), { code: 'ETIMEDOUT' });
     assert.equal(failureKind(breakerTimeout), 'transient');
-    assert.equal(failureKind(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), 'transient');
+    assert.equal(
+      failureKind(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      'transient',
+    );
     assert.equal(failureKind(new TypeError('fetch failed')), 'transient');
   });
 

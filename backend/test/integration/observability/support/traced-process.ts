@@ -18,7 +18,12 @@ export interface TracedService {
   logs(): LogLine[];
   /** The first log line matching `match`, waiting for it: stdout is a different channel from the HTTP response. */
   logLine(match: (line: LogLine) => boolean): Promise<LogLine>;
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +61,8 @@ export function startTracedService(db: TestDatabase, env: Record<string, string>
         child.off('exit', onExit);
         resolve(msg);
       };
-      const onExit = (code: number | null) => reject(new Error(`traced service exited (${code}) before "${type}".\nstderr:\n${stderr}`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`traced service exited (${code}) before "${type}".\nstderr:\n${stderr}`));
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
@@ -70,11 +76,20 @@ export function startTracedService(db: TestDatabase, env: Record<string, string>
         return (await reply).spans;
       },
       logs: () => lines,
-      logLine: (match) => until(() => `a matching log line in:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`, () => lines.find(match), 2500),
+      logLine: (match) =>
+        until(
+          () => `a matching log line in:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`,
+          () => lines.find(match),
+          2500,
+        ),
       async request(method, p, body, headers = {}) {
         const res = await fetch(url + p, {
           method,
-          headers: { authorization: `Bearer ${DEMO_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+          headers: {
+            authorization: `Bearer ${DEMO_KEY}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();
