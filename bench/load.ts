@@ -54,7 +54,7 @@ export async function load(
   const times: number[] = [];
   const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    const instance = autocannon(opts, (err, result) => (err ? reject(err as Error) : resolve(result)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
   times.sort((a, b) => a - b);

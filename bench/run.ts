@@ -13,7 +13,7 @@ import { seededDemo, start, stop } from './server.js';
 
 async function main() {
   const demo = await seededDemo();
-  const startService = demo.start;
+  const startService = (env: Record<string, string>) => demo.start(env);
   const apiKey = demo.apiKey;
 
   // All three servers stay up and are loaded in turn, round after round, so each ratio compares

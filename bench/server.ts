@@ -19,12 +19,12 @@ export function start(args: string[], env: Record<string, string>): Promise<{ ch
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /listening (?:on port )?(\d+)/.exec(out);
       if (m) {
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
+        child.stdout.removeAllListeners('data');
+        child.stdout.resume();
         resolve({ child, port: Number(m[1]) });
       }
     });
@@ -56,7 +56,7 @@ export async function seededDemo(): Promise<SeededDemo> {
     env: { ...process.env, FOLIO_DATA_DIR: dataDir, FOLIO_DEMO_API_KEY: apiKey, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const code = await new Promise((r) => seed.once('exit', r));
+  const code = await new Promise<number | null>((r) => seed.once('exit', r));
   if (code !== 0) throw new Error(`seed-demo exited with ${code}`);
   return {
     apiKey,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, type Config } from '../backend/src/config.js';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
 import * as ledger from '../backend/src/db/repositories/ledger.js';
+import * as portfolios from '../backend/src/db/repositories/portfolios.js';
 import * as securities from '../backend/src/db/repositories/securities.js';
 import { findByUsername } from '../backend/src/db/repositories/users.js';
 import { seedDemo } from '../backend/src/demo/seed.js';
@@ -150,7 +151,7 @@ async function ledgerImport(argv: string[], io: Out): Promise<number> {
   const batch = parseLedgerCsv(fs.readFileSync(file, 'utf8'), { today: todayUtc() });
   return withDb(async (_config, db) => {
     await migrateLatest(db);
-    const portfolio = await db('portfolios').where({ id: values.portfolio }).first('id');
+    const portfolio = await portfolios.get(db, values.portfolio!);
     if (!portfolio) throw new AppError('portfolio_not_found', `portfolio ${values.portfolio} does not exist`);
     const commit = await ledger.appendCommit(
       db,
@@ -187,7 +188,7 @@ async function execute(argv: string[], io: Out): Promise<number> {
   const [patternId, ...extra] = positionals;
   if (!patternId || extra.length > 0) throw new UsageError('execute needs exactly one PATTERN');
   const raw: Record<string, string> = {};
-  for (const kv of values.input!) {
+  for (const kv of values.input) {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UsageError(`--input expects k=v, got ${JSON.stringify(kv)}`);
     raw[kv.slice(0, eq)] = kv.slice(eq + 1);
@@ -246,7 +247,7 @@ async function executeOnce(
 
 /** Command-line values are text; the pattern's declared input types say what they mean. */
 function coerceInputs(raw: Record<string, string>, spec: Record<string, { type: string }>): Record<string, unknown> {
-  return Object.fromEntries(
+  return Object.fromEntries<unknown>(
     Object.entries(raw).map(([k, v]) => {
       const type = spec[k]?.type;
       if (type === 'integer' || type === 'number') return [k, v.trim() === '' ? v : Number(v)];

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
-import { dialectOf } from '../backend/src/db/knex.js';
+import { dialectOf, rawRows } from '../backend/src/db/knex.js';
 import * as jobs from '../backend/src/db/repositories/jobs.js';
 
 /** A held job lock. `lost` aborts if the lock is taken away while held (an SQLite lease that could not be renewed). */
@@ -33,8 +33,8 @@ export const advisoryKey = (name: string): string =>
 async function advisoryLock(db: Knex, name: string): Promise<Lease | null> {
   const trx = await db.transaction();
   try {
-    const result = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [advisoryKey(name)]);
-    if (!result.rows[0]?.ok) {
+    const result: unknown = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [advisoryKey(name)]);
+    if (!rawRows<{ ok: boolean }>(result)[0]?.ok) {
       await trx.rollback();
       return null;
     }

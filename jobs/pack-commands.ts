@@ -111,13 +111,13 @@ export async function buildPackCommand(argv: string[], io: Out): Promise<number>
     const outcome = await buildPack(ctx, packJobSettings(config), {
       date,
       provider: createProvider(name, config),
-      markFresh: values['mark-fresh']!,
-      force: values.force!,
+      markFresh: values['mark-fresh'],
+      force: values.force,
       ...optional(ttyProgress()),
     });
     printReports(
       io,
-      values.json!,
+      values.json,
       { build: outcome.build, reconcile: outcome.reconcile, mark_fresh: outcome.markFresh },
       values.json ? { stale_warming: stale.map((p) => p.id) } : {},
     );
@@ -144,7 +144,7 @@ export async function reconcileCommand(argv: string[], io: Out): Promise<number>
   const id = packIdArg('reconcile', positionals);
   return withJobs(async (_config, ctx) => {
     const report = await reconcilePack(ctx, id);
-    printReports(io, values.json!, { reconcile: report });
+    printReports(io, values.json, { reconcile: report });
     return exitOf([report]);
   }, QUIET);
 }
@@ -157,8 +157,8 @@ export async function markFreshCommand(argv: string[], io: Out): Promise<number>
   });
   const id = packIdArg('mark-fresh', positionals);
   return withJobs(async (_config, ctx) => {
-    const report = await markPackFresh(ctx, id, { force: values.force! });
-    printReports(io, values.json!, { mark_fresh: report });
+    const report = await markPackFresh(ctx, id, { force: values.force });
+    printReports(io, values.json, { mark_fresh: report });
     return exitOf([report]);
   }, QUIET);
 }

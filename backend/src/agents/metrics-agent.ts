@@ -243,7 +243,7 @@ export function metricsCapabilities(): Capability[] {
      */
     async run({ series, total_value }, { warn }) {
       let byTotal = strips.get(series);
-      if (!byTotal) strips.set(series, (byTotal = new Map()));
+      if (!byTotal) strips.set(series, (byTotal = new Map<number, Remembered<Strip>>()));
       const known = byTotal.get(total_value);
       if (known) return recall(known, warn);
       const fresh = await remember(warn, (w) => stripOf(series, total_value, w));
@@ -254,7 +254,8 @@ export function metricsCapabilities(): Capability[] {
   return [performance, risk, summary];
 }
 
-const strips = new WeakMap<Series, Map<number, Remembered<ReturnType<typeof stripOf>>>>();
+type Strip = ReturnType<typeof stripOf>;
+const strips = new WeakMap<Series, Map<number, Remembered<Strip>>>();
 
 function stripOf(series: Series, total_value: number, warn: (w: Warning) => void) {
   const points = fromFirstActivity(series.points);

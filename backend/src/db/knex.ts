@@ -48,7 +48,12 @@ export const migrationConfig: Knex.MigratorConfig = { migrationSource };
 export type Dialect = 'sqlite' | 'postgres';
 
 export function dialectOf(db: Knex): Dialect {
-  return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
+  return (db.client as Knex.Client).config.client === 'pg' ? 'postgres' : 'sqlite';
+}
+
+/** The rows of a `db.raw` select: better-sqlite3 answers with the rows, pg with a result object. */
+export function rawRows<R>(result: unknown): R[] {
+  return (Array.isArray(result) ? result : (result as { rows: R[] }).rows) as R[];
 }
 
 export function createDb(config: { DATABASE_URL?: string | undefined; sqliteFile: string }): Knex {

@@ -30,7 +30,7 @@ export class ReadCache {
   private readonly securityInfo: LRUCache<string, SecurityInfo>;
   private readonly portfolioRows = new LRUCache<string, Portfolio>({ max: 100_000 });
   private readonly loading = new Map<string, Promise<unknown>>();
-  private readonly derivedValues: LRUCache<string, {}> | null;
+  private readonly derivedValues: LRUCache<string, object> | null;
 
   constructor(
     private readonly db: Knex,
@@ -49,7 +49,7 @@ export class ReadCache {
   }
 
   /** Concurrent misses for one key share a single load. */
-  private async through<V extends {}>(cache: LRUCache<string, V>, key: string, load: Loader<V>): Promise<V> {
+  private async through<V extends object>(cache: LRUCache<string, V>, key: string, load: Loader<V>): Promise<V> {
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const pending = this.loading.get(key) as Promise<V> | undefined;
@@ -70,11 +70,11 @@ export class ReadCache {
    * Values computed from immutable data alone (a valuation history up to a ledger commit and
    * a pack), under a key naming those identities; `size` is in the caller's unit (points).
    */
-  derived<V extends {}>(key: string): V | undefined {
+  derived<V extends object>(key: string): V | undefined {
     return this.derivedValues?.get(key) as V | undefined;
   }
 
-  setDerived(key: string, value: {}, size: number): void {
+  setDerived(key: string, value: object, size: number): void {
     this.derivedValues?.set(key, value, { size: Math.max(1, size) });
   }
 
@@ -119,7 +119,9 @@ export class ReadCache {
         this.loading.set(key, one);
         return one;
       };
-      packIds.forEach((id, i) => (slots[i] ??= load(id)));
+      packIds.forEach((id, i) => {
+        slots[i] ??= load(id);
+      });
     }
     return Promise.all(slots as Promise<PackData>[]);
   }

@@ -82,7 +82,9 @@ export async function seedDemo(db: Knex, opts: { apiKey: string; seed: number })
     const lastDate = data.days.at(-1)?.date;
     if (firstDate === undefined || lastDate === undefined) throw new Error('demo data has no trading days');
 
-    const clash = await trx('pricing_packs').whereBetween('date', [firstDate, lastDate]).first('id');
+    const clash = await trx('pricing_packs')
+      .whereBetween('date', [firstDate, lastDate])
+      .first<{ id: string } | undefined>('id');
     if (clash)
       throw new Error(
         `pricing pack ${clash.id} already exists; demo data can only be seeded where no packs cover ${firstDate}..${lastDate}`,

@@ -225,10 +225,10 @@ function withParams(
 
 /** Every demo security, sorted by symbol. */
 export function demoSecurities(): DemoSecurity[] {
-  const rows = parse(fs.readFileSync(CSV_FILE, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<
-    string,
-    string
-  >[];
+  const rows = parse<Record<string, string>>(fs.readFileSync(CSV_FILE, 'utf8'), {
+    columns: true,
+    skip_empty_lines: true,
+  });
   const us = rows.map((row, i) => {
     const field = (column: string): string => {
       const value = row[column];

@@ -49,7 +49,7 @@ export interface CapabilityCall {
   ctx: RequestCtx;
   /** Aborted when the pattern's deadline passes or another step fails; long work should stop. */
   signal: AbortSignal;
-  warn(w: Warning): void;
+  warn: (w: Warning) => void;
 }
 
 /**

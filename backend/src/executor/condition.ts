@@ -262,7 +262,7 @@ function compare(op: CompareOp, a: unknown, b: unknown): boolean {
   const comparable =
     (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
   if (!comparable) return false;
-  const [x, y] = [a as number | string, b as number | string];
+  const [x, y] = [a, b];
   switch (op) {
     case '<':
       return x < y;

@@ -38,7 +38,9 @@ export interface Pattern {
 const SCHEMA_URL = new URL('../patterns/pattern.schema.json', import.meta.url);
 
 // Compiled once per process: every pattern file is checked against the same published schema.
-const validate = new Ajv({ allowUnionTypes: true }).compile<Pattern>(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')));
+const validate = new Ajv({ allowUnionTypes: true }).compile<Pattern>(
+  JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object,
+);
 
 /** Checks a parsed document against pattern.schema.json; throws with the first violation. */
 export function parsePattern(doc: unknown): Pattern {

@@ -15,5 +15,5 @@ export function responseBody(response: ExecuteResponse): Buffer {
 
 /** The response as a plain object, for callers that want to inspect or pretty-print it. */
 export function responseObject(response: ExecuteResponse): Record<string, unknown> {
-  return JSON.parse(responseBody(response).toString('utf8'));
+  return JSON.parse(responseBody(response).toString('utf8')) as Record<string, unknown>;
 }

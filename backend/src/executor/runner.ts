@@ -64,7 +64,7 @@ export async function runPattern(
   const timeoutMs = pattern.timeout_ms ?? opts.timeoutMs;
   const controller = new AbortController();
   const stopped = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
   });
   const expire = () =>
     controller.abort(
@@ -100,7 +100,7 @@ interface Run {
   registry: CapabilityRegistry;
   controller: AbortController;
   /** Throws once the run is over: aborted, failed or past its deadline. */
-  checkpoint(): void;
+  checkpoint: () => void;
   hooks: RunHooks;
 }
 

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { isRecord } from '../domain/record.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { captureServerError } from '../observability/sentry.js';
@@ -26,7 +27,7 @@ function fromBodyParser(err: { type?: string; limit?: number }): AppError | null
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   if (err && typeof err === 'object') {
-    const mapped = fromBodyParser(err as { type?: string; limit?: number });
+    const mapped = fromBodyParser(err);
     if (mapped) return mapped;
   }
   return new AppError('internal_error', 'internal error');
@@ -50,6 +51,12 @@ function routeOf(req: Request): string {
   return `${req.method} ${template === 'unmatched' ? '(no route)' : template}`;
 }
 
+/** The body's pattern id when it names one, for grouping reports; bodies are untyped until parsed. */
+function patternIdOf(body: unknown): string | undefined {
+  const id = isRecord(body) ? body.pattern_id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
 export function errorHandler(logger: Logger) {
   // Express recognises error middleware by its four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -63,7 +70,7 @@ export function errorHandler(logger: Logger) {
         request_id: req.folio?.requestId ?? '',
         trace_id: req.folio?.traceId ?? '',
         route: routeOf(req),
-        pattern_id: typeof req.body?.pattern_id === 'string' ? req.body.pattern_id : undefined,
+        pattern_id: patternIdOf(req.body),
         user_id: req.folio?.auth?.user.id,
         request: { method: req.method, url: req.originalUrl, headers: req.headers },
       });

@@ -54,7 +54,7 @@ export function traceIdFrom(header: string | undefined): string | null {
 export function requestContext(req: Request, res: Response, next: NextFunction): void {
   const given = req.get('x-request-id');
   const clientRequestId = given !== undefined && REQUEST_ID.test(given);
-  const requestId = clientRequestId ? given! : uuidV7();
+  const requestId = clientRequestId ? given : uuidV7();
   // randomUUID draws from a pooled entropy buffer, far cheaper per call than randomBytes.
   const traceId = activeTraceId() ?? traceIdFrom(req.get('traceparent')) ?? randomUUID().replaceAll('-', '');
   req.folio = { requestId, clientRequestId, traceId };

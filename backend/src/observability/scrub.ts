@@ -463,7 +463,7 @@ const STRUCTURAL = new Set([
 ]);
 
 function scrubBreadcrumbUnsafe(b: Breadcrumb, hash: IdHasher): Breadcrumb | null {
-  const d = b.data as Obj | undefined;
+  const d = b.data;
   if (isNoiseUrl(d?.url) || isNoiseTransaction(b.message)) return null;
   const out: Breadcrumb = { ...b };
   if (b.message !== undefined) out.message = scrubText(b.message, hash);

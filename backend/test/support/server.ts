@@ -50,7 +50,7 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
       }
       const res = await fetch(url + path, { method, headers, body });
       const text = await res.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {

@@ -20,6 +20,14 @@ export interface ExecutionRecord {
   replay_of: string | null;
 }
 
+/** As stored: booleans may come back as 0/1 (SQLite) and doubles as text (pg numeric). */
+type ExecutionRow = Omit<ExecutionRecord, 'inputs' | 'require_fresh' | 'cached' | 'duration_ms'> & {
+  inputs_json: string;
+  require_fresh: boolean | number;
+  cached: boolean | number;
+  duration_ms: number | string;
+};
+
 const toRow = ({ inputs, ...rest }: ExecutionRecord) => ({ ...rest, inputs_json: JSON.stringify(inputs) });
 
 /** All or nothing; chunked to stay under SQLite's bind-parameter limit (17 columns per row). */
@@ -39,12 +47,14 @@ export async function exists(db: Knex, userId: string, requestId: string): Promi
 
 /** Only the caller's own executions are visible. */
 export async function getForUser(db: Knex, requestId: string, userId: string): Promise<ExecutionRecord | null> {
-  const row = await db('executions').where({ request_id: requestId, user_id: userId }).first();
+  const row = await db('executions')
+    .where({ request_id: requestId, user_id: userId })
+    .first<ExecutionRow | undefined>();
   if (!row) return null;
   const { inputs_json, ...rest } = row;
   return {
     ...rest,
-    inputs: JSON.parse(inputs_json),
+    inputs: JSON.parse(inputs_json) as Record<string, unknown>,
     require_fresh: Boolean(rest.require_fresh),
     cached: Boolean(rest.cached),
     duration_ms: Number(rest.duration_ms),

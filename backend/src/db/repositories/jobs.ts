@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rawRows } from '../knex.js';
 
 export const JOB_NAMES = ['build-pack', 'reconcile', 'mark-fresh'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
@@ -72,7 +73,7 @@ export async function abandonRunning(
 }
 
 export async function get(db: Knex, id: string): Promise<JobRun | null> {
-  const row = await db('job_runs').where({ id }).first();
+  const row = await db('job_runs').where({ id }).first<Record<string, unknown> | undefined>();
   return row ? toRun(row) : null;
 }
 
@@ -129,13 +130,12 @@ export interface DurationBuckets {
 /** A histogram of finished runs' durations by status, counted by the database bucket by bucket. */
 export async function durationHistogram(db: Knex, job: JobName, bounds: readonly number[]): Promise<DurationBuckets[]> {
   const perBucket = bounds.map((_, i) => `sum(case when duration_seconds <= ? then 1 else 0 end) as b${i}`).join(', ');
-  const result = await db.raw(
+  const result: unknown = await db.raw(
     `select status, count(*) as n, coalesce(sum(duration_seconds), 0) as s${perBucket ? `, ${perBucket}` : ''}
        from job_runs where job = ? and status in ('success', 'failure') group by status`,
     [...bounds, job],
   );
-  // better-sqlite3 answers with the rows, pg with a result object.
-  const rows = (Array.isArray(result) ? result : result.rows) as Record<string, unknown>[];
+  const rows = rawRows<Record<string, unknown>>(result);
   return rows.map((r) => ({
     status: String(r.status),
     count: Number(r.n),
@@ -166,7 +166,7 @@ export async function takeLease(
        where job_locks.expires_at <= excluded.acquired_at`,
       [name, holder, now, expiresAt],
     );
-    const row = await trx('job_locks').where({ name }).first('holder');
+    const row = await trx('job_locks').where({ name }).first<{ holder: string } | undefined>('holder');
     return row?.holder === holder;
   });
 }

@@ -23,26 +23,34 @@ export interface LedgerHead {
   seq: number;
 }
 
+/** `seq` may come back as text from PostgreSQL aggregates and drivers; read it through Number. */
+type HeadRow = { hash: string; seq: number | string };
+
 const COMMIT_COLUMNS = ['hash', 'portfolio_id', 'parent_hash', 'seq', 'tx_count', 'source', 'created_at'] as const;
 
 export async function head(db: Knex, portfolioId: string): Promise<LedgerHead> {
   const row = await db('ledger_commits')
     .where({ portfolio_id: portfolioId })
     .orderBy('seq', 'desc')
-    .first('hash', 'seq');
+    .first<HeadRow | undefined>('hash', 'seq');
   return row ? { hash: row.hash, seq: Number(row.seq) } : { hash: genesisParent(portfolioId), seq: 0 };
 }
 
 /** Resolves a pinned hash within one portfolio's chain; null when it is not part of that chain. */
 export async function resolve(db: Knex, portfolioId: string, hash: string): Promise<LedgerHead | null> {
   if (hash === genesisParent(portfolioId)) return { hash, seq: 0 };
-  const row = await db('ledger_commits').where({ portfolio_id: portfolioId, hash }).first('hash', 'seq');
+  const row = await db('ledger_commits')
+    .where({ portfolio_id: portfolioId, hash })
+    .first<HeadRow | undefined>('hash', 'seq');
   return row ? { hash: row.hash, seq: Number(row.seq) } : null;
 }
 
 export async function listCommits(db: Knex, portfolioId: string): Promise<Commit[]> {
-  const rows = await db('ledger_commits').where({ portfolio_id: portfolioId }).orderBy('seq').select(COMMIT_COLUMNS);
-  return rows.map((r: Commit) => ({ ...r, seq: Number(r.seq), tx_count: Number(r.tx_count) }));
+  const rows = await db('ledger_commits')
+    .where({ portfolio_id: portfolioId })
+    .orderBy('seq')
+    .select<Commit[]>(COMMIT_COLUMNS);
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), tx_count: Number(r.tx_count) }));
 }
 
 /** Every transaction of the chain up to and including commit `seq`. */

@@ -52,7 +52,7 @@ const toPack = (r: Record<string, unknown>): Pack => ({
 });
 
 export async function get(db: Knex, id: string): Promise<Pack | null> {
-  const row = await db('pricing_packs').where({ id }).first(COLUMNS);
+  const row = await db('pricing_packs').where({ id }).first<Record<string, unknown> | undefined>(COLUMNS);
   return row ? toPack(row) : null;
 }
 
@@ -67,20 +67,23 @@ export async function newest(db: Knex): Promise<Pack | null> {
     .orderBy('date', 'desc')
     .orderByRaw("case when status = 'fresh' then 0 else 1 end")
     .orderBy('created_at', 'desc')
-    .first(COLUMNS);
+    .first<Record<string, unknown> | undefined>(COLUMNS);
   return row ? toPack(row) : null;
 }
 
 /** Every version of one date's pack, oldest first. */
 export async function forDate(db: Knex, date: string): Promise<Pack[]> {
-  const rows = await db('pricing_packs').where({ date }).orderBy('created_at', 'asc').select(COLUMNS);
+  const rows = await db('pricing_packs')
+    .where({ date })
+    .orderBy('created_at', 'asc')
+    .select<Record<string, unknown>[]>(COLUMNS);
   return rows.map(toPack);
 }
 
 export async function newestFresh(db: Knex, onOrBefore?: string): Promise<Pack | null> {
   const q = db('pricing_packs').where({ status: 'fresh' });
   if (onOrBefore) q.andWhere('date', '<=', onOrBefore);
-  const row = await q.orderBy('date', 'desc').first(COLUMNS);
+  const row = await q.orderBy('date', 'desc').first<Record<string, unknown> | undefined>(COLUMNS);
   return row ? toPack(row) : null;
 }
 
@@ -144,11 +147,13 @@ export async function contentsOf(
   const out = new Map(packIds.map((id) => [id, { prices: [] as PackPriceRow[], fx: [] as PackFxRow[] }]));
   if (packIds.length === 0) return out;
   const [priceRows, fxRows] = await Promise.all([
-    db('prices').whereIn('pack_id', packIds).select('pack_id', 'symbol', 'close', 'currency'),
+    db('prices')
+      .whereIn('pack_id', packIds)
+      .select<(PackPriceRow & { pack_id: string })[]>('pack_id', 'symbol', 'close', 'currency'),
     db('fx_rates')
       .whereIn('pack_id', packIds)
       .orderBy(['pack_id', 'base', 'quote'])
-      .select('pack_id', 'base', 'quote', 'rate'),
+      .select<(PackFxRow & { pack_id: string })[]>('pack_id', 'base', 'quote', 'rate'),
   ]);
   for (const r of priceRows)
     out.get(r.pack_id)!.prices.push({ symbol: r.symbol, close: Number(r.close), currency: r.currency });
@@ -165,7 +170,12 @@ export interface BuildState {
 }
 
 export async function buildState(db: Knex, id: string): Promise<BuildState | null> {
-  const row = await db('pricing_packs').where({ id }).first('reconciled_at', 'fresh_forced');
+  const row = await db('pricing_packs')
+    .where({ id })
+    .first<{ reconciled_at: string | null; fresh_forced: boolean | number } | undefined>(
+      'reconciled_at',
+      'fresh_forced',
+    );
   return row ? { reconciled_at: row.reconciled_at ?? null, fresh_forced: Boolean(Number(row.fresh_forced)) } : null;
 }
 
@@ -300,14 +310,20 @@ export async function snapshots(db: Knex, packId: string): Promise<PositionSnaps
     db('pack_portfolios')
       .where({ pack_id: packId })
       .orderBy('portfolio_id')
-      .select('portfolio_id', 'ledger_commit_hash', 'base_currency', 'nav'),
+      .select<Record<string, string>[]>('portfolio_id', 'ledger_commit_hash', 'base_currency', 'nav'),
     db('pack_positions')
       .where({ pack_id: packId })
       .orderBy(['portfolio_id', 'kind', 'code'])
-      .select('portfolio_id', 'kind', 'code', 'currency', 'quantity'),
+      .select<{ portfolio_id: string; kind: 'security' | 'cash'; code: string; currency: string; quantity: number }[]>(
+        'portfolio_id',
+        'kind',
+        'code',
+        'currency',
+        'quantity',
+      ),
   ]);
   const byPortfolio = new Map<string, PositionSnapshot>(
-    heads.map((h: Record<string, string>) => [
+    heads.map((h) => [
       h.portfolio_id!,
       {
         portfolioId: h.portfolio_id!,
@@ -380,7 +396,7 @@ async function lockPack(trx: Knex.Transaction, id: string): Promise<Pack | null>
   // ("database is locked") when another process wrote in between, without waiting; a write as
   // its first statement takes the database's write lock up front and waits for it instead.
   else await trx('pricing_packs').where({ id }).update({ id });
-  const row = await q.first(COLUMNS);
+  const row = await q.first<Record<string, unknown> | undefined>(COLUMNS);
   return row ? toPack(row) : null;
 }
 

@@ -16,17 +16,17 @@ export async function listForUser(db: Knex, userId: string): Promise<Portfolio[]
   return db('portfolios')
     .where({ user_id: userId })
     .orderBy([{ column: 'created_at' }, { column: 'id' }])
-    .select(COLUMNS);
+    .select<Portfolio[]>(COLUMNS);
 }
 
 /** A portfolio owned by someone else is reported exactly like a missing one. */
 export async function getForUser(db: Knex, id: string, userId: string): Promise<Portfolio | null> {
-  const row = await db('portfolios').where({ id, user_id: userId }).first(COLUMNS);
+  const row = await db('portfolios').where({ id, user_id: userId }).first<Portfolio | undefined>(COLUMNS);
   return row ?? null;
 }
 
 export async function get(db: Knex, id: string): Promise<Portfolio | null> {
-  const row = await db('portfolios').where({ id }).first(COLUMNS);
+  const row = await db('portfolios').where({ id }).first<Portfolio | undefined>(COLUMNS);
   return row ?? null;
 }
 

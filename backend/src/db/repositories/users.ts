@@ -18,12 +18,16 @@ export async function findByApiKey(db: Knex, apiKey: string): Promise<Authentica
     .join('users as u', 'u.id', 'k.user_id')
     .where('k.key_hash', hashApiKey(apiKey))
     .whereNull('k.revoked_at')
-    .first('u.id as id', 'u.username as username', 'k.id as key_id');
+    .first<{ id: string; username: string; key_id: string } | undefined>(
+      'u.id as id',
+      'u.username as username',
+      'k.id as key_id',
+    );
   return row ? { user: { id: row.id, username: row.username }, apiKeyId: row.key_id } : null;
 }
 
 export async function findByUsername(db: Knex, username: string): Promise<User | null> {
-  const row = await db('users').where({ username }).first('id', 'username');
+  const row = await db('users').where({ username }).first<User | undefined>('id', 'username');
   return row ?? null;
 }
 

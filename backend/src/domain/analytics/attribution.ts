@@ -1,3 +1,4 @@
+import { isList } from '../record.js';
 import { AnalyticsInputError, finite, positive } from './input.js';
 
 /**
@@ -80,7 +81,7 @@ export class AttributionIdentityError extends Error {
  * so the identity check compares two routes to the same number.
  */
 export function currencyAttribution(holdings: readonly AttributionHolding[], baseCurrency: string): AttributionResult {
-  if (!Array.isArray(holdings)) throw new AnalyticsInputError('holdings must be an array');
+  if (!isList(holdings)) throw new AnalyticsInputError('holdings must be an array');
   if (typeof baseCurrency !== 'string' || baseCurrency === '')
     throw new AnalyticsInputError('base currency must be a non-empty string');
   const seen = new Set<string>();

@@ -1,3 +1,4 @@
+import { isList } from '../record.js';
 import { AnalyticsInputError, chronologicalDays, positive, type AnalyticsWarning, type DatedValue } from './input.js';
 import { TRADING_DAYS } from './risk.js';
 import { sampleCovariance, sampleStdDev, sampleVariance } from './stats.js';
@@ -62,7 +63,7 @@ export function benchmarkRisk(portfolio: readonly DatedValue[], benchmark: reado
 }
 
 function levels(series: readonly DatedValue[], what: string): Map<string, number> {
-  if (!Array.isArray(series)) throw new AnalyticsInputError(`${what} must be an array of dated values`);
+  if (!isList(series)) throw new AnalyticsInputError(`${what} must be an array of dated values`);
   chronologicalDays(
     series.map((x) => x.date),
     what,

@@ -1,3 +1,4 @@
+import { isList } from '../record.js';
 import { AnalyticsInputError, chronologicalDays, nonNegative, positive, type DatedValue } from './input.js';
 
 export interface DrawdownResult {
@@ -17,7 +18,7 @@ export interface DrawdownResult {
  * deep, the first is reported.
  */
 export function maxDrawdown(series: readonly DatedValue[]): DrawdownResult {
-  if (!Array.isArray(series) || series.length === 0) throw new AnalyticsInputError('drawdown needs at least one value');
+  if (!isList(series) || series.length === 0) throw new AnalyticsInputError('drawdown needs at least one value');
   chronologicalDays(
     series.map((p) => p.date),
     'series',

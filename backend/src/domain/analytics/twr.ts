@@ -1,3 +1,4 @@
+import { isList } from '../record.js';
 import { AnalyticsInputError, chronologicalDays, finite, nonNegative, type AnalyticsWarning } from './input.js';
 
 /**
@@ -44,7 +45,7 @@ const METHOD =
  * The first day only sets the starting value (its flows are already in it), so its return is 0.
  */
 export function timeWeightedReturn(series: readonly TwrPoint[]): TwrResult {
-  if (!Array.isArray(series) || series.length === 0) throw new AnalyticsInputError('TWR needs at least one day');
+  if (!isList(series) || series.length === 0) throw new AnalyticsInputError('TWR needs at least one day');
   const days = chronologicalDays(
     series.map((p) => p.date),
     'series',

@@ -1,3 +1,4 @@
+import { isList } from '../record.js';
 import { AnalyticsInputError, chronologicalDays, finite } from './input.js';
 
 /** A dated cash flow from the investor's side: negative into the investment, positive out of it. */
@@ -100,7 +101,7 @@ export function xirr(flows: readonly CashFlow[], opts: XirrOptions = {}): XirrRe
 }
 
 function prepare(flows: readonly CashFlow[]): { times: number[]; amounts: number[] } {
-  if (!Array.isArray(flows)) throw new AnalyticsInputError('cash flows must be an array');
+  if (!isList(flows)) throw new AnalyticsInputError('cash flows must be an array');
   const days = chronologicalDays(
     flows.map((c) => c.date),
     'flows',

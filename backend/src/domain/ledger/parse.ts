@@ -176,7 +176,7 @@ function rowSchema(today: string) {
       .trim()
       .regex(DATE_RE, { error: (iss) => `date must be YYYY-MM-DD, got ${show(iss.input)}`, abort: true })
       .refine(isCalendarDate, { error: (iss) => `date ${show(iss.input)} is not a real calendar date`, abort: true })
-      .refine((d) => d <= today, { error: (iss) => `date ${iss.input} is in the future (today is ${today})` }),
+      .refine((d) => d <= today, { error: (iss) => `date ${String(iss.input)} is in the future (today is ${today})` }),
     type: z
       .string({ error: requiredString('type') })
       .trim()

@@ -21,12 +21,12 @@ export function executeHandler(service: ExecutionService) {
 export function executeRoutes(service: ExecutionService): Router {
   const r = Router();
   r.get('/executions/:id', async (req, res) => {
-    const rec = await service.getExecution(authOf(req).user, req.params.id!);
+    const rec = await service.getExecution(authOf(req).user, req.params.id);
     const { user_id: _owner, ...visible } = rec;
     res.json(visible);
   });
   r.post('/executions/:id/replay', async (req, res) => {
-    sendJsonBytes(res, responseBody(await service.replay(authOf(req).user, req.params.id!, req.folio)));
+    sendJsonBytes(res, responseBody(await service.replay(authOf(req).user, req.params.id, req.folio)));
   });
   r.get('/patterns', (_req, res) => {
     res.json({
@@ -36,7 +36,7 @@ export function executeRoutes(service: ExecutionService): Router {
     });
   });
   r.get('/patterns/:id', (req, res) => {
-    res.json(service.getPattern(req.params.id!));
+    res.json(service.getPattern(req.params.id));
   });
   return r;
 }

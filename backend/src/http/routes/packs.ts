@@ -21,7 +21,7 @@ export function packRoutes(db: Knex): Router {
     res.json({ packs: list, next_before: last?.date ?? null });
   });
   r.get('/packs/:id', async (req, res) => {
-    const pack = await packs.get(db, req.params.id!);
+    const pack = await packs.get(db, req.params.id);
     if (!pack)
       throw new AppError('pricing_pack_not_found', `pricing pack ${req.params.id} does not exist`, {
         pricing_pack_id: req.params.id,

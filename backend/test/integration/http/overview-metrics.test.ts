@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
+import { addDays } from '../../../src/domain/dates.js';
 import { describeEachDb } from '../../support/databases.js';
 import { useSeededServer } from '../../support/server.js';
 
 const HEADER = 'date,type,symbol,quantity,price,amount,currency,fee,note';
-const addDays = (date: string, n: number): string =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 describeEachDb('portfolio_overview metrics strip', (dialect) => {
   const t = useSeededServer(dialect);

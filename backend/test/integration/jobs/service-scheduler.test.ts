@@ -41,7 +41,7 @@ describe('folio serve with FOLIO_SCHEDULER=service', () => {
     const date = previousTradingDay(localDateTime(new Date(), 'UTC').date);
     const get = async (path: string) => {
       const res = await fetch(`${svc!.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
-      return { status: res.status, body: (await res.json()) as any };
+      return { status: res.status, body: await res.json() };
     };
     let pack: any;
     for (let i = 0; i < 120 && pack?.status !== 'fresh'; i++) {

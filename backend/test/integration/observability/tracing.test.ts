@@ -51,7 +51,7 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     db = await seededDatabase(dialect);
     const k = db.open();
     try {
-      userId = ((await k('users').where({ username: 'demo' }).first('id')) as { id: string }).id;
+      userId = (await k('users').where({ username: 'demo' }).first<{ id: string }>('id')).id;
     } finally {
       await k.destroy();
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { benchmarkRisk } from '../../../src/domain/analytics/benchmark.js';
 import { AnalyticsInputError, type DatedValue } from '../../../src/domain/analytics/input.js';
 import { RETURNS } from './fixtures.js';
-import { addDays } from './prng.js';
+import { addDays } from '../../../src/domain/dates.js';
 
 /** A level series starting at 100 on 2024-01-01 that moves by the given daily returns. */
 function levels(returns: readonly number[]): DatedValue[] {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { AnalyticsInputError } from '../../../src/domain/analytics/input.js';
 import { timeWeightedReturn, type TwrPoint } from '../../../src/domain/analytics/twr.js';
-import { addDays, prng } from './prng.js';
+import { addDays } from '../../../src/domain/dates.js';
+import { prng } from './prng.js';
 
 const day = (date: string, value: number, inflow = 0, outflow = 0): TwrPoint => ({ date, value, inflow, outflow });
 

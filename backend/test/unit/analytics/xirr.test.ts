@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AnalyticsInputError } from '../../../src/domain/analytics/input.js';
 import { xirr, xnpv, type CashFlow, type XirrResult } from '../../../src/domain/analytics/xirr.js';
-import { addDays, prng } from './prng.js';
+import { prng } from './prng.js';
 
 function rateOf(result: XirrResult): number {
   assert.ok(result.ok, JSON.stringify(result));

@@ -69,5 +69,7 @@ export function deferred<T = void>(): Deferred<T> {
 
 /** Resolves when the signal aborts, for capabilities that honour cancellation. */
 export function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+  );
 }

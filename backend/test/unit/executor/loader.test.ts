@@ -134,7 +134,7 @@ describe('executor/loader', () => {
 
   it('rejects inadmissible input declarations', () => {
     const p = overview();
-    p.inputs.include_performance = { type: 'boolean', default: 'yes' as never };
+    p.inputs.include_performance = { type: 'boolean', default: 'yes' };
     assert.match(loadError(p), /overview\.json: inputs\.include_performance: default "yes" must be true or false/);
   });
 

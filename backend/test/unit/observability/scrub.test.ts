@@ -221,7 +221,7 @@ describe('error report scrubber', () => {
       },
     });
     assertNoCanary(out);
-    const query = new URLSearchParams(out.request!.query_string as string);
+    const query = new URLSearchParams(out.request!.query_string);
     assert.equal(query.get('user_id'), hash(USER_ID));
     assert.equal(query.get('email'), hash(EMAIL), 'an e-mail under an identifier key is hashed like one');
     assert.equal(query.get('amount'), REDACTED);
