@@ -16,15 +16,12 @@ const allocationArgs = z.object({
   top_n: z.number().int().min(1).max(100).default(10),
 });
 
-export function allocationCapabilities(): Capability[] {
-  const breakdown: Capability<z.infer<typeof allocationArgs>> = {
-    name: 'allocation.breakdown',
-    description: 'Weights by sector, currency and asset class, and top-N concentration',
-    args: allocationArgs,
-    async run({ valuation, top_n }) {
-      // Produced by pricing.value in the same run; the guard checked the parts read here.
-      return allocate(valuation, top_n);
-    },
-  };
-  return [breakdown];
-}
+export const breakdown: Capability<z.infer<typeof allocationArgs>> = {
+  name: 'allocation.breakdown',
+  description: 'Weights by sector, currency and asset class, and top-N concentration',
+  args: allocationArgs,
+  async run({ valuation, top_n }) {
+    // Produced by pricing.value in the same run; the guard checked the parts read here.
+    return allocate(valuation, top_n);
+  },
+};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../errors.js';
+import { holdingDetail } from '../domain/holding-detail.js';
 import type { Capability } from '../executor/capability.js';
 import { symbolArg } from './args.js';
 
@@ -13,24 +13,11 @@ const detailArgs = z.object({
   transactions: z.object({ total: z.number() }).passthrough(),
 });
 
-export function holdingsCapabilities(): Capability[] {
-  const detail: Capability<z.infer<typeof detailArgs>> = {
-    name: 'holdings.detail',
-    description: 'One holding: its lots and realised P&L from the ledger joined with its valuation',
-    args: detailArgs,
-    async run({ symbol, positions, valuation, transactions }) {
-      const open = positions.holdings.find((h) => h.symbol === symbol);
-      if (open) {
-        const valued = valuation.holdings.find((h) => h.symbol === symbol) ?? {};
-        return { ...valued, ...open, status: 'open', base_currency: valuation.totals.base_currency };
-      }
-      const closed = positions.closed.find((h) => h.symbol === symbol);
-      if (closed)
-        return { ...closed, status: 'closed', quantity: 0, lots: [], base_currency: valuation.totals.base_currency };
-      if (transactions.total > 0)
-        return { symbol, status: 'no_position', quantity: 0, lots: [], base_currency: valuation.totals.base_currency };
-      throw new AppError('security_not_found', `the portfolio has never held ${symbol}`, { symbol });
-    },
-  };
-  return [detail];
-}
+export const detail: Capability<z.infer<typeof detailArgs>> = {
+  name: 'holdings.detail',
+  description: 'One holding: its lots and realised P&L from the ledger joined with its valuation',
+  args: detailArgs,
+  async run(args) {
+    return holdingDetail(args);
+  },
+};

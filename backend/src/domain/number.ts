@@ -28,3 +28,8 @@ export const MONEY_DIGITS = 4;
 export const WEIGHT_DIGITS = 6;
 export const money = (v: number): number => round(v, MONEY_DIGITS);
 export const weight = (v: number): number => round(v, WEIGHT_DIGITS);
+
+/** Returns, weights and risk figures are fractions (0.01 = 1%), printed to this many decimals. */
+export const RETURN_DIGITS = 10;
+export const fraction = (v: number): number => round(v, RETURN_DIGITS);
+export const fractionOrNull = (v: number | null): number | null => (v === null ? null : fraction(v));

@@ -10,6 +10,8 @@ export interface RequestCtx {
   trace_id: string | null;
   user: RequestUser;
   pricing_pack_id: string;
+  /** The pinned pack's date, from its row when the pins were chosen: pack ids are not re-parsed for it. */
+  pricing_pack_date: string;
   ledger_commit_hash: string;
   asof_date: string;
 }
@@ -64,7 +66,10 @@ export interface Capability<A = any, R = unknown> {
   run(args: A, call: CapabilityCall): Promise<R>;
 }
 
-/** Capabilities are named `<agent>.<action>`: each agent module serves one namespace. */
+/**
+ * Capabilities are named `<agent>.<action>`: an agent is the module serving one namespace
+ * (agents/<agent>-agent.ts), and the registration table (agents/index.ts) holds each one to it.
+ */
 export function agentOf(capabilityName: string): string {
   const dot = capabilityName.indexOf('.');
   return dot > 0 ? capabilityName.slice(0, dot) : capabilityName;
@@ -73,9 +78,13 @@ export function agentOf(capabilityName: string): string {
 export class CapabilityRegistry {
   private readonly byName = new Map<string, Capability>();
 
-  register(capability: Capability): void {
+  /** `agent` is the one serving the capability, which must be named in its namespace. */
+  register(capability: Capability, agent: string = agentOf(capability.name)): void {
     if (this.byName.has(capability.name)) {
       throw new Error(`capability ${capability.name} is already registered`);
+    }
+    if (agentOf(capability.name) !== agent) {
+      throw new Error(`capability ${capability.name} is registered under agent ${agent}, outside its namespace`);
     }
     this.byName.set(capability.name, capability);
   }

@@ -244,6 +244,7 @@ export class ExecutionService {
       trace_id: meta.traceId,
       user,
       pricing_pack_id: pins.pack.id,
+      pricing_pack_date: pins.pack.date,
       ledger_commit_hash: pins.ledger.hash,
       asof_date: pins.asof_date,
     };

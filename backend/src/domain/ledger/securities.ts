@@ -33,3 +33,10 @@ export function lookupSecurity(
   }
   return { security };
 }
+
+/** The distinct symbols the entries name, for one lookup of their security data. */
+export function symbolsOf(entries: readonly Pick<Transaction, 'symbol'>[]): string[] {
+  const symbols = new Set<string>();
+  for (const e of entries) if (e.symbol !== null) symbols.add(e.symbol);
+  return [...symbols];
+}

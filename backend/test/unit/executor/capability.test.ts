@@ -22,4 +22,14 @@ describe('executor/capability registry', () => {
     registry.register(cap('ledger.positions'));
     assert.throws(() => registry.register(cap('ledger.positions')), /ledger\.positions is already registered/);
   });
+
+  it('refuses a capability registered under an agent other than the one its name belongs to', () => {
+    const registry = new CapabilityRegistry();
+    registry.register(cap('pricing.value'), 'pricing');
+    assert.throws(
+      () => registry.register(cap('pricing.source_check'), 'market'),
+      /pricing\.source_check is registered under agent market, outside its namespace/,
+    );
+    assert.equal(registry.has('pricing.source_check'), false);
+  });
 });

@@ -15,6 +15,7 @@ export const ctx: RequestCtx = {
   trace_id: null,
   user: { id: 'u1', username: 'alice' },
   pricing_pack_id: 'PP_2025-10-24',
+  pricing_pack_date: '2025-10-24',
   ledger_commit_hash: 'a'.repeat(64),
   asof_date: '2025-10-24',
 };
