@@ -12,7 +12,7 @@ import {
 } from '../backend/src/domain/pack.js';
 import { navOf } from '../backend/src/domain/reconcile.js';
 import { AppError } from '../backend/src/errors.js';
-import type { MarketDataProvider, MarketSnapshot } from '../backend/src/providers/provider.js';
+import type { MarketDataProvider, MarketSnapshot, ProviderWarning } from '../backend/src/providers/provider.js';
 import { recordRun, tracer, type JobContext, type JobEnd, type JobReport } from './job-runs.js';
 import { tryLock } from './lock.js';
 import { markPackFresh } from './mark-fresh.js';
@@ -39,6 +39,8 @@ export interface BuildRequest {
   /** Build a new version even when the date already has a fresh pack. */
   force: boolean;
   progress?: Progress;
+  /** The range a backfill is building, so history sources load each file once for all its dates. */
+  span?: { from: string; to: string };
 }
 
 /** The build's own report, plus the reconcile and mark-fresh runs it went on to when asked. */
@@ -146,7 +148,14 @@ async function buildContent(
     });
     try {
       // No pairs named: every rate the source quotes, so conversions can cross through them as valuation does.
-      const s = await provider.snapshot({ date, symbols, pairs: [], signal: lost });
+      const s = await provider.snapshot({
+        date,
+        symbols,
+        pairs: [],
+        currencies: new Map([...securities].map(([symbol, info]) => [symbol, info.currency])),
+        ...(req.span ? { span: req.span } : {}),
+        signal: lost,
+      });
       span.setAttributes({ 'folio.prices': s.prices.length, 'folio.fx_rates': s.fx.length });
       return s;
     } finally {
@@ -190,9 +199,12 @@ async function buildContent(
     content_hash: contentHash,
     portfolios: holdings.length,
     coverage: coverageDetails(coverage),
+    ...(snapshot.warnings?.length ? { warnings: warningDetails(snapshot.warnings) } : {}),
   };
   if (error !== null) return { status: 'failure', pack_id: id, message: `${id} is error: ${error}`, details };
-  const partial = coverage.ratio < 1 ? ` (coverage ${percent(coverage.ratio)}: ${describeMissing(coverage)})` : '';
+  const partial =
+    (coverage.ratio < 1 ? ` (coverage ${percent(coverage.ratio)}: ${describeMissing(coverage)})` : '') +
+    (snapshot.warnings?.length ? `; ${describeWarnings(snapshot.warnings)}` : '');
   return {
     status: 'success',
     pack_id: id,
@@ -219,6 +231,24 @@ function checkSnapshot(s: MarketSnapshot, date: string, securities: ReadonlyMap<
     );
   }
 }
+
+/** Warnings kept with the run: counts by code and the first few in full. */
+const WARNINGS_KEPT = 50;
+const warningDetails = (warnings: readonly ProviderWarning[]) => ({
+  counts: countBy(warnings),
+  first: warnings.slice(0, WARNINGS_KEPT),
+});
+
+const countBy = (warnings: readonly ProviderWarning[]): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const w of warnings) counts[w.code] = (counts[w.code] ?? 0) + 1;
+  return counts;
+};
+
+const describeWarnings = (warnings: readonly ProviderWarning[]): string =>
+  Object.entries(countBy(warnings))
+    .map(([code, n]) => `${n} ${code.replace('_', ' ')}`)
+    .join(', ');
 
 const percent = (r: number): string => `${(r * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 

@@ -6,7 +6,7 @@ import * as packs from '../backend/src/db/repositories/packs.js';
 import { isCalendarDate } from '../backend/src/domain/dates.js';
 import { parsePackId } from '../backend/src/domain/pack.js';
 import { createLogger } from '../backend/src/observability/logger.js';
-import { createProvider, isProviderName, PROVIDER_NAMES } from '../backend/src/providers/index.js';
+import { createMarketData, isProviderName, PROVIDER_NAMES } from '../backend/src/providers/index.js';
 import { buildPack, type Progress } from './build-pack.js';
 import type { JobContext, JobReport } from './job-runs.js';
 import { markPackFresh } from './mark-fresh.js';
@@ -110,7 +110,7 @@ export async function buildPackCommand(argv: string[], io: Out): Promise<number>
     if (!values.json) for (const p of stale) io.err(staleLine(p));
     const outcome = await buildPack(ctx, packJobSettings(config), {
       date,
-      provider: createProvider(name, config),
+      provider: createMarketData(config, { prices: name }),
       markFresh: values['mark-fresh'],
       force: values.force,
       ...optional(ttyProgress()),

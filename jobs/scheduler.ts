@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../backend/src/config.js';
 import { localDateTime, previousTradingDay } from '../backend/src/domain/calendar.js';
-import { createProvider } from '../backend/src/providers/index.js';
+import { createMarketData } from '../backend/src/providers/index.js';
 import type { MarketDataProvider } from '../backend/src/providers/provider.js';
 import { buildPack, type BuildOutcome, type PackJobSettings } from './build-pack.js';
 import type { JobContext } from './job-runs.js';
@@ -87,6 +87,6 @@ export function configuredPackScheduler(config: Config, ctx: JobContext): PackSc
     schedule: config.FOLIO_PACK_SCHEDULE,
     timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
     settings: packJobSettings(config),
-    provider: () => createProvider(config.FOLIO_PROVIDER, config),
+    provider: () => createMarketData(config),
   });
 }

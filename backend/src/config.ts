@@ -68,9 +68,22 @@ const schema = z
     FOLIO_METRICS: boolFromEnv(true),
     // Market-data providers (backend/src/providers, docs/operations.md#providers).
     /** Where pack builds and pricing.source_check get closes and FX. */
-    FOLIO_PROVIDER: z.enum(['demo', 'csv', 'http']).default('demo'),
+    FOLIO_PROVIDER: z.enum(['demo', 'csv', 'http', 'eod', 'ecb']).default('demo'),
+    /** Where FX rates come from when not from FOLIO_PROVIDER (per-symbol history files carry none); unset: FOLIO_PROVIDER. */
+    FOLIO_FX_PROVIDER: z.enum(['demo', 'csv', 'http', 'eod', 'ecb']).optional(),
     /** Directory of the csv provider's prices.csv and fx.csv files. */
     FOLIO_PROVIDER_CSV_DIR: optionalString,
+    /** Per-symbol daily history files: a directory of <SYMBOL>.csv, or an http(s) URL template containing {symbol}. */
+    FOLIO_PROVIDER_EOD_SOURCE: optionalString.refine(
+      (v) => v === undefined || !/^https?:\/\//.test(v) || v.includes('{symbol}'),
+      'a URL template must contain {symbol}',
+    ),
+    /** The ECB reference rates file (history CSV, daily CSV or XML): a path or an http(s) URL. */
+    FOLIO_PROVIDER_ECB_SOURCE: optionalString,
+    /** Longest gap (calendar days) over which eod and ecb carry the last value forward, with a warning. */
+    FOLIO_PROVIDER_CARRY_DAYS: intFromEnv(7, 0, 31),
+    /** History files fetched at once by eod (and ecb) while loading. */
+    FOLIO_PROVIDER_HISTORY_CONCURRENCY: intFromEnv(8, 1, 256),
     /** Base URL of the market-data HTTP API; the date is appended as /snapshots/<date>. */
     FOLIO_PROVIDER_HTTP_URL: optionalString.refine(
       (v) => v === undefined || /^https?:\/\//.test(v),
@@ -170,6 +183,15 @@ const schema = z
           path: ['FOLIO_PROVIDER_HTTP_URL'],
           message: 'required when FOLIO_PROVIDER=http',
         });
+      }
+      for (const [name, variable] of [
+        ['eod', 'FOLIO_PROVIDER_EOD_SOURCE'],
+        ['ecb', 'FOLIO_PROVIDER_ECB_SOURCE'],
+      ] as const) {
+        const used =
+          c.FOLIO_PROVIDER === name ? 'FOLIO_PROVIDER' : c.FOLIO_FX_PROVIDER === name ? 'FOLIO_FX_PROVIDER' : null;
+        if (used && c[variable] === undefined)
+          ctx.addIssue({ code: 'custom', path: [variable], message: `required when ${used}=${name}` });
       }
     },
     { when: () => true },

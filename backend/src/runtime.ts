@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { buildRegistry } from './agents/index.js';
 import type { Config } from './config.js';
 import { createDb, migrateLatest } from './db/knex.js';
-import { createProvider } from './providers/index.js';
+import { createMarketData } from './providers/index.js';
 import { CurrentState } from './db/current-state.js';
 import { ProvenanceWriter } from './db/provenance-writer.js';
 import { ReadCache } from './db/read-cache.js';
@@ -36,7 +36,7 @@ export function createRuntime(config: Config, db: Knex = createDb(config)): Runt
     securityTtlMs: 300_000,
     maxDerivedSize: config.FOLIO_CACHE_HISTORY_POINTS,
   });
-  const registry = buildRegistry(reads, createProvider(config.FOLIO_PROVIDER, config));
+  const registry = buildRegistry(reads, createMarketData(config));
   const provenance = new ProvenanceWriter(db);
   const current = new CurrentState(db, config.FOLIO_CURRENT_STATE_TTL_MS);
   const patterns = loadPatterns(PATTERNS_DIR, registry);

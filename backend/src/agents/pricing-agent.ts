@@ -69,7 +69,20 @@ export const sourceCheck = (
     const date = ctx.pricing_pack_date;
     const [pack, snapshot] = await Promise.all([
       reads.packContent(ctx.pricing_pack_id),
-      provider.snapshot({ date, symbols: held, pairs: [], signal }),
+      provider.snapshot({
+        date,
+        symbols: held,
+        pairs: [],
+        // Sources whose files carry no currency (eod) quote each close in the listing currency.
+        currencies: new Map(
+          held.flatMap((s) => {
+            const c = securities.get(s)?.currency;
+            return c ? [[s, c] as const] : [];
+          }),
+        ),
+        only: 'prices',
+        signal,
+      }),
     ]);
     const check = compareWithSource({
       source: provider.name,

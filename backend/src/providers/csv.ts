@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
 import { isCalendarDate } from '../domain/dates.js';
 import type { PackFx, PackPrice } from '../domain/pack.js';
+import { CsvRowError, positiveDecimal, readCsvTable } from './csv-table.js';
 import { ProviderError } from './errors.js';
 import type { MarketDataProvider } from './provider.js';
 import { selectWanted } from './select.js';
@@ -22,14 +22,6 @@ const PRICES_COLUMNS = ['symbol', 'close', 'currency'] as const;
 const FX_COLUMNS = ['base', 'quote', 'rate'] as const;
 
 const SYMBOL_RE = /^[A-Z0-9][A-Z0-9.-]{0,31}$/;
-const DECIMAL_RE = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** A problem in one line of one file; the message names both. */
-class CsvRowError extends ProviderError {
-  constructor(file: string, line: number, problem: string) {
-    super('csv', 'permanent', `${file} line ${line}: ${problem}`);
-  }
-}
 
 type Row<C extends readonly string[]> = { [K in C[number]]: string };
 
@@ -40,34 +32,23 @@ function parseTable<C extends readonly string[], T>(
   columns: C,
   row: (fields: Row<C>, fail: (problem: string) => never) => T,
 ): T[] {
-  let records: { record: string[]; info: InfoRecord }[];
-  try {
-    // csv-parse's typings do not model `info: true`, which wraps each record with its position.
-    records = parse(text.replace(/^\uFEFF/, ''), {
-      info: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as unknown as typeof records;
-  } catch (e) {
-    if (!(e instanceof CsvError)) throw e;
-    throw new CsvRowError(file, Number(e.lines), `malformed CSV: ${e.message}`);
-  }
-  const [header, ...rows] = records;
-  if (!header) throw new CsvRowError(file, 1, `empty file; the header must be ${columns.join(',')}`);
-  const names = header.record.map((n) => n.toLowerCase());
+  if (text.replace(/^\uFEFF/, '').trim() === '')
+    throw new CsvRowError('csv', file, 1, `empty file; the header must be ${columns.join(',')}`);
+  const table = readCsvTable('csv', text, file);
+  const names = table.header.map((n) => n.toLowerCase());
   const missing = columns.filter((c) => !names.includes(c));
   const extra = names.filter((n) => !columns.includes(n));
   if (missing.length + extra.length > 0 || names.length !== columns.length) {
     throw new CsvRowError(
+      'csv',
       file,
-      header.info.lines,
-      `the header must be ${columns.join(',')} (found ${header.record.join(',')})`,
+      table.headerLine,
+      `the header must be ${columns.join(',')} (found ${table.header.join(',')})`,
     );
   }
-  return rows.map(({ record, info }) => {
+  return table.rows.map(({ record, line }) => {
     const fail = (problem: string): never => {
-      throw new CsvRowError(file, info.lines, problem);
+      throw new CsvRowError('csv', file, line, problem);
     };
     if (record.length !== columns.length) fail(`expected ${columns.length} fields, found ${record.length}`);
     const fields = Object.fromEntries(names.map((n, i) => [n, record[i] ?? ''])) as Row<C>;
@@ -76,11 +57,8 @@ function parseTable<C extends readonly string[], T>(
 }
 
 function positive(value: string, what: string, fail: (p: string) => never): number {
-  const n = Number(value);
-  if (!DECIMAL_RE.test(value) || !Number.isFinite(n))
-    fail(`${what} ${JSON.stringify(value)} is not a positive decimal number`);
-  if (!(n > 0)) fail(`${what} ${value} must be positive`);
-  return n;
+  const n = positiveDecimal(value, what);
+  return typeof n === 'string' ? fail(n) : n;
 }
 
 function code(value: string, what: string, re: RegExp, fail: (p: string) => never): string {

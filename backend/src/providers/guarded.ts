@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { AppError } from '../errors.js';
 import { fullJitterDelay } from './backoff.js';
 import { breakers as processBreakers, type BreakerOptions, type BreakerRegistry } from './breakers.js';
 import { BREAKER_OPEN, errorCode, isRetryable, ProviderError } from './errors.js';
-import type { MarketDataProvider, MarketSnapshot, SnapshotRequest } from './provider.js';
+import type { MarketDataProvider } from './provider.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface GuardOptions extends BreakerOptions {
@@ -23,14 +23,30 @@ export interface GuardOptions extends BreakerOptions {
 }
 
 /**
- * Wraps a provider with the same protection for every source: a rate limit, retries of
- * transient failures with full-jitter backoff (429s after the server's Retry-After), and the
- * provider's circuit breaker around each attempt. Every failure leaves as an AppError
- * `dependency_unavailable`, so callers on the request path and in jobs report it alike.
+ * The protection of one source: every request to it goes through `call`. Sources that answer a
+ * date in one request (demo, csv, http) are wrapped whole by `guarded`; sources read in pieces
+ * (one file per symbol, one rates file) call it for each piece, so a retry repeats one file and
+ * the attempt timeout bounds one file, not a whole backfill's loading.
  */
-export function guarded(provider: MarketDataProvider, opts: GuardOptions): MarketDataProvider {
+export interface Guard {
+  readonly name: string;
+  /**
+   * Runs `fn` (one request to the source) under the rate limit, the provider's circuit breaker and
+   * the attempt timeout, retrying transient failures. Every failure leaves as an AppError
+   * `dependency_unavailable`. The span is `provider.<name>.<operation>`.
+   */
+  call<T>(
+    operation: string,
+    attributes: Attributes,
+    fn: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T>;
+  /** A failure found outside any request (a bad argument, data that cannot be used), reported as `call` reports permanent ones. */
+  refuse(e: unknown): AppError;
+}
+
+export function createGuard(name: string, opts: GuardOptions): Guard {
   const registry = opts.registry ?? processBreakers;
-  const name = provider.name;
   const breaker = registry.breaker(name, opts);
   const limiter = new RateLimiter(opts.ratePerSecond);
   const random = opts.random ?? Math.random;
@@ -53,47 +69,39 @@ export function guarded(provider: MarketDataProvider, opts: GuardOptions): Marke
     );
   };
 
-  async function attempt(req: SnapshotRequest): Promise<MarketSnapshot> {
+  async function attempt<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal) {
     // Aborted when the breaker gives up on the attempt, so a timed-out request stops too.
     const own = new AbortController();
-    const signal = req.signal ? AbortSignal.any([req.signal, own.signal]) : own.signal;
+    const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
     const started = performance.now();
     let reached = false;
+    const record = (status: 'ok' | 'error') =>
+      registry.recordCall({ provider: name, operation, status, seconds: (performance.now() - started) / 1000 });
     try {
-      const snapshot = (await breaker.fire(() => {
+      const result = (await breaker.fire(() => {
         reached = true;
-        return provider.snapshot({ ...req, signal });
-      })) as MarketSnapshot;
-      registry.recordCall({
-        provider: name,
-        operation: 'snapshot',
-        status: 'ok',
-        seconds: (performance.now() - started) / 1000,
-      });
-      return snapshot;
+        return fn(signal);
+      })) as T;
+      record('ok');
+      return result;
     } catch (e) {
       own.abort();
-      if (reached)
-        registry.recordCall({
-          provider: name,
-          operation: 'snapshot',
-          status: 'error',
-          seconds: (performance.now() - started) / 1000,
-        });
+      if (reached) record('error');
       throw e;
     }
   }
 
-  async function run(req: SnapshotRequest, span: Span): Promise<MarketSnapshot> {
+  async function run<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, span: Span, signal?: AbortSignal) {
     for (let attempts = 1; ; attempts++) {
       span.setAttribute('provider.attempts', attempts);
-      await limiter.take(req.signal);
+      signal?.throwIfAborted();
+      await limiter.take(signal);
       try {
-        return await attempt(req);
+        return await attempt(operation, fn, signal);
       } catch (e) {
         if (errorCode(e) === BREAKER_OPEN) throw circuitOpen(attempts - 1);
         // The caller gave up (deadline, another step failed): its reason is the answer, not ours.
-        req.signal?.throwIfAborted();
+        signal?.throwIfAborted();
         const message = e instanceof Error ? e.message : String(e);
         if (!isRetryable(e)) throw unavailable(message, { permanent: true, attempts });
         if (breaker.opened) throw circuitOpen(attempts);
@@ -113,34 +121,52 @@ export function guarded(provider: MarketDataProvider, opts: GuardOptions): Marke
           );
         }
         if (retryAfterMs !== undefined) limiter.pauseFor(retryAfterMs);
-        else
-          await sleep(fullJitterDelay(attempts - 1, opts.backoffMs, opts.maxWaitMs, random), undefined, {
-            signal: req.signal,
-          });
+        else await sleep(fullJitterDelay(attempts - 1, opts.backoffMs, opts.maxWaitMs, random), undefined, { signal });
       }
     }
   }
 
   return {
     name,
+    call(operation, attributes, fn, signal) {
+      return tracer.startActiveSpan(
+        `provider.${name}.${operation}`,
+        { attributes: { 'provider.name': name, ...attributes } },
+        async (span) => {
+          try {
+            return await run(operation, fn, span, signal);
+          } catch (e) {
+            span.recordException(e instanceof Error ? e : String(e));
+            span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+            throw e;
+          } finally {
+            span.setAttribute('breaker.state', registry.state(name) ?? 'closed');
+            span.end();
+          }
+        },
+      );
+    },
+    refuse(e) {
+      if (e instanceof AppError) return e;
+      return unavailable(e instanceof Error ? e.message : String(e), { permanent: true });
+    },
+  };
+}
+
+/**
+ * Wraps a provider that answers a date in one request with the same protection for every
+ * source: a rate limit, retries of transient failures with full-jitter backoff (429s after the
+ * server's Retry-After), and the provider's circuit breaker around each attempt. Every failure
+ * leaves as an AppError `dependency_unavailable`, so callers on the request path and in jobs
+ * report it alike.
+ */
+export function guarded(provider: MarketDataProvider, opts: GuardOptions): MarketDataProvider {
+  const guard = createGuard(provider.name, opts);
+  return {
+    name: provider.name,
     snapshot(req) {
-      const attributes = {
-        'provider.name': name,
-        'provider.date': req.date,
-        'provider.symbol_count': req.symbols.length,
-      };
-      return tracer.startActiveSpan(`provider.${name}.snapshot`, { attributes }, async (span) => {
-        try {
-          return await run(req, span);
-        } catch (e) {
-          span.recordException(e instanceof Error ? e : String(e));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
-          throw e;
-        } finally {
-          span.setAttribute('breaker.state', registry.state(name) ?? 'closed');
-          span.end();
-        }
-      });
+      const attributes = { 'provider.date': req.date, 'provider.symbol_count': req.symbols.length };
+      return guard.call('snapshot', attributes, (signal) => provider.snapshot({ ...req, signal }), req.signal);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { isCalendarDate } from '../domain/dates.js';
 import type { MarketSnapshot } from './provider.js';
-import { ProviderError, parseRetryAfter } from './errors.js';
+import { ProviderError } from './errors.js';
+import { httpGet, statusError } from './fetch-text.js';
 import type { MarketDataProvider } from './provider.js';
 import { selectWanted } from './select.js';
 import { CURRENCY_CODE } from '../domain/fx.js';
@@ -75,23 +76,6 @@ export function parseSnapshotBody(text: string, date: string): MarketSnapshot {
   return parsed.data;
 }
 
-/** What a non-200 status means for retrying: 429 waits, 5xx retries, the rest cannot change. */
-function statusError(status: number, body: string, retryAfter: string | null, date: string): ProviderError {
-  const snippet = body.trim().slice(0, 200);
-  const said = snippet ? `: ${snippet}` : '';
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(retryAfter) ?? undefined;
-    return new ProviderError('http', 'rate_limited', `rate limited (HTTP 429)${said}`, {
-      status,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
-  }
-  if (status >= 500) return new ProviderError('http', 'transient', `server error (HTTP ${status})${said}`, { status });
-  if (status === 404)
-    return new ProviderError('http', 'permanent', `no market data for ${date} (HTTP 404)${said}`, { status });
-  return new ProviderError('http', 'permanent', `request refused (HTTP ${status})${said}`, { status });
-}
-
 export function httpProvider(opts: HttpProviderOptions): MarketDataProvider {
   const base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
   return {
@@ -101,31 +85,14 @@ export function httpProvider(opts: HttpProviderOptions): MarketDataProvider {
       const url = new URL(`snapshots/${date}`, base);
       const headers: Record<string, string> = { accept: 'application/json' };
       if (opts.apiKey !== undefined) headers[opts.apiKeyHeader] = opts.apiKey;
-      const timeout = AbortSignal.timeout(opts.timeoutMs);
-      let status: number;
-      let text: string;
-      let retryAfter: string | null;
-      try {
-        const res = await fetch(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-        status = res.status;
-        retryAfter = res.headers.get('retry-after');
-        text = await res.text();
-      } catch (e) {
-        // The caller's own cancellation is theirs to report.
-        signal?.throwIfAborted();
-        if (timeout.aborted)
-          throw new ProviderError(
-            'http',
-            'transient',
-            `no complete response from ${url.origin} within ${opts.timeoutMs} ms`,
-            { cause: e },
-          );
-        const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : '';
-        throw new ProviderError('http', 'transient', `cannot reach ${url.origin} (${(e as Error).message}${cause})`, {
-          cause: e,
-        });
-      }
-      if (status !== 200) throw statusError(status, text, retryAfter, date);
+      const { status, retryAfter, text } = await httpGet({
+        provider: 'http',
+        url,
+        headers,
+        timeoutMs: opts.timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      if (status !== 200) throw statusError('http', status, text, retryAfter, `no market data for ${date}`);
       const snapshot = parseSnapshotBody(text, date);
       return { date, ...selectWanted(snapshot.prices, snapshot.fx, symbols, pairs) };
     },

@@ -1,16 +1,29 @@
 import { ConfigError, type Config } from '../config.js';
 import { breakers, type BreakerRegistry } from './breakers.js';
+import { combined } from './combined.js';
 import { csvProvider } from './csv.js';
 import { demoProvider } from './demo.js';
-import { guarded, type GuardOptions } from './guarded.js';
+import { ecbSource } from './ecb.js';
+import { eodSource } from './eod.js';
+import { isUrl } from './fetch-text.js';
+import { createGuard, guarded, type GuardOptions } from './guarded.js';
+import { historyProvider, type HistorySource } from './history.js';
 import { httpProvider } from './http.js';
 import type { MarketDataProvider } from './provider.js';
 
-export const PROVIDER_NAMES = ['demo', 'csv', 'http'] as const;
+export const PROVIDER_NAMES = ['demo', 'csv', 'http', 'eod', 'ecb'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
-export type { MarketDataProvider, MarketSnapshot, SnapshotRequest } from './provider.js';
+export type { MarketDataProvider, MarketSnapshot, ProviderWarning, SnapshotRequest } from './provider.js';
 export { breakerStates, breakers } from './breakers.js';
+
+/** Whether the named provider reads from a remote server, whose quota the rate limit protects. */
+function isRemote(name: ProviderName, config: Config): boolean {
+  if (name === 'http') return true;
+  if (name === 'eod') return isUrl(config.FOLIO_PROVIDER_EOD_SOURCE ?? '');
+  if (name === 'ecb') return isUrl(config.FOLIO_PROVIDER_ECB_SOURCE ?? '');
+  return false;
+}
 
 export function guardOptions(name: ProviderName, config: Config, registry: BreakerRegistry = breakers): GuardOptions {
   return {
@@ -19,7 +32,7 @@ export function guardOptions(name: ProviderName, config: Config, registry: Break
     backoffMs: config.FOLIO_PROVIDER_BACKOFF_MS,
     maxWaitMs: config.FOLIO_PROVIDER_MAX_WAIT_MS,
     // Only a remote API has a quota to respect; local files and the demo model answer as fast as asked.
-    ratePerSecond: name === 'http' ? config.FOLIO_PROVIDER_RATE_LIMIT_PER_SECOND : 0,
+    ratePerSecond: isRemote(name, config) ? config.FOLIO_PROVIDER_RATE_LIMIT_PER_SECOND : 0,
     errorThresholdPercentage: config.FOLIO_BREAKER_ERROR_THRESHOLD_PERCENT,
     resetTimeoutMs: config.FOLIO_BREAKER_RESET_TIMEOUT_MS,
     volumeThreshold: config.FOLIO_BREAKER_VOLUME_THRESHOLD,
@@ -27,24 +40,40 @@ export function guardOptions(name: ProviderName, config: Config, registry: Break
   };
 }
 
-function unguarded(name: ProviderName, config: Config): MarketDataProvider {
+const required = (value: string | undefined, variable: string, name: ProviderName): string => {
+  if (value === undefined) throw new ConfigError([`${variable} (unset): required to use the ${name} provider`]);
+  return value;
+};
+
+/** Providers that answer a date in one request: wrapped whole by the guard. */
+function dateProvider(name: 'demo' | 'csv' | 'http', config: Config): MarketDataProvider {
   switch (name) {
     case 'demo':
       return demoProvider(config.FOLIO_DEMO_SEED);
     case 'csv':
-      if (config.FOLIO_PROVIDER_CSV_DIR === undefined)
-        throw new ConfigError(['FOLIO_PROVIDER_CSV_DIR (unset): required to use the csv provider']);
-      return csvProvider(config.FOLIO_PROVIDER_CSV_DIR);
+      return csvProvider(required(config.FOLIO_PROVIDER_CSV_DIR, 'FOLIO_PROVIDER_CSV_DIR', name));
     case 'http':
-      if (config.FOLIO_PROVIDER_HTTP_URL === undefined)
-        throw new ConfigError(['FOLIO_PROVIDER_HTTP_URL (unset): required to use the http provider']);
       return httpProvider({
-        baseUrl: config.FOLIO_PROVIDER_HTTP_URL,
+        baseUrl: required(config.FOLIO_PROVIDER_HTTP_URL, 'FOLIO_PROVIDER_HTTP_URL', name),
         ...(config.FOLIO_PROVIDER_HTTP_API_KEY === undefined ? {} : { apiKey: config.FOLIO_PROVIDER_HTTP_API_KEY }),
         apiKeyHeader: config.FOLIO_PROVIDER_HTTP_API_KEY_HEADER,
         timeoutMs: config.FOLIO_PROVIDER_TIMEOUT_MS,
       });
   }
+}
+
+/** Sources read as whole histories: the guard wraps each file they fetch. */
+function historySource(name: 'eod' | 'ecb', config: Config): HistorySource {
+  const timeoutMs = config.FOLIO_PROVIDER_TIMEOUT_MS;
+  if (name === 'eod')
+    return eodSource({
+      location: required(config.FOLIO_PROVIDER_EOD_SOURCE, 'FOLIO_PROVIDER_EOD_SOURCE', name),
+      timeoutMs,
+    });
+  return ecbSource({
+    location: required(config.FOLIO_PROVIDER_ECB_SOURCE, 'FOLIO_PROVIDER_ECB_SOURCE', name),
+    timeoutMs,
+  });
 }
 
 /**
@@ -57,7 +86,30 @@ export function createProvider(
   config: Config,
   registry: BreakerRegistry = breakers,
 ): MarketDataProvider {
-  return guarded(unguarded(name, config), guardOptions(name, config, registry));
+  const opts = guardOptions(name, config, registry);
+  if (name === 'eod' || name === 'ecb') {
+    return historyProvider(historySource(name, config), {
+      guard: createGuard(name, opts),
+      carryDays: config.FOLIO_PROVIDER_CARRY_DAYS,
+      concurrency: config.FOLIO_PROVIDER_HISTORY_CONCURRENCY,
+    });
+  }
+  return guarded(dateProvider(name, config), opts);
+}
+
+/**
+ * Closes from `prices` and, when `fx` names another provider, FX rates from that one
+ * (FOLIO_PROVIDER and FOLIO_FX_PROVIDER, or a job's --provider and --fx-provider).
+ */
+export function createMarketData(
+  config: Config,
+  names: { prices?: ProviderName | undefined; fx?: ProviderName | undefined } = {},
+  registry: BreakerRegistry = breakers,
+): MarketDataProvider {
+  const prices = names.prices ?? config.FOLIO_PROVIDER;
+  const fx = names.fx ?? config.FOLIO_FX_PROVIDER;
+  const main = createProvider(prices, config, registry);
+  return fx === undefined || fx === prices ? main : combined(main, createProvider(fx, config, registry));
 }
 
 export const isProviderName = (s: string): s is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(s);
