@@ -4,6 +4,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import * as jobs from '../backend/src/db/repositories/jobs.js';
 import type { JobName, JobOutcome } from '../backend/src/db/repositories/jobs.js';
+import type { BreakerTally } from '../backend/src/observability/breaker-tally.js';
 import type { Logger } from '../backend/src/observability/logger.js';
 import { captureJobFailure } from '../backend/src/observability/sentry.js';
 
@@ -12,6 +13,8 @@ export const tracer = trace.getTracer('folio');
 export interface JobContext {
   db: Knex;
   logger: Logger;
+  /** In a process that is not scraped: its breakers' events, stored with each run. */
+  breakerTally?: BreakerTally;
 }
 
 /** How a job ended, as the CLI prints it and job_runs records it. */
@@ -62,6 +65,7 @@ export async function recordRun(
     host: os.hostname(),
     pid: process.pid,
   });
+  ctx.breakerTally?.enter();
   return tracer.startActiveSpan(`job.${meta.job}`, async (span) => {
     span.setAttributes({
       'folio.job': meta.job,
@@ -95,6 +99,7 @@ export async function recordRun(
       duration_seconds: (performance.now() - started) / 1000,
       details: end.details ?? {},
     };
+    const breakerEvents = ctx.breakerTally?.leave() ?? [];
     try {
       await jobs.finishRun(ctx.db, run.id, {
         status: report.status,
@@ -104,6 +109,7 @@ export async function recordRun(
         details: report.details,
         pack_id: packId,
       });
+      await jobs.addBreakerEvents(ctx.db, run.id, breakerEvents);
     } finally {
       if (packId) span.setAttribute('folio.pack.id', packId);
       span.setAttribute('folio.job.status', report.status);

@@ -5,6 +5,7 @@ import { createDb, migrateLatest } from '../backend/src/db/knex.js';
 import * as packs from '../backend/src/db/repositories/packs.js';
 import { isCalendarDate } from '../backend/src/domain/dates.js';
 import { parsePackId } from '../backend/src/domain/pack.js';
+import { BreakerTally } from '../backend/src/observability/breaker-tally.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { createMarketData, isProviderName, PROVIDER_NAMES } from '../backend/src/providers/index.js';
 import { buildPack, type Progress } from './build-pack.js';
@@ -21,14 +22,17 @@ export const PACK_USAGE = `  build-pack --date YYYY-MM-DD [--provider ${PROVIDER
   packs [--limit N] [--json]              recent packs; warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS are flagged
   scheduler                               run the pack schedule (FOLIO_PACK_SCHEDULE) until SIGTERM/SIGINT`;
 
+/** Job commands run in processes Prometheus does not scrape, so their runs store their breakers' events. */
 async function withJobs(fn: (config: Config, ctx: JobContext) => Promise<number>, logLevel?: string): Promise<number> {
   const config = loadConfig();
   const db: Knex = createDb(config);
+  const breakerTally = new BreakerTally();
   try {
     await migrateLatest(db);
     const logger = createLogger({ level: logLevel ?? config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });
-    return await fn(config, { db, logger });
+    return await fn(config, { db, logger, breakerTally });
   } finally {
+    breakerTally.stop();
     await db.destroy();
   }
 }

@@ -1,6 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../backend/src/config.js';
-import { localDateTime, previousTradingDay } from '../backend/src/domain/calendar.js';
+import * as packs from '../backend/src/db/repositories/packs.js';
+import { localDateTime, previousTradingDay, tradingDays } from '../backend/src/domain/calendar.js';
+import { addDays } from '../backend/src/domain/dates.js';
 import { createMarketData } from '../backend/src/providers/index.js';
 import type { MarketDataProvider } from '../backend/src/providers/provider.js';
 import { buildPack, type BuildOutcome, type PackJobSettings } from './build-pack.js';
@@ -12,60 +14,98 @@ export const packJobSettings = (config: Config): PackJobSettings => ({
 });
 
 export interface PackScheduler {
-  /** One scheduled run: builds, reconciles and marks fresh the previous trading day as of `now`. */
-  tick(now?: Date): Promise<BuildOutcome>;
-  /** Starts the cron schedule. */
+  /**
+   * One scheduled run: builds, reconciles and marks fresh the previous trading day as of
+   * `now`, after the trading days missing since the newest fresh pack, oldest first; one
+   * outcome per date, the previous trading day last.
+   */
+  tick(now?: Date): Promise<BuildOutcome[]>;
+  /** Catches up at once, then starts the cron schedule. */
   start(): void;
   /** Stops the schedule and waits for a tick in progress. */
   stop(): Promise<void>;
 }
 
+export interface SchedulerOptions {
+  schedule: string;
+  timeZone: string;
+  settings: PackJobSettings;
+  provider: () => MarketDataProvider;
+  /** Most trading days missing before the previous one that a tick builds (FOLIO_PACK_CATCH_UP_DAYS). */
+  catchUpDays: number;
+}
+
+/**
+ * The dates a tick builds for `target`: the trading days after the newest fresh pack up to
+ * it, the newest `catchUpDays` of them, and `target` itself even when it is fresh (its run
+ * records the skip). Without any fresh pack there is nothing to catch up from.
+ */
+async function datesToBuild(ctx: JobContext, target: string, catchUpDays: number): Promise<string[]> {
+  const newest = await packs.newestFresh(ctx.db);
+  if (!newest || newest.date >= target) return [target];
+  const missing = tradingDays(addDays(newest.date, 1), target);
+  const dates = missing.slice(-(catchUpDays + 1));
+  if (dates.length < missing.length)
+    ctx.logger.warn(
+      { from: missing[0], to: missing[missing.length - dates.length - 1], catch_up_days: catchUpDays },
+      `pack catch-up is limited to FOLIO_PACK_CATCH_UP_DAYS=${catchUpDays}; older missing dates are left for folio build-pack`,
+    );
+  return dates;
+}
+
 /**
  * The pack schedule: node-cron fires `schedule` in `timeZone`, without overlapping itself,
- * and each tick builds the previous trading day. Several schedulers (replicas, or the service
- * and a `folio scheduler` process) may run at once: the build's per-date lock lets one build
- * and the others record a skip.
+ * and each tick builds the previous trading day, after any trading days missing since the
+ * newest fresh pack (the scheduler was down, or the demo data ends in the past), so the pack
+ * the freshness objective expects is there without anyone asking. Several schedulers
+ * (replicas, or the service and a `folio scheduler` process) may run at once: the build's
+ * per-date lock lets one build and the others record a skip.
  */
-export function createPackScheduler(
-  ctx: JobContext,
-  opts: { schedule: string; timeZone: string; settings: PackJobSettings; provider: () => MarketDataProvider },
-): PackScheduler {
+export function createPackScheduler(ctx: JobContext, opts: SchedulerOptions): PackScheduler {
   let task: ScheduledTask | null = null;
   let running: Promise<unknown> = Promise.resolve();
 
-  const tick = (now = new Date()): Promise<BuildOutcome> => {
-    const date = previousTradingDay(localDateTime(now, opts.timeZone).date);
-    const run = buildPack(ctx, opts.settings, { date, provider: opts.provider(), markFresh: true, force: false });
+  const build = async (now: Date): Promise<BuildOutcome[]> => {
+    const target = previousTradingDay(localDateTime(now, opts.timeZone).date);
+    const provider = opts.provider();
+    const outcomes: BuildOutcome[] = [];
+    // A date that fails is reported (FolioPackBuildFailed) and does not hold up the later ones.
+    for (const date of await datesToBuild(ctx, target, opts.catchUpDays))
+      outcomes.push(await buildPack(ctx, opts.settings, { date, provider, markFresh: true, force: false }));
+    return outcomes;
+  };
+  // Ticks of one scheduler run one after another: the start-up catch-up and the first cron tick never overlap.
+  const tick = (now = new Date()): Promise<BuildOutcome[]> => {
+    const run = running.then(() => build(now));
     running = run.catch(() => undefined);
     return run;
+  };
+  const logged = async () => {
+    try {
+      for (const outcome of await tick()) {
+        const b = outcome.build;
+        ctx.logger[outcome.ok ? 'info' : 'error'](
+          {
+            job: 'build-pack',
+            date: b.date,
+            pack_id: b.pack_id,
+            status: b.status,
+            duration_seconds: b.duration_seconds,
+          },
+          `scheduled build-pack ${b.status}: ${b.message}`,
+        );
+      }
+    } catch (err) {
+      ctx.logger.error({ err }, 'scheduled build-pack could not run');
+    }
   };
 
   return {
     tick,
     start() {
       if (task) return;
-      task = cron.schedule(
-        opts.schedule,
-        async () => {
-          try {
-            const outcome = await tick();
-            const b = outcome.build;
-            ctx.logger[outcome.ok ? 'info' : 'error'](
-              {
-                job: 'build-pack',
-                date: b.date,
-                pack_id: b.pack_id,
-                status: b.status,
-                duration_seconds: b.duration_seconds,
-              },
-              `scheduled build-pack ${b.status}: ${b.message}`,
-            );
-          } catch (err) {
-            ctx.logger.error({ err }, 'scheduled build-pack could not run');
-          }
-        },
-        { timezone: opts.timeZone, noOverlap: true, name: 'build-pack' },
-      );
+      void logged();
+      task = cron.schedule(opts.schedule, logged, { timezone: opts.timeZone, noOverlap: true, name: 'build-pack' });
       ctx.logger.info(
         { schedule: opts.schedule, timezone: opts.timeZone, next: task.getNextRun()?.toISOString() ?? null },
         'pack scheduler started',
@@ -88,5 +128,6 @@ export function configuredPackScheduler(config: Config, ctx: JobContext): PackSc
     timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
     settings: packJobSettings(config),
     provider: () => createMarketData(config),
+    catchUpDays: config.FOLIO_PACK_CATCH_UP_DAYS,
   });
 }

@@ -8,10 +8,12 @@ import { loadSloConfig, OBSERVABILITY_DIR, REPO_ROOT, type SloConfig } from './s
 import { sloDashboard } from './slo/dashboard.js';
 import { withSloTables } from './slo/docs-table.js';
 import { ruleFiles } from './slo/rules.js';
+import { runbookDashboard, runbookFile, runbooks, withRunbookHeader } from './slo/runbooks.js';
 
 const HEADER = '# Generated from observability/slo.yml by observability/generate.ts; edit those, not this file.\n';
 export const RULES_DIR = path.join(OBSERVABILITY_DIR, 'prometheus/rules');
 export const DASHBOARD_FILE = path.join(OBSERVABILITY_DIR, 'grafana/dashboards/folio-slo.json');
+export const RUNBOOK_DASHBOARD_DIR = path.join(OBSERVABILITY_DIR, 'grafana/dashboards/runbooks');
 export const SLO_DOC = path.join(REPO_ROOT, 'docs/slo.md');
 
 /** Absolute path -> the exact content the generator gives it. */
@@ -22,6 +24,14 @@ export function generatedFiles(c: SloConfig = loadSloConfig()): Map<string, stri
   }
   out.set(DASHBOARD_FILE, `${JSON.stringify(sloDashboard(c), null, 2)}\n`);
   out.set(SLO_DOC, withSloTables(fs.readFileSync(SLO_DOC, 'utf8'), c));
+  for (const r of runbooks(c)) {
+    const text = withRunbookHeader(r.text, c, r);
+    out.set(runbookFile(r.alert), text);
+    out.set(
+      path.join(RUNBOOK_DASHBOARD_DIR, `${r.alert}.json`),
+      `${JSON.stringify(runbookDashboard(c, r.alert, text), null, 2)}\n`,
+    );
+  }
   return out;
 }
 

@@ -166,6 +166,8 @@ const schema = z
       .string()
       .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')
       .default('07:00'),
+    /** How many of the trading days missing before the previous one a scheduler tick builds first (the newest of them; 0: none). */
+    FOLIO_PACK_CATCH_UP_DAYS: intFromEnv(1000, 0, 10_000),
     /** `service` runs the pack schedule inside `folio serve`; `off` leaves it to a `folio scheduler` process (or cron). */
     FOLIO_SCHEDULER: z.enum(['service', 'off']).default('off'),
     /** Lease length of a job lock on SQLite, renewed while held; a crashed holder's lock frees after it. */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
+import type { FreshnessRule } from './domain/pack.js';
 import { createApp } from './http/app.js';
 import { registerProviderMetrics } from './observability/breaker-metrics.js';
 import { ExecutionTelemetry, executionTracing } from './observability/execution-telemetry.js';
@@ -44,6 +45,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     rateLimitPerMinute: config.FOLIO_RATE_LIMIT_PER_MINUTE,
     authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
+    freshnessRule: freshnessRule(config),
     metrics: config.FOLIO_METRICS ? (observed?.metrics ?? null) : null,
     tracer: observed?.tracer ?? null,
   });
@@ -100,14 +102,18 @@ function observe(
   const metrics = createMetrics(runtime.service.listPatterns());
   const detach = registerProviderMetrics(metrics.registry);
   registerPackMetrics(metrics.registry, runtime.db, {
-    freshBy: config.FOLIO_PACK_FRESH_BY,
-    timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
+    ...freshnessRule(config),
     staleSeconds: config.FOLIO_PACK_WARMING_STALE_SECONDS,
   });
   const tracing = executionTracing(config, logger);
   runtime.service.observeWith(new ExecutionTelemetry(metrics, tracing));
   return { metrics, tracer: tracing?.tracer ?? null, detach };
 }
+
+const freshnessRule = (config: Config): FreshnessRule => ({
+  freshBy: config.FOLIO_PACK_FRESH_BY,
+  timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
+});
 
 /** Entry point for `folio serve` / `npm start`. */
 export async function main(

@@ -29,9 +29,19 @@ const requestSlo = z
   .strict()
   .refine((s) => (s.bad === undefined) !== (s.good === undefined), 'exactly one of bad and good');
 
+/** page: PagerDuty (and chat); ticket: chat, handled in working hours; info: chat only, never paged. */
+export const SEVERITIES = ['page', 'ticket', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
 const schema = z
   .object({
-    links: z.object({ runbooks: z.string().min(1), dashboard: z.string().url() }).strict(),
+    links: z
+      .object({
+        grafana: z
+          .string()
+          .regex(/^https?:\/\/[^/]+(\/[^?#]*[^/?#])?$/, 'an absolute http(s) URL without a trailing /'),
+      })
+      .strict(),
     period: duration,
     burn_rate_alerts: z
       .array(
@@ -46,17 +56,25 @@ const schema = z
       )
       .min(1),
     min_requests_in_long_window: z.number().int().positive(),
+    traffic_drop: z.object({ window: duration, compared_with: duration, for: duration }).strict(),
     request_slos: z.array(requestSlo).min(1),
     pack_freshness: z.object({ slo: sloName, title: z.string(), objective, not_fresh_for: duration }).strict(),
     pack_build: z
       .object({ slo: sloName, title: z.string(), objective, max_seconds: z.number().positive(), window: duration })
+      .strict(),
+    breakers: z
+      .object({
+        window: duration,
+        open_for: duration,
+        failure_ratio: objective,
+        min_failures: z.number().int().positive(),
+      })
       .strict(),
     service: z
       .object({
         target_down_for: duration,
         target_absent_for: duration,
         metric_absent_for: duration,
-        breaker_open_for: duration,
         required_metrics: z.array(z.string().regex(/^[a-z_:][a-z0-9_:]*$/)).min(1),
       })
       .strict(),
@@ -97,7 +115,11 @@ export const percent = (ratio: number): string => `${Number((ratio * 100).toPrec
 export const allowedErrorRatio = (objectiveRatio: number, factor = 1): number =>
   Number((factor * (1 - objectiveRatio)).toPrecision(10));
 
-export const runbookUrl = (c: SloConfig, alert: string): string => `${c.links.runbooks}/${alert}.md`;
+/** docs/runbooks/<alert>.md, as the dashboard the generator provisions into Grafana from it. */
+export const runbookUid = (alert: string): string => `runbook-${alert}`;
+export const runbookUrl = (c: SloConfig, alert: string): string => `${c.links.grafana}/d/${runbookUid(alert)}`;
+export const DASHBOARD_UID = 'folio-slo';
+export const dashboardUrl = (c: SloConfig): string => `${c.links.grafana}/d/${DASHBOARD_UID}/folio-slo`;
 
 /** "2d 2h", "7h 12m", "10m": durations as people read them, to the minute. */
 export function humanDuration(seconds: number): string {

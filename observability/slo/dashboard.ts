@@ -1,9 +1,8 @@
-import { allowedErrorRatio, percent, sloWindows, type SloConfig } from './config.js';
-import { BUDGET_REMAINING, OBJECTIVE, PACK_FRESH, errorRatio } from './rules.js';
+import { DASHBOARD_UID, allowedErrorRatio, percent, sloWindows, type SloConfig } from './config.js';
+import { BUDGET_REMAINING, OBJECTIVE, PACK_FRESH, breakerEvents, errorRatio } from './rules.js';
 
 /** The uid provisioned in observability/grafana/provisioning/datasources/prometheus.yml. */
 export const DATASOURCE_UID = 'folio-prometheus';
-export const DASHBOARD_UID = 'folio-slo';
 const datasource = { type: 'prometheus', uid: DATASOURCE_UID };
 
 interface Target {
@@ -248,55 +247,7 @@ export function sloDashboard(c: SloConfig): Record<string, unknown> {
     targets: [{ expr: 'ALERTS{alertstate="firing"}' }],
   });
 
-  l.row('Service');
-  l.add({
-    type: 'timeseries',
-    title: 'POST /v1/execute requests by status',
-    w: 12,
-    h: 8,
-    unit: 'reqps',
-    targets: [{ expr: 'sum by (code) (rate(folio_execute_requests_total[5m]))', legend: '{{code}}' }],
-  });
-  l.add({
-    type: 'timeseries',
-    title: 'POST /v1/execute latency',
-    w: 12,
-    h: 8,
-    unit: 's',
-    targets: [0.5, 0.95, 0.99].map((q) => ({
-      expr: `histogram_quantile(${q}, sum by (le) (rate(folio_execute_duration_seconds_bucket[5m])))`,
-      legend: `p${q * 100}`,
-    })),
-  });
-  l.add({
-    type: 'timeseries',
-    title: 'Result cache hit ratio',
-    w: 8,
-    h: 8,
-    unit: 'percentunit',
-    targets: [
-      {
-        expr: 'sum(rate(folio_result_cache_hits_total[5m])) / (sum(rate(folio_result_cache_hits_total[5m])) + sum(rate(folio_result_cache_misses_total[5m])))',
-        legend: 'hit ratio',
-      },
-    ],
-  });
-  l.add({
-    type: 'timeseries',
-    title: 'Circuit breakers (0 closed, 1 open, 2 half-open)',
-    w: 8,
-    h: 8,
-    targets: [{ expr: 'max by (breaker) (folio_circuit_breaker_state)', legend: '{{breaker}}' }],
-    thresholds: [{ value: 1, color: 'red' }],
-  });
-  l.add({
-    type: 'timeseries',
-    title: 'HTTP requests by route',
-    w: 8,
-    h: 8,
-    unit: 'reqps',
-    targets: [{ expr: 'sum by (route) (rate(folio_http_requests_total[5m]))', legend: '{{route}}' }],
-  });
+  serviceRows(l, c);
 
   return {
     uid: DASHBOARD_UID,
@@ -309,8 +260,265 @@ export function sloDashboard(c: SloConfig): Record<string, unknown> {
     editable: false,
     refresh: '30s',
     time: { from: 'now-6h', to: 'now' },
-    templating: { list: [] },
+    templating: { list: VARIABLES.map(variable) },
     annotations: { list: [] },
     panels: l.panels,
   };
+}
+
+/** Dashboard variables; queries filter with `label=~"$name"`, and "All" is `.*`. */
+export const VARIABLES = [
+  { name: 'instance', label: 'Instance', query: 'label_values(up{job="folio"}, instance)' },
+  { name: 'pattern', label: 'Pattern', query: 'label_values(folio_execute_requests_total, pattern)' },
+] as const;
+
+function variable(v: (typeof VARIABLES)[number]): Record<string, unknown> {
+  return {
+    name: v.name,
+    label: v.label,
+    type: 'query',
+    datasource,
+    query: { query: v.query, refId: `${v.name}-values` },
+    definition: v.query,
+    refresh: 2,
+    includeAll: true,
+    multi: true,
+    allValue: '.*',
+    current: { text: 'All', value: '$__all' },
+    sort: 1,
+  };
+}
+
+/** `{instance=~"$instance", pattern=~"$pattern"}`-style filters of the chosen variables. */
+const by = (...names: (typeof VARIABLES)[number]['name'][]) => names.map((n) => `${n}=~"$${n}"`).join(', ');
+
+/** The latency thresholds of the request SLOs, from their `good` bucket selectors. */
+const latencyThresholds = (c: SloConfig) =>
+  c.request_slos.flatMap((s) => {
+    const le = s.good ? /le="([\d.]+)"/.exec(s.good)?.[1] : undefined;
+    return le === undefined ? [] : [Number(le)];
+  });
+
+function serviceRows(l: Layout, c: SloConfig): void {
+  const execute = `folio_execute_requests_total{${by('instance', 'pattern')}}`;
+  const quantiles = (metric: string, groups: string, qs: number[], legend: string) =>
+    qs.map((q) => ({
+      expr: `histogram_quantile(${q}, sum by (${groups}le) (rate(${metric}[5m])))`,
+      legend: `${legend}p${q * 100}`,
+    }));
+
+  l.row('Requests ($instance, $pattern)');
+  l.add({
+    type: 'timeseries',
+    title: 'POST /v1/execute requests by pattern',
+    w: 8,
+    h: 8,
+    unit: 'reqps',
+    targets: [{ expr: `sum by (pattern) (rate(${execute}[5m]))`, legend: '{{pattern}}' }],
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'POST /v1/execute errors by pattern and status',
+    description: "5xx count against the availability SLO; 4xx are the clients' mistakes.",
+    w: 8,
+    h: 8,
+    unit: 'reqps',
+    targets: [
+      {
+        expr: `sum by (pattern, code) (rate(folio_execute_requests_total{code=~"[45]..", ${by('instance', 'pattern')}}[5m]))`,
+        legend: '{{pattern}} {{code}}',
+      },
+    ],
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'POST /v1/execute errors by code',
+    w: 8,
+    h: 8,
+    unit: 'reqps',
+    targets: [
+      {
+        expr: `sum by (error) (rate(folio_execute_errors_total{${by('instance', 'pattern')}}[5m]))`,
+        legend: '{{error}}',
+      },
+    ],
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'POST /v1/execute p95 and p99 (lines: the latency SLO thresholds)',
+    w: 12,
+    h: 8,
+    unit: 's',
+    thresholdLines: true,
+    thresholds: latencyThresholds(c).map((value) => ({ value, color: 'red' })),
+    targets: quantiles(
+      `folio_execute_duration_seconds_bucket{${by('instance', 'pattern')}}`,
+      '',
+      [0.5, 0.95, 0.99],
+      '',
+    ),
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'POST /v1/execute p99 by pattern',
+    w: 12,
+    h: 8,
+    unit: 's',
+    thresholdLines: true,
+    thresholds: latencyThresholds(c).map((value) => ({ value, color: 'red' })),
+    targets: quantiles(
+      `folio_execute_duration_seconds_bucket{${by('instance', 'pattern')}}`,
+      'pattern, ',
+      [0.99],
+      '{{pattern}} ',
+    ),
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'Result cache hit ratio',
+    w: 8,
+    h: 8,
+    unit: 'percentunit',
+    targets: [
+      {
+        expr: `sum(rate(folio_result_cache_hits_total{${by('instance', 'pattern')}}[5m])) / (sum(rate(folio_result_cache_hits_total{${by('instance', 'pattern')}}[5m])) + sum(rate(folio_result_cache_misses_total{${by('instance', 'pattern')}}[5m])))`,
+        legend: 'hit ratio',
+      },
+    ],
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'HTTP requests by route',
+    w: 16,
+    h: 8,
+    unit: 'reqps',
+    targets: [
+      {
+        expr: `sum by (route, code) (rate(folio_http_requests_total{${by('instance')}}[5m]))`,
+        legend: '{{route}} {{code}}',
+      },
+    ],
+  });
+
+  l.row('Agents (capabilities)');
+  l.add({
+    type: 'timeseries',
+    title: 'Capability invocations by agent and status',
+    w: 8,
+    h: 8,
+    unit: 'reqps',
+    targets: [
+      {
+        expr: `sum by (agent, status) (rate(folio_agent_invocations_total{${by('instance')}}[5m]))`,
+        legend: '{{agent}} {{status}}',
+      },
+    ],
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'Capability latency p95',
+    w: 8,
+    h: 8,
+    unit: 's',
+    targets: quantiles(
+      `folio_capability_duration_seconds_bucket{${by('instance')}}`,
+      'capability, ',
+      [0.95],
+      '{{capability}} ',
+    ),
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'Step latency p95 by pattern',
+    w: 8,
+    h: 8,
+    unit: 's',
+    targets: quantiles(
+      `folio_pattern_step_duration_seconds_bucket{${by('instance', 'pattern')}}`,
+      'pattern, step, ',
+      [0.95],
+      '{{pattern}} {{step}} ',
+    ),
+  });
+
+  l.row('Dependencies: market data, circuit breakers, packs');
+  l.add({
+    type: 'timeseries',
+    title: 'Circuit breakers (0 closed, 1 open, 2 half-open)',
+    w: 8,
+    h: 8,
+    targets: [{ expr: 'max by (breaker) (folio_circuit_breaker_state)', legend: '{{breaker}}' }],
+    thresholds: [{ value: 1, color: 'red' }],
+  });
+  l.add({
+    type: 'timeseries',
+    title: `Breaker failures and rejections (${c.breakers.window}, service and job runs)`,
+    w: 8,
+    h: 8,
+    targets: [
+      { expr: `${breakerEvents(c.breakers.window)}{event=~"failure|reject|open"}`, legend: '{{breaker}} {{event}}' },
+    ],
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'Provider call latency p95 (each attempt)',
+    w: 8,
+    h: 8,
+    unit: 's',
+    targets: quantiles(
+      'folio_provider_request_duration_seconds_bucket',
+      'provider, status, ',
+      [0.95],
+      '{{provider}} {{status}} ',
+    ),
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'Provider retries',
+    w: 8,
+    h: 8,
+    unit: 'ops',
+    targets: [{ expr: 'sum by (provider) (rate(folio_provider_retries_total[5m]))', legend: '{{provider}}' }],
+  });
+  l.add({
+    type: 'timeseries',
+    title: 'Packs by status',
+    w: 8,
+    h: 8,
+    targets: [{ expr: 'max by (status) (folio_packs)', legend: '{{status}}' }],
+  });
+  l.add({
+    type: 'stat',
+    title: 'Dates with a failed build and no fresh pack',
+    w: 8,
+    h: 8,
+    decimals: 0,
+    targets: [{ expr: 'max(folio_pack_build_failed_dates)' }],
+    thresholds: [{ value: 1, color: 'orange' }],
+  });
+
+  l.row('Per instance ($instance)');
+  const perInstance = (title: string, expr: string, unit?: string) =>
+    l.add({
+      type: 'timeseries',
+      title,
+      w: 8,
+      h: 8,
+      ...(unit ? { unit } : {}),
+      targets: [{ expr, legend: '{{instance}}' }],
+    });
+  perInstance('Execute requests', `sum by (instance) (rate(${execute}[5m]))`, 'reqps');
+  perInstance(
+    'Execute 5xx ratio',
+    `sum by (instance) (rate(folio_execute_requests_total{code=~"5..", ${by('instance', 'pattern')}}[5m])) / sum by (instance) (rate(${execute}[5m]))`,
+    'percentunit',
+  );
+  perInstance(
+    'Execute p99',
+    `histogram_quantile(0.99, sum by (instance, le) (rate(folio_execute_duration_seconds_bucket{${by('instance', 'pattern')}}[5m])))`,
+    's',
+  );
+  perInstance('CPU', `rate(folio_process_cpu_seconds_total{${by('instance')}}[5m])`, 'percentunit');
+  perInstance('Resident memory', `folio_process_resident_memory_bytes{${by('instance')}}`, 'bytes');
+  perInstance('Event loop lag p99', `folio_nodejs_eventloop_lag_p99_seconds{${by('instance')}}`, 's');
 }

@@ -1,5 +1,6 @@
 import {
   allowedErrorRatio,
+  dashboardUrl,
   durationSeconds,
   humanDuration,
   percent,
@@ -31,6 +32,8 @@ export const requestCount = (window: string) => `folio_slo:requests:increase${wi
 export const OBJECTIVE = 'folio_slo:objective:ratio';
 export const BUDGET_REMAINING = 'folio_slo:error_budget_remaining:ratio';
 export const PACK_FRESH = 'folio_slo:pack_fresh:max';
+/** Breaker events of the service and of job runs in unscraped processes, per breaker and event. */
+export const breakerEvents = (window: string) => `folio_breaker:events:increase${window}`;
 
 const sel = (metric: string, slo: string) => `${metric}{slo="${slo}"}`;
 
@@ -44,7 +47,7 @@ export const burnAlertName = (s: RequestSlo, a: BurnRateAlert) =>
   `${s.alert_prefix}${a.severity === 'page' ? 'FastBurn' : 'SlowBurn'}`;
 
 function links(c: SloConfig, alert: string): Record<string, string> {
-  return { runbook_url: runbookUrl(c, alert), dashboard: c.links.dashboard };
+  return { runbook_url: runbookUrl(c, alert), dashboard: dashboardUrl(c) };
 }
 
 function requestSloRules(c: SloConfig, s: RequestSlo): Rule[] {
@@ -104,9 +107,33 @@ function burnRateAlert(c: SloConfig, s: RequestSlo, a: BurnRateAlert): Rule {
   };
 }
 
+function trafficDropRule(c: SloConfig): Rule {
+  const t = c.traffic_drop;
+  const guard = c.min_requests_in_long_window;
+  // Every request SLO counts the same requests; raw counters, so the comparison works from
+  // the day the rule is loaded and whatever the burn-rate windows are.
+  const requests = (offset: string) => `sum(increase(${range(c.request_slos[0]!.total, t.window)}${offset}))`;
+  return {
+    alert: 'FolioTrafficDrop',
+    expr: `${requests('')} < ${guard}\nand on() ${requests(` offset ${t.compared_with}`)} >= ${guard}`,
+    for: t.for,
+    labels: { severity: 'info' },
+    annotations: {
+      summary: `POST /v1/execute traffic dropped under the burn-rate alerts' guard (${guard} requests in ${t.window})`,
+      description:
+        `{{ $value | printf "%.0f" }} requests in the last ${t.window}, against ` +
+        `${queried(requests(` offset ${t.compared_with}`), 'printf "%.0f"')} ` +
+        `at the same time ${t.compared_with} earlier. Under ${guard} requests in ${t.window} the burn-rate alerts ` +
+        `stay quiet however many requests fail: clients may not reach the service, or a client stopped.`,
+      ...links(c, 'FolioTrafficDrop'),
+    },
+  };
+}
+
 function packFreshnessRules(c: SloConfig): Rule[] {
   const f = c.pack_freshness;
   const alert = 'FolioPackNotFresh';
+  const expectedDate = queried('max(folio_pack_expected_date_timestamp_seconds)', 'humanizeTimestamp');
   return [
     // One value however many replicas report it (they all read the same database).
     { record: PACK_FRESH, expr: 'max(folio_pack_fresh)' },
@@ -120,20 +147,38 @@ function packFreshnessRules(c: SloConfig): Rule[] {
       annotations: {
         summary: 'The pricing pack of the previous trading day is not fresh',
         description:
-          `The pack expected by now is for ${queried('max(folio_pack_expected_date_timestamp_seconds)', 'humanizeTimestamp')}, ` +
+          `The pack expected by now is for ${expectedDate}, ` +
           `but the newest fresh pack is for ${queried('max(folio_pack_newest_fresh_date_timestamp_seconds)', 'humanizeTimestamp')} ` +
-          `(not fresh for more than ${f.not_fresh_for}). Requests are priced on an older pack or refused with 503 pricing_pack_warming. ` +
+          `(its age, the time since it became due: ${queried('max(folio_pack_age_seconds)', 'humanizeDuration')}); ` +
+          `not fresh for more than ${f.not_fresh_for}. Requests are priced on an older pack or refused with 503 pricing_pack_warming. ` +
           `Objective: fresh ${percent(f.objective)} of the time over ${c.period}.`,
         ...links(c, alert),
       },
     },
     {
+      alert: 'FolioPackError',
+      // The expected pack becomes expected at the freshness deadline: an error pack pages then.
+      expr: 'max(folio_pack_expected_state{state="error"}) == 1',
+      labels: { severity: 'page', slo: f.slo },
+      annotations: {
+        summary: 'The expected pricing pack ended in error and no fresh pack covers its date',
+        description:
+          `The build of the pack for ${expectedDate} ended in error (coverage or provider data), and the freshness ` +
+          `deadline has passed: nothing retries it until someone acts. Requests are priced on the pack of ` +
+          `${queried('max(folio_pack_newest_fresh_date_timestamp_seconds)', 'humanizeTimestamp')} or refused with 503.`,
+        ...links(c, 'FolioPackError'),
+      },
+    },
+    {
       alert: 'FolioPackBuildFailed',
-      expr: `sum(increase(folio_job_runs_total{job="build-pack",status="failure"}[${c.pack_build.window}])) > 0`,
+      // Per date, not per run: it resolves once a rebuild of every failed date succeeds or a fresh pack covers it.
+      expr: 'max(folio_pack_build_failed_dates) > 0',
       labels: { severity: 'ticket', slo: f.slo },
       annotations: {
-        summary: 'A pricing-pack build failed',
-        description: `{{ $value | printf "%.0f" }} build-pack run(s) failed in the last ${c.pack_build.window}; the pack they were building is not fresh.`,
+        summary: 'A pricing-pack build failed and no fresh pack covers its date',
+        description:
+          `The last build-pack run failed for {{ $value | printf "%.0f" }} date(s) that have no fresh pack, the newest ` +
+          `${queried('max(folio_pack_build_failed_newest_date_timestamp_seconds)', 'humanizeTimestamp')}.`,
         ...links(c, 'FolioPackBuildFailed'),
       },
     },
@@ -205,15 +250,57 @@ function serviceRules(c: SloConfig): Rule[] {
         ...links(c, 'FolioMetricAbsent'),
       },
     })),
+  ];
+}
+
+function breakerRules(c: SloConfig): Rule[] {
+  const b = c.breakers;
+  const events = breakerEvents(b.window);
+  const of = (event: string) => `sum by (breaker) (${events}{event=~"${event}"})`;
+  // A value about the alert's own breaker: `%q` in the query becomes its quoted name.
+  const query = (expr: string) =>
+    `{{ with query (printf ${JSON.stringify(expr)} $labels.breaker) }}{{ . | first | value | printf "%.0f" }}{{ end }}`;
+  return [
+    {
+      record: events,
+      // The service's own breakers per instance, summed; job runs' (read from the database by
+      // every instance alike), taken once.
+      expr:
+        `sum by (breaker, event) (\n` +
+        `  label_replace(sum by (breaker, event) (increase(folio_circuit_breaker_events_total[${b.window}])), "source", "service", "", "")\n` +
+        `  or label_replace(max by (breaker, event) (increase(folio_job_breaker_events_total[${b.window}])), "source", "jobs", "", "")\n` +
+        `)`,
+    },
     {
       alert: 'FolioCircuitBreakerOpen',
-      expr: 'max by (breaker) (folio_circuit_breaker_state) == 1',
-      for: s.breaker_open_for,
+      // Open and half-open alike (a reset timeout makes it half-open, not healthy), and
+      // rejections, which also come from job runs whose breaker state is not scraped.
+      expr: `max by (breaker) (folio_circuit_breaker_state) > 0\nor ${of('reject')} > 0`,
+      for: b.open_for,
       labels: { severity: 'ticket' },
       annotations: {
-        summary: 'Circuit breaker {{ $labels.breaker }} is open',
-        description: `Circuit breaker {{ $labels.breaker }} has been open for more than ${s.breaker_open_for}: calls through it are rejected without being tried.`,
+        summary: 'Circuit breaker {{ $labels.breaker }} is open or rejecting calls',
+        description:
+          `Circuit breaker {{ $labels.breaker }} is in state ${query('max(folio_circuit_breaker_state{breaker=%q})')} ` +
+          `(0 closed, 1 open, 2 half-open) and rejected ${query(`sum(${events}{breaker=%q,event="reject"}) or vector(0)`)} call(s) ` +
+          `in the last ${b.window} without trying them; it closes after a trial call succeeds.`,
         ...links(c, 'FolioCircuitBreakerOpen'),
+      },
+    },
+    {
+      alert: 'FolioCircuitBreakerFailures',
+      expr: [
+        `${of('failure')} / ${of('success|failure')} >= ${b.failure_ratio}`,
+        `and ${of('failure')} >= ${b.min_failures}`,
+      ].join('\n'),
+      labels: { severity: 'ticket' },
+      annotations: {
+        summary: 'Calls through circuit breaker {{ $labels.breaker }} are failing',
+        description:
+          `{{ $value | humanizePercentage }} of the calls through {{ $labels.breaker }} failed in the last ${b.window} ` +
+          `(${query(`sum(${events}{breaker=%q,event="failure"}) or vector(0)`)} failures, timeouts included); ` +
+          `it opens at FOLIO_BREAKER_ERROR_THRESHOLD_PERCENT once enough calls are made.`,
+        ...links(c, 'FolioCircuitBreakerFailures'),
       },
     },
   ];
@@ -230,11 +317,18 @@ export function ruleFiles(c: SloConfig): RuleFile[] {
       groups: [{ name: `slo-${c.pack_freshness.slo}`, rules: packFreshnessRules(c) }],
     },
     { name: `slo-${c.pack_build.slo}.yml`, groups: [{ name: `slo-${c.pack_build.slo}`, rules: packBuildRules(c) }] },
-    { name: 'service.yml', groups: [{ name: 'folio-service', rules: serviceRules(c) }] },
+    { name: 'service.yml', groups: [{ name: 'folio-service', rules: [...serviceRules(c), trafficDropRule(c)] }] },
+    { name: 'breakers.yml', groups: [{ name: 'folio-breakers', rules: breakerRules(c) }] },
   ];
 }
 
-/** Every alert name the rules define, each once. */
-export const alertNames = (c: SloConfig): string[] => [
-  ...new Set(ruleFiles(c).flatMap((f) => f.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))))),
-];
+/** Every alert the rules define, each name once, with the labels its runbook header shows. */
+export function alertsOf(c: SloConfig): { alert: string; severity: string; slo?: string }[] {
+  const seen = new Map<string, { alert: string; severity: string; slo?: string }>();
+  for (const rule of ruleFiles(c).flatMap((f) => f.groups.flatMap((g) => g.rules))) {
+    if (!rule.alert || seen.has(rule.alert)) continue;
+    const { severity = '', slo } = rule.labels ?? {};
+    seen.set(rule.alert, { alert: rule.alert, severity, ...(slo ? { slo } : {}) });
+  }
+  return [...seen.values()];
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_pack_jobs.js';
+import * as m003 from './migrations/003_job_breaker_events.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 
@@ -11,6 +12,7 @@ type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_initial', m001],
   ['002_pack_jobs', m002],
+  ['003_job_breaker_events', m003],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

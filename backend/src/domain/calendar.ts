@@ -79,6 +79,27 @@ export function localDateTime(at: Date, timeZone: string): { date: string; time:
   return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
 }
 
+/**
+ * The first instant at which the wall clock in `timeZone` shows `time` (HH:MM) on `date` or
+ * later. In a daylight-saving gap, where the clock never shows `time`, that is the jump.
+ */
+export function zonedInstant(date: string, time: string, timeZone: string): Date {
+  const target = `${date}T${time}`;
+  const reads = (t: number): string => {
+    const l = localDateTime(new Date(t), timeZone);
+    return `${l.date}T${l.time}`;
+  };
+  const wall = Date.parse(`${target}:00Z`);
+  // The zone's offset at an instant: what its wall clock reads there, minus the instant.
+  const offset = (t: number) => Date.parse(`${reads(t)}:00Z`) - t;
+  // Near a transition the offset at `wall` can be the wrong one; the offset there is right.
+  let t = wall - offset(wall - offset(wall));
+  const MINUTE = 60_000;
+  while (reads(t) < target) t += MINUTE;
+  while (reads(t - MINUTE) >= target) t -= MINUTE;
+  return new Date(t);
+}
+
 /** Trading days from `from` to `to` inclusive. */
 export function tradingDays(from: string, to: string): string[] {
   if (Number.isNaN(Date.parse(`${from}T00:00:00Z`)) || Number.isNaN(Date.parse(`${to}T00:00:00Z`)))

@@ -1,7 +1,7 @@
 import { hashCanonical } from './canonical.js';
 import { FxTable } from './fx.js';
 import { addDays } from './dates.js';
-import { localDateTime, previousTradingDay } from './calendar.js';
+import { localDateTime, previousTradingDay, zonedInstant } from './calendar.js';
 
 /** One close in a pricing pack, in the security's listing currency. */
 export interface PackPrice {
@@ -157,11 +157,69 @@ export function describeMissing(c: PackCoverage, maxEach = 20): string {
   return parts.join('; ');
 }
 
+/** When packs are due: FOLIO_PACK_FRESH_BY (HH:MM) in FOLIO_PACK_SCHEDULE_TZ. */
+export interface FreshnessRule {
+  timeZone: string;
+  freshBy: string;
+}
+
 /**
  * The date whose pack the freshness objective expects to be fresh at `at`: the previous
- * trading day once `freshBy` (HH:MM in `timeZone`) has passed today, else the one before.
+ * trading day once `freshBy` has passed today, else the one before.
  */
-export function expectedPackDate(at: Date, timeZone: string, freshBy: string): string {
-  const local = localDateTime(at, timeZone);
-  return previousTradingDay(local.time >= freshBy ? local.date : addDays(local.date, -1));
+export function expectedPackDate(at: Date, rule: FreshnessRule): string {
+  const local = localDateTime(at, rule.timeZone);
+  return previousTradingDay(local.time >= rule.freshBy ? local.date : addDays(local.date, -1));
+}
+
+/**
+ * When the pack of `date` becomes the expected one: `freshBy` on the calendar day after it
+ * (a Friday's pack is due on Saturday morning and stays expected over the weekend).
+ */
+export const packDueAt = (date: string, rule: FreshnessRule): Date =>
+  zonedInstant(addDays(date, 1), rule.freshBy, rule.timeZone);
+
+/** The state of the expected pack: fresh (or a later one is), else its newest version's status, or missing. */
+export type ExpectedPackState = 'fresh' | 'warming' | 'error' | 'missing';
+export const EXPECTED_PACK_STATES: readonly ExpectedPackState[] = ['fresh', 'warming', 'error', 'missing'];
+
+export interface PackFreshness {
+  /** The date the freshness objective expects a fresh pack for now. */
+  expectedDate: string;
+  /** The newest fresh pack covers the expected date: the SLI of the freshness objective. */
+  fresh: boolean;
+  state: ExpectedPackState;
+  newestFreshDate: string | null;
+  /**
+   * The age of the data served: seconds since the newest fresh pack became due (0 before
+   * that). Fresh packs are between 0 and a day old (three over a weekend); anything older
+   * means packs are missing. /health/pack, folio_pack_age_seconds and the runbooks use this one.
+   */
+  ageSeconds: number | null;
+}
+
+/**
+ * The one definition of pack freshness, for /health/pack and the metrics alike: the
+ * expected date at `at`, whether the newest fresh pack covers it, and the data's age.
+ * `expectedVersion` is the status of the expected date's newest version, null without one.
+ */
+export function packFreshness(
+  at: Date,
+  rule: FreshnessRule,
+  newestFreshDate: string | null,
+  expectedVersion: string | null,
+): PackFreshness {
+  const expectedDate = expectedPackDate(at, rule);
+  const fresh = newestFreshDate !== null && newestFreshDate >= expectedDate;
+  const ageSeconds =
+    newestFreshDate === null
+      ? null
+      : Math.max(0, Math.round((at.getTime() - packDueAt(newestFreshDate, rule).getTime()) / 1000));
+  return {
+    expectedDate,
+    fresh,
+    state: fresh ? 'fresh' : expectedVersion === 'warming' || expectedVersion === 'error' ? expectedVersion : 'missing',
+    newestFreshDate,
+    ageSeconds,
+  };
 }

@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { CurrentState } from '../db/current-state.js';
+import type { FreshnessRule } from '../domain/pack.js';
 import type { ExecutionService } from '../executor/service.js';
 import { httpMetrics, noteErrorCode } from '../observability/http-metrics.js';
 import { traceRequests } from '../observability/http-tracing.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   authCacheTtlMs: number;
   isShuttingDown: () => boolean;
+  /** When packs are due (FOLIO_PACK_FRESH_BY, FOLIO_PACK_SCHEDULE_TZ), for /health/pack. */
+  freshnessRule: FreshnessRule;
   /** Null when FOLIO_METRICS=false: no recording and no /metrics. */
   metrics: FolioMetrics | null;
   /** Null without tracing: no server spans. */
@@ -59,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(packRoutes(deps.db));
   app.use('/v1', v1);
 
-  app.use(healthRoutes(deps.db, deps.isShuttingDown));
+  app.use(healthRoutes(deps.db, deps.isShuttingDown, deps.freshnessRule));
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics.registry));
   const openapi = openApiDocument();
   app.get('/openapi.json', (_req, res) => {

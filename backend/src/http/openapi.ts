@@ -251,7 +251,7 @@ export function openApiDocument() {
       '/health/pack': {
         get: {
           security: [],
-          summary: 'Freshness of the newest pricing pack',
+          summary: 'Whether the pricing pack the freshness objective expects now is fresh',
           responses: { 200: ok('fresh'), 503: ok('not fresh') },
         },
       },

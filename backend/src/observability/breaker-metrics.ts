@@ -32,8 +32,11 @@ export function registerProviderMetrics(registry: Registry, breakers: BreakerReg
     labelNames: ['breaker', 'event'],
     registers: [registry],
   });
-  for (const breaker of PROVIDER_NAMES)
+  // Every breaker's events start at 0 (the failure-ratio alerts divide by them), providers not yet used included.
+  const zeroEvents = (breaker: string) => {
     for (const event of Object.values(BREAKER_EVENTS)) events.inc({ breaker, event }, 0);
+  };
+  PROVIDER_NAMES.forEach(zeroEvents);
 
   const duration = new Histogram({
     name: 'folio_provider_request_duration_seconds',
@@ -45,12 +48,24 @@ export function registerProviderMetrics(registry: Registry, breakers: BreakerReg
   for (const provider of PROVIDER_NAMES)
     for (const status of ['ok', 'error']) duration.zero({ provider, operation: 'snapshot', status });
 
+  const retries = new Counter({
+    name: 'folio_provider_retries_total',
+    help: 'Provider calls tried again after a transient failure (5xx, timeout, connection error, 429).',
+    labelNames: ['provider'],
+    registers: [registry],
+  });
+  for (const provider of PROVIDER_NAMES) retries.inc({ provider }, 0);
+
   return breakers.observe({
+    breakerAdded: zeroEvents,
     breakerEvent(name, event) {
       events.inc({ breaker: name, event });
     },
     providerCall({ provider, operation, status, seconds }) {
       duration.observe({ provider, operation, status }, seconds);
+    },
+    providerRetry(provider) {
+      retries.inc({ provider });
     },
   });
 }

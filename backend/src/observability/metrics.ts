@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { agentOf } from '../executor/capability.js';
 import type { Pattern } from '../executor/pattern.js';
 
@@ -108,15 +109,22 @@ export function createMetrics(patterns: readonly Pattern[]): FolioMetrics {
   return m;
 }
 
-/** Rates and absent() alerts work from the first scrape only if the series already exist. */
+/** Every status an answer can have: 200 and each status of the error taxonomy. */
+const STATUSES = ['200', ...new Set(Object.values(ERROR_STATUS).map(String))];
+const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+/**
+ * Rates and absent() alerts work from the first scrape only if the series already exist: a
+ * series born with the first 503 would lose that 503 to rate(), which needs two samples.
+ */
 function zeroKnownSeries(m: FolioMetrics, patterns: readonly Pattern[]): void {
   m.httpDuration.zero({ method: 'POST', route: '/v1/execute', code: '200' });
-  for (const code of ['200', '500']) m.httpRequests.inc({ method: 'POST', route: '/v1/execute', code }, 0);
+  for (const code of STATUSES) m.httpRequests.inc({ method: 'POST', route: '/v1/execute', code }, 0);
   const capabilities = new Set<string>();
   for (const pattern of [...patterns.map((p) => p.id), UNKNOWN_PATTERN]) {
     m.executeDuration.zero({ pattern });
-    for (const code of ['200', '500']) m.executeRequests.inc({ pattern, code }, 0);
-    m.executeErrors.inc({ pattern, error: 'internal_error' }, 0);
+    for (const code of STATUSES) m.executeRequests.inc({ pattern, code }, 0);
+    for (const error of ERROR_CODES) m.executeErrors.inc({ pattern, error }, 0);
   }
   for (const p of patterns) {
     for (const outcome of ['computed', 'cached', 'failed']) m.patternExecutions.inc({ pattern: p.id, outcome }, 0);

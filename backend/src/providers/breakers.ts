@@ -44,8 +44,12 @@ const TRANSITIONS: ReadonlySet<BreakerEvent> = new Set(['open', 'half_open', 'cl
  * observers come and go (a server per test) without piling listeners onto the breakers.
  */
 export interface BreakerObserver {
+  /** A breaker joined the registry (and each breaker already in it, when the observer registers). */
+  breakerAdded?(name: string): void;
   breakerEvent?(name: string, event: BreakerEvent): void;
   providerCall?(sample: ProviderCallSample): void;
+  /** A provider call is about to be tried again after a transient failure. */
+  providerRetry?(provider: string): void;
 }
 
 interface Entry {
@@ -98,7 +102,9 @@ export class BreakerRegistry {
         for (const o of this.observers) o.breakerEvent?.(name, label);
       });
     }
+    const added = !this.entries.has(name);
     this.entries.set(name, entry);
+    if (added) for (const o of this.observers) o.breakerAdded?.(name);
     return breaker;
   }
 
@@ -123,11 +129,16 @@ export class BreakerRegistry {
   /** Registers an observer; returns the function that removes it. */
   observe(observer: BreakerObserver): () => void {
     this.observers.add(observer);
+    for (const name of this.entries.keys()) observer.breakerAdded?.(name);
     return () => void this.observers.delete(observer);
   }
 
   recordCall(sample: ProviderCallSample): void {
     for (const o of this.observers) o.providerCall?.(sample);
+  }
+
+  recordRetry(provider: string): void {
+    for (const o of this.observers) o.providerRetry?.(provider);
   }
 }
 

@@ -1,3 +1,4 @@
+import { todayUtc } from '../clock.js';
 import { isCalendarDate } from '../domain/dates.js';
 import { spanStart } from '../demo/calendar.js';
 import { tradingDays } from '../domain/calendar.js';
@@ -49,7 +50,9 @@ export function demoProvider(seed: number): MarketDataProvider {
           `the demo market covers ${DEMO_FIRST_DATE}..${DEMO_LAST_DATE}; ${date} is outside it`,
         );
       }
-      if (date > simulatedTo) simulateTo(date > DEMO_END_DATE ? date : DEMO_END_DATE);
+      // Each simulation starts from the first date, so it goes at once as far as callers
+      // usually ask (today): a catch-up over months then simulates once, not once per date.
+      if (date > simulatedTo) simulateTo([date, DEMO_END_DATE, todayUtc()].reduce((a, b) => (a > b ? a : b)));
       const day = days.get(date);
       if (!day)
         throw new ProviderError(

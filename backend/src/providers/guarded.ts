@@ -120,6 +120,7 @@ export function createGuard(name: string, opts: GuardOptions): Guard {
             retryAfterMs === undefined ? undefined : retryAfterMs / 1000,
           );
         }
+        registry.recordRetry(name);
         if (retryAfterMs !== undefined) limiter.pauseFor(retryAfterMs);
         else await sleep(fullJitterDelay(attempts - 1, opts.backoffMs, opts.maxWaitMs, random), undefined, { signal });
       }

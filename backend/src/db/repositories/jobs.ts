@@ -144,6 +144,48 @@ export async function durationHistogram(db: Knex, job: JobName, bounds: readonly
   }));
 }
 
+/**
+ * Dates whose last finished build-pack run failed and that have no fresh pack, newest first.
+ * A date leaves the list when a rebuild succeeds or a pack of it is published.
+ */
+export async function failedBuildDates(db: Knex): Promise<string[]> {
+  const last = db('job_runs')
+    .where({ job: 'build-pack' })
+    .whereIn('status', ['success', 'failure'])
+    .whereNotNull('date')
+    .groupBy('date')
+    .select('date')
+    .max({ at: 'finished_at' })
+    .as('last');
+  const rows = await db('job_runs as r')
+    .join(last, function () {
+      this.on('r.date', '=', 'last.date').andOn('r.finished_at', '=', 'last.at');
+    })
+    .where({ 'r.job': 'build-pack', 'r.status': 'failure' })
+    .whereNotExists(db('pricing_packs as p').whereRaw('p.date = r.date').where('p.status', 'fresh'))
+    .distinct('r.date as date')
+    .orderBy('date', 'desc');
+  return (rows as { date: string }[]).map((r) => r.date);
+}
+
+/** One breaker's count of one event during a job run. */
+export interface BreakerEventCount {
+  breaker: string;
+  event: string;
+  n: number;
+}
+
+/** Stores the breaker events a run saw in a process that is not scraped (job_breaker_events). */
+export async function addBreakerEvents(db: Knex, runId: string, counts: readonly BreakerEventCount[]): Promise<void> {
+  if (counts.length > 0) await db('job_breaker_events').insert(counts.map((c) => ({ run_id: runId, ...c })));
+}
+
+/** Every stored breaker event, summed per breaker and event: monotonic, as a counter must be. */
+export async function breakerEventTotals(db: Knex): Promise<BreakerEventCount[]> {
+  const rows = await db('job_breaker_events').groupBy('breaker', 'event').select('breaker', 'event').sum({ n: 'n' });
+  return (rows as { breaker: string; event: string; n: unknown }[]).map((r) => ({ ...r, n: Number(r.n) }));
+}
+
 // ---- Leases (SQLite's job lock; PostgreSQL uses advisory locks) ----
 
 /**

@@ -1,6 +1,14 @@
 import type { Knex } from 'knex';
 import { addDays } from '../../domain/dates.js';
-import { packContentHash, type PackFx, type PackPrice } from '../../domain/pack.js';
+import {
+  expectedPackDate,
+  packContentHash,
+  packFreshness,
+  type FreshnessRule,
+  type PackFreshness,
+  type PackFx,
+  type PackPrice,
+} from '../../domain/pack.js';
 import { insertChunked } from '../bulk.js';
 import { AppError } from '../../errors.js';
 import { dialectOf } from '../knex.js';
@@ -85,6 +93,13 @@ export async function newestFresh(db: Knex, onOrBefore?: string): Promise<Pack |
   if (onOrBefore) q.andWhere('date', '<=', onOrBefore);
   const row = await q.orderBy('date', 'desc').first<Record<string, unknown> | undefined>(COLUMNS);
   return row ? toPack(row) : null;
+}
+
+/** Whether the expected pack is fresh at `at`, by the one definition (domain/pack.ts). */
+export async function freshness(db: Knex, at: Date, rule: FreshnessRule): Promise<PackFreshness> {
+  const [newest, versions] = await Promise.all([newestFresh(db), forDate(db, expectedPackDate(at, rule))]);
+  const current = versions.filter((v) => v.status !== 'superseded').at(-1);
+  return packFreshness(at, rule, newest?.date ?? null, current?.status ?? null);
 }
 
 export async function list(
@@ -404,16 +419,14 @@ async function lockPack(trx: Knex.Transaction, id: string): Promise<Pack | null>
 export async function statusCounts(
   db: Knex,
   staleBefore: string,
-): Promise<{ byStatus: Map<PackStatus, number>; staleWarming: number; newestFreshDate: string | null }> {
-  const [rows, stale, newestFreshRow] = await Promise.all([
+): Promise<{ byStatus: Map<PackStatus, number>; staleWarming: number }> {
+  const [rows, stale] = await Promise.all([
     db('pricing_packs').groupBy('status').select('status').count({ n: '*' }),
     db('pricing_packs').where({ status: 'warming' }).andWhere('created_at', '<', staleBefore).count({ n: '*' }).first(),
-    db('pricing_packs').where({ status: 'fresh' }).max({ d: 'date' }).first(),
   ]);
   return {
     byStatus: new Map((rows as { status: PackStatus; n: string | number }[]).map((r) => [r.status, Number(r.n)])),
     staleWarming: Number(stale?.n ?? 0),
-    newestFreshDate: (newestFreshRow?.d as string | null | undefined) ?? null,
   };
 }
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { expectedPackDate, packDueAt } from '../../../src/domain/pack.js';
 import { describeEachDb, seededDatabase, type TestDatabase } from '../../support/databases.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const body = { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } };
+/** The test server's defaults (FOLIO_PACK_FRESH_BY, FOLIO_PACK_SCHEDULE_TZ). */
+const rule = { freshBy: '07:00', timeZone: 'UTC' };
 
 describeEachDb('service states', (dialect) => {
   let db: TestDatabase;
@@ -25,7 +28,8 @@ describeEachDb('service states', (dialect) => {
   it('503 pricing_pack_warming while the newest pack warms, unless require_fresh is false', async () => {
     const k = db.open();
     const newest = await k('pricing_packs').orderBy('date', 'desc').first();
-    const nextDate = new Date(Date.parse(`${newest.date}T00:00:00Z`) + 3 * 86_400_000).toISOString().slice(0, 10);
+    // The pack the freshness objective expects now, warming: newer than the demo data.
+    const nextDate = expectedPackDate(new Date(), rule);
     await k('pricing_packs').insert({
       id: `PP_${nextDate}`,
       date: nextDate,
@@ -112,15 +116,48 @@ describeEachDb('service states', (dialect) => {
     });
   });
 
-  it('health endpoints report live, ready and a fresh pack', async () => {
+  it('health endpoints report live, ready, and the pack as the freshness objective judges it', async () => {
     await withServer({}, async (srv) => {
       assert.equal((await srv.request('GET', '/health/live')).status, 200);
       const ready = await srv.request('GET', '/health/ready');
       assert.equal(ready.status, 200);
       assert.deepEqual(ready.body.checks, { database: 'ok', migrations: 'ok' });
-      const pack = await srv.request('GET', '/health/pack');
-      assert.equal(pack.status, 200);
-      assert.equal(pack.body.status, 'fresh');
+      // The demo data ends long before the pack expected now: stale, whatever the newest pack's status.
+      const expected = expectedPackDate(new Date(), rule);
+      const stale = await srv.request('GET', '/health/pack');
+      assert.equal(stale.status, 503);
+      assert.equal(stale.body.status, 'missing');
+      assert.equal(stale.body.expected_date, expected);
+      assert.equal(stale.body.newest.status, 'fresh');
+      const due = packDueAt(stale.body.newest_fresh.date, rule).getTime();
+      assert.ok(
+        Math.abs(stale.body.newest_fresh.age_seconds - (Date.now() - due) / 1000) < 60,
+        JSON.stringify(stale.body),
+      );
+
+      const k = db.open();
+      await k('pricing_packs').insert({
+        id: `PP_${expected}`,
+        date: expected,
+        status: 'fresh',
+        source: 'test',
+        price_count: 0,
+        fx_count: 0,
+        created_at: new Date().toISOString(),
+        fresh_at: new Date().toISOString(),
+      });
+      try {
+        const fresh = await srv.request('GET', '/health/pack');
+        assert.equal(fresh.status, 200, fresh.text);
+        assert.equal(fresh.body.status, 'fresh');
+        assert.equal(fresh.body.newest_fresh.id, `PP_${expected}`);
+        assert.ok(fresh.body.newest_fresh.age_seconds < 4 * 86_400, 'a fresh pack is at most a few days old');
+      } finally {
+        await k('pricing_packs')
+          .where({ id: `PP_${expected}` })
+          .delete();
+        await k.destroy();
+      }
     });
   });
 

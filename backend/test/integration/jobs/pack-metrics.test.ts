@@ -56,10 +56,21 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
     // The demo data ends on Friday 2025-10-24; Monday's pack is due by 07:00 Tuesday.
     assert.equal(sample(text, 'folio_pack_expected_date_timestamp_seconds'), Date.parse('2025-10-27T00:00:00Z') / 1000);
     assert.equal(sample(text, 'folio_pack_fresh'), 0);
+    assert.equal(sample(text, 'folio_pack_expected_state{state="missing"}'), 1);
+    assert.equal(sample(text, 'folio_pack_expected_state{state="fresh"}'), 0);
     assert.equal(
       sample(text, 'folio_pack_newest_fresh_date_timestamp_seconds'),
       Date.parse('2025-10-24T00:00:00Z') / 1000,
     );
+    // Friday's pack became due on Saturday at 07:00, three days and an hour before.
+    assert.equal(sample(text, 'folio_pack_age_seconds'), 3 * 86_400 + 3600);
+    assert.equal(sample(text, 'folio_pack_build_failed_dates'), 0);
+    assert.doesNotMatch(text, /folio_pack_build_failed_newest_date_timestamp_seconds \d/);
+    // Builds take well under a second, so the buckets start there.
+    assert.equal(sample(text, 'folio_pack_build_duration_seconds_bucket{status="success",le="0.05"}'), 0);
+    for (const breaker of ['demo', 'csv', 'http'])
+      for (const event of ['success', 'failure', 'reject', 'open'])
+        assert.equal(sample(text, `folio_job_breaker_events_total{breaker="${breaker}",event="${event}"}`), 0);
   });
 
   it('reflects a build run by another process, and passes promtool', async function () {
@@ -97,13 +108,60 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
       sample(text, 'folio_pack_newest_fresh_date_timestamp_seconds'),
       Date.parse('2025-10-27T00:00:00Z') / 1000,
     );
-    assert.equal(sample(text, 'folio_pack_age_seconds'), 32 * 3600);
+    // Monday's pack became due on Tuesday at 07:00, an hour before.
+    assert.equal(sample(text, 'folio_pack_age_seconds'), 3600);
+    assert.equal(sample(text, 'folio_pack_expected_state{state="fresh"}'), 1);
+    assert.equal(sample(text, 'folio_pack_build_duration_seconds_bucket{status="success",le="+Inf"}'), 1);
+    // The demo build of 74 securities is a matter of a second at most.
+    assert.equal(sample(text, 'folio_pack_build_duration_seconds_bucket{status="success",le="5"}'), 1);
+    assert.equal(sample(text, 'folio_job_breaker_events_total{breaker="demo",event="success"}'), 1);
     assert.equal(sample(text, 'folio_packs{status="fresh"}'), 754);
     assert.equal(sample(text, 'folio_packs{status="warming"}'), 1);
     assert.equal(sample(text, 'folio_packs{status="superseded"}'), 0);
     assert.equal(sample(text, 'folio_packs_warming_stale'), 1);
     assert.match(text, /# TYPE folio_pack_build_duration_seconds histogram/);
     assert.match(text, /# TYPE folio_job_runs_total counter/);
+    promtool(text, this);
+  });
+
+  it('counts the breaker events of a failed build run elsewhere, and its date until a rebuild covers it', async function () {
+    const env = {
+      ...t.env,
+      FOLIO_PROVIDER_HTTP_URL: 'http://127.0.0.1:9',
+      FOLIO_PROVIDER_RETRIES: '1',
+      FOLIO_PROVIDER_BACKOFF_MS: '5',
+    };
+    const failed = await runFolio(['build-pack', '--date', '2025-10-29', '--provider', 'http'], {
+      env,
+      timeoutMs: 60_000,
+    });
+    assert.equal(failed.code, 1, failed.stderr);
+    const now = new Date('2025-10-30T08:00:00Z');
+    const scrape = () => {
+      const registry = new Registry();
+      registerPackMetrics(registry, db, { freshBy: '07:00', timeZone: 'UTC', staleSeconds: 3600, now: () => now });
+      return registry.metrics();
+    };
+    let text = await scrape();
+    // One attempt and one retry, refused, in a process nobody scrapes.
+    assert.equal(sample(text, 'folio_job_breaker_events_total{breaker="http",event="failure"}'), 2);
+    assert.equal(sample(text, 'folio_job_breaker_events_total{breaker="http",event="success"}'), 0);
+    assert.equal(sample(text, 'folio_pack_build_failed_dates'), 1);
+    assert.equal(
+      sample(text, 'folio_pack_build_failed_newest_date_timestamp_seconds'),
+      Date.parse('2025-10-29T00:00:00Z') / 1000,
+    );
+    assert.equal(sample(text, 'folio_job_runs_total{job="build-pack",status="failure"}'), 1);
+
+    const rebuilt = await runFolio(['build-pack', '--date', '2025-10-29', '--mark-fresh'], {
+      env: t.env,
+      timeoutMs: 60_000,
+    });
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    text = await scrape();
+    assert.equal(sample(text, 'folio_pack_build_failed_dates'), 0);
+    // A counter: the failures stay counted.
+    assert.equal(sample(text, 'folio_job_breaker_events_total{breaker="http",event="failure"}'), 2);
     promtool(text, this);
   });
 });

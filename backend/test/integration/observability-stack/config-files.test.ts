@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generatedFiles, staleFiles, RULES_DIR, DASHBOARD_FILE } from '../../../../observability/generate.js';
-import { loadSloConfig } from '../../../../observability/slo/config.js';
+import {
+  generatedFiles,
+  staleFiles,
+  RULES_DIR,
+  DASHBOARD_FILE,
+  RUNBOOK_DASHBOARD_DIR,
+} from '../../../../observability/generate.js';
+import { dashboardUrl, loadSloConfig, runbookUid, runbookUrl } from '../../../../observability/slo/config.js';
 import { DATASOURCE_UID } from '../../../../observability/slo/dashboard.js';
-import { alertNames } from '../../../../observability/slo/rules.js';
+import { alertsOf } from '../../../../observability/slo/rules.js';
 import { REPO_ROOT } from '../../support/folio-process.js';
 import { OBS, RULE_FILES, ALERTMANAGER_BIN, readYaml, requireBinaries, run } from './stack.js';
 
 const slo = loadSloConfig();
 const rel = (f: string) => path.relative(REPO_ROOT, f);
+const alertNames = alertsOf(slo).map((a) => a.alert);
 
 describe('observability: files generated from observability/slo.yml', () => {
   it('are committed exactly as the generator writes them', () => {
@@ -23,7 +30,7 @@ describe('observability: files generated from observability/slo.yml', () => {
   });
 
   it('have a runbook for every alert, saying what to check and what to do with real commands', () => {
-    for (const alert of alertNames(slo)) {
+    for (const alert of alertNames) {
       const file = path.join(REPO_ROOT, 'docs/runbooks', `${alert}.md`);
       assert.ok(fs.existsSync(file), `missing ${rel(file)}`);
       const text = fs.readFileSync(file, 'utf8');
@@ -32,6 +39,26 @@ describe('observability: files generated from observability/slo.yml', () => {
       assert.match(text, /^## Act/m, `${rel(file)} has an "Act" section`);
       assert.match(text, /```sh\n/, `${rel(file)} shows commands`);
     }
+    const files = fs.readdirSync(path.join(REPO_ROOT, 'docs/runbooks')).map((f) => f.replace(/\.md$/, ''));
+    assert.deepEqual(files.sort(), [...alertNames].sort(), 'no runbook for an alert that does not exist');
+  });
+
+  it('show every runbook in Grafana at the runbook_url of its alert, with links between runbooks kept', () => {
+    const dashboards = fs.readdirSync(RUNBOOK_DASHBOARD_DIR).sort();
+    assert.deepEqual(dashboards, alertNames.map((a) => `${a}.json`).sort());
+    for (const alert of alertNames) {
+      const d = JSON.parse(fs.readFileSync(path.join(RUNBOOK_DASHBOARD_DIR, `${alert}.json`), 'utf8'));
+      assert.equal(d.uid, runbookUid(alert));
+      assert.ok(d.uid.length <= 40, `Grafana uids are at most 40 characters: ${d.uid}`);
+      assert.equal(runbookUrl(slo, alert), `${slo.links.grafana}/d/${d.uid}`);
+      const content: string = d.panels[0].options.content;
+      assert.match(content, new RegExp(`^# ${alert}\\b`));
+      assert.doesNotMatch(content, /\]\((?!https?:)/, 'no relative link, which would not open in Grafana');
+    }
+    const breaker = JSON.parse(
+      fs.readFileSync(path.join(RUNBOOK_DASHBOARD_DIR, 'FolioCircuitBreakerOpen.json'), 'utf8'),
+    );
+    assert.ok(breaker.panels[0].options.content.includes(`](${runbookUrl(slo, 'FolioCircuitBreakerFailures')})`));
   });
 });
 
@@ -67,25 +94,28 @@ describe('observability: Prometheus rules and configuration (promtool)', () => {
         for (const a of t.alert_rule_test ?? []) (a.exp_alerts?.length ? fires : quiet).add(a.alertname);
       }
     }
-    for (const alert of alertNames(slo)) {
+    for (const alert of alertNames) {
       assert.ok(fires.has(alert), `no rule test where ${alert} fires`);
       assert.ok(quiet.has(alert), `no rule test where ${alert} must not fire`);
     }
   });
 
-  it('every alert has severity, summary, a description, a runbook and the dashboard', () => {
+  it('every alert has severity, summary, a description, and absolute runbook and dashboard links from links.grafana', () => {
+    assert.match(slo.links.grafana, /^https?:\/\//);
     for (const f of RULE_FILES) {
       for (const g of readYaml(f).groups) {
         for (const r of g.rules.filter((x: { alert?: string }) => x.alert)) {
-          assert.match(r.labels.severity, /^(page|ticket)$/, `${r.alert}: severity`);
+          assert.match(r.labels.severity, /^(page|ticket|info)$/, `${r.alert}: severity`);
           if (r.alert.includes('Burn') || r.alert.startsWith('FolioPack'))
             assert.ok(r.labels.slo, `${r.alert}: slo label`);
           for (const k of ['summary', 'description', 'runbook_url', 'dashboard'])
             assert.ok(r.annotations?.[k], `${r.alert}: annotation ${k}`);
-          assert.equal(r.annotations.runbook_url, `${slo.links.runbooks}/${r.alert}.md`);
+          assert.equal(r.annotations.runbook_url, `${slo.links.grafana}/d/runbook-${r.alert}`);
+          assert.equal(r.annotations.dashboard, `${slo.links.grafana}/d/folio-slo/folio-slo`);
         }
       }
     }
+    assert.equal(dashboardUrl(slo), `${slo.links.grafana}/d/folio-slo/folio-slo`);
   });
 });
 
@@ -103,17 +133,75 @@ describe('observability: Alertmanager configuration (amtool)', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
-  it('routes pages to PagerDuty and the webhook, tickets to Slack', async () => {
+  it('routes pages to PagerDuty and the alerts channel, tickets to the alerts channel, info to the info channel only', async () => {
     assert.equal(
       await route('severity=page', 'slo=availability', 'alertname=FolioAvailabilityFastBurn'),
-      'pagerduty,alert-webhook',
+      'pagerduty,slack',
     );
-    assert.equal(await route('severity=page', 'alertname=FolioTargetDown'), 'pagerduty,alert-webhook');
-    assert.equal(
-      await route('severity=ticket', 'slo=availability', 'alertname=FolioAvailabilitySlowBurn'),
-      'slack-tickets',
+    assert.equal(await route('severity=page', 'alertname=FolioTargetDown'), 'pagerduty,slack');
+    assert.equal(await route('severity=page', 'slo=pack-freshness', 'alertname=FolioPackError'), 'pagerduty,slack');
+    assert.equal(await route('severity=ticket', 'slo=availability', 'alertname=FolioAvailabilitySlowBurn'), 'slack');
+    assert.equal(await route('severity=ticket', 'alertname=FolioCircuitBreakerOpen'), 'slack');
+    assert.equal(await route('severity=ticket', 'alertname=FolioCircuitBreakerFailures'), 'slack');
+    assert.equal(await route('severity=info', 'alertname=FolioTrafficDrop'), 'slack-info');
+    // Every severity the rules use has its route; an alert without one still reaches chat, never PagerDuty.
+    const severities = new Set(alertsOf(slo).map((a) => a.severity));
+    assert.deepEqual([...severities].sort(), ['info', 'page', 'ticket']);
+    assert.equal(await route('alertname=Unlabelled'), 'slack');
+  });
+
+  it('names only receivers that exist: each is defined, and each sends to a service of the stack or a public API', async () => {
+    const am = readYaml(config);
+    const defined = new Set(am.receivers.map((r: { name: string }) => r.name));
+    const named = (r: { receiver?: string; routes?: unknown[] }): string[] => [
+      ...(r.receiver ? [r.receiver] : []),
+      ...((r.routes ?? []) as (typeof r)[]).flatMap(named),
+    ];
+    for (const name of named(am.route)) assert.ok(defined.has(name), `route names undefined receiver ${name}`);
+    assert.deepEqual([...defined].sort(), [...new Set(named(am.route))].sort(), 'every receiver is routed to');
+    const r = await run(
+      'docker-compose',
+      ['-f', 'docker-compose.yml', '-f', 'docker-compose.observability.yml', 'config'],
+      {
+        env: { ...process.env, POSTGRES_PASSWORD: 'pw', PII_HASH_KEY: 'k', GRAFANA_ADMIN_PASSWORD: 'g' },
+      },
     );
-    assert.equal(await route('severity=ticket', 'alertname=FolioCircuitBreakerOpen'), 'slack-tickets');
+    const services = Object.keys(((await import('yaml')).parse(r.stdout) as { services: object }).services);
+    for (const receiver of am.receivers) {
+      const kinds = Object.keys(receiver).filter((k) => k.endsWith('_configs'));
+      assert.ok(kinds.length > 0, `${receiver.name} sends somewhere`);
+      for (const kind of kinds) {
+        assert.ok(
+          ['pagerduty_configs', 'slack_configs', 'webhook_configs'].includes(kind),
+          `${receiver.name}: ${kind}`,
+        );
+        for (const w of kind === 'webhook_configs' ? receiver[kind] : [])
+          assert.ok(services.includes(new URL(w.url).hostname), `${receiver.name}: ${w.url} is not a compose service`);
+      }
+    }
+  });
+
+  it('keeps the notification texts in a template file the compose stack mounts', () => {
+    const am = readYaml(config);
+    assert.deepEqual(am.templates, ['/etc/alertmanager/templates/*.tmpl']);
+    const compose = readYaml(path.join(REPO_ROOT, 'docker-compose.observability.yml'));
+    assert.ok(
+      compose.services.alertmanager.volumes.includes(
+        './observability/alertmanager/templates:/etc/alertmanager/templates:ro',
+      ),
+    );
+    const text = fs.readFileSync(path.join(OBS, 'alertmanager/templates/folio.tmpl'), 'utf8');
+    for (const t of [
+      'folio.title',
+      'folio.summary',
+      'folio.text',
+      'folio.slack.text',
+      'folio.runbook',
+      'folio.dashboard',
+    ])
+      assert.match(text, new RegExp(`define "${t.replace('.', '\\.')}"`));
+    // Grafana serves the links the alerts carry.
+    assert.equal(compose.services.grafana.environment.GF_SERVER_ROOT_URL, slo.links.grafana);
   });
 
   it('reads every secret from a file and commits none', () => {
@@ -132,11 +220,13 @@ describe('observability: Alertmanager configuration (amtool)', () => {
     assert.deepEqual(secrets, ['.gitignore'], 'no secret files in the repository');
   });
 
-  it('holds back tickets while a page for the same SLO fires', () => {
-    const [rule] = readYaml(config).inhibit_rules;
-    assert.deepEqual(rule.equal, ['slo']);
-    assert.ok(rule.source_matchers.includes('severity="page"'));
-    assert.ok(rule.target_matchers.includes('severity="ticket"'));
+  it('holds back tickets while a page for the same SLO fires, and the not-fresh page while the error-pack page fires', () => {
+    const [tickets, packs] = readYaml(config).inhibit_rules;
+    assert.deepEqual(tickets.equal, ['slo']);
+    assert.ok(tickets.source_matchers.includes('severity="page"'));
+    assert.ok(tickets.target_matchers.includes('severity="ticket"'));
+    assert.deepEqual(packs.source_matchers, ['alertname="FolioPackError"']);
+    assert.deepEqual(packs.target_matchers, ['alertname="FolioPackNotFresh"']);
   });
 });
 
@@ -159,7 +249,8 @@ describe('observability: Grafana provisioning and dashboards', () => {
       const d = JSON.parse(fs.readFileSync(path.join(OBS, 'grafana/dashboards', file), 'utf8'));
       const ids = d.panels.map((p: { id: number }) => p.id);
       assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
-      for (const p of d.panels.filter((x: { type: string }) => x.type !== 'row')) {
+      for (const v of d.templating.list) assert.equal(v.datasource?.uid, DATASOURCE_UID, `variable ${v.name}`);
+      for (const p of d.panels.filter((x: { type: string }) => x.type !== 'row' && x.type !== 'text')) {
         assert.equal(p.datasource?.uid, DATASOURCE_UID, `panel ${p.title}`);
         assert.ok(p.targets.length > 0, `panel ${p.title} has queries`);
         for (const t of p.targets)
@@ -196,6 +287,42 @@ describe('observability: Grafana provisioning and dashboards', () => {
         assert.ok(steps.includes(a.factor), `${s.slo}: threshold line at ${a.factor}`);
     }
     assert.ok(exprs.includes('ALERTS{alertstate="firing"}'));
+  });
+
+  it('the SLO dashboard shows requests and errors by pattern, agents, latency against the SLO lines, packs, providers and each instance', () => {
+    const d = JSON.parse(fs.readFileSync(DASHBOARD_FILE, 'utf8'));
+    const panel = (title: string) => {
+      const p = d.panels.find((x: { title: string }) => x.title.startsWith(title));
+      assert.ok(p, `panel ${title}`);
+      return { ...p, exprs: (p.targets ?? []).map((t: { expr: string }) => t.expr).join('\n') };
+    };
+    assert.match(panel('POST /v1/execute requests by pattern').exprs, /sum by \(pattern\)/);
+    assert.match(panel('POST /v1/execute errors by pattern').exprs, /sum by \(pattern, code\)/);
+    assert.match(panel('Capability invocations by agent').exprs, /folio_agent_invocations_total/);
+    assert.match(panel('Capability latency').exprs, /folio_capability_duration_seconds_bucket/);
+    const latency = panel('POST /v1/execute p95 and p99');
+    assert.match(latency.exprs, /histogram_quantile\(0\.95,[\s\S]*histogram_quantile\(0\.99,/);
+    assert.equal(latency.fieldConfig.defaults.custom.thresholdsStyle.mode, 'line');
+    assert.deepEqual(
+      latency.fieldConfig.defaults.thresholds.steps
+        .map((x: { value: number | null }) => x.value)
+        .slice(1)
+        .sort(),
+      [0.3, 0.5],
+    );
+    assert.match(panel('Packs by status').exprs, /folio_packs\b/);
+    assert.match(panel('Provider call latency').exprs, /folio_provider_request_duration_seconds_bucket/);
+    assert.match(panel('Provider retries').exprs, /folio_provider_retries_total/);
+    assert.deepEqual(
+      d.templating.list.map((v: { name: string }) => v.name),
+      ['instance', 'pattern'],
+    );
+    const perInstance = d.panels.filter((p: { gridPos: { y: number } }) => {
+      const row = d.panels.find((r: { title: string }) => r.title.startsWith('Per instance'));
+      return p.gridPos.y > row.gridPos.y;
+    });
+    assert.ok(perInstance.length >= 4);
+    for (const p of perInstance) assert.match(p.targets[0].expr, /instance=~"\$instance"/, p.title);
   });
 });
 

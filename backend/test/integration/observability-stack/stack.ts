@@ -82,7 +82,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-export const readYaml = <T = any>(file: string): T => YAML.parse(fs.readFileSync(file, 'utf8')) as T;
+/** Merge keys (`<<: *anchor`) resolved, as Prometheus and Alertmanager read them. */
+export const readYaml = <T = any>(file: string): T => YAML.parse(fs.readFileSync(file, 'utf8'), { merge: true }) as T;
 
 export interface Daemon {
   url: string;
@@ -153,10 +154,13 @@ export async function instantQuery(prometheusUrl: string, expr: string): Promise
   return (await res.json()) as PromResult;
 }
 
-/** Every PromQL expression of a Grafana dashboard, with its panel's title. */
+/**
+ * Every PromQL expression of a Grafana dashboard, with its panel's title, its variables
+ * (`$instance`, ...) given the "All" value Grafana sends (`.*`).
+ */
 export function dashboardQueries(dashboard: { panels?: unknown[] }): { panel: string; expr: string }[] {
   return ((dashboard.panels ?? []) as { title?: string; targets?: { expr?: string }[] }[]).flatMap((p) =>
-    (p.targets ?? []).map((t) => ({ panel: p.title ?? '', expr: t.expr ?? '' })),
+    (p.targets ?? []).map((t) => ({ panel: p.title ?? '', expr: (t.expr ?? '').replace(/\$[a-z]+/g, '.*') })),
   );
 }
 

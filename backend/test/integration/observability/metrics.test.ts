@@ -87,7 +87,14 @@ describeEachDb('GET /metrics', (dialect) => {
       }),
       0,
     );
-    assert.equal(value(samples, 'folio_execute_requests_total', { pattern: 'unknown', code: '500' }), 0);
+    // Every status an answer can have, so that rate() sees the first 503 or 504 (a series born
+    // with its first sample has no increase to show).
+    for (const pattern of ['portfolio_overview', 'risk', 'unknown'])
+      for (const code of ['200', '400', '401', '404', '429', '500', '503', '504'])
+        assert.equal(value(samples, 'folio_execute_requests_total', { pattern, code }), 0, `${pattern} ${code}`);
+    for (const error of ['timeout', 'dependency_unavailable', 'pricing_pack_warming', 'internal_error'])
+      assert.equal(value(samples, 'folio_execute_errors_total', { pattern: 'risk', error }), 0, error);
+    assert.equal(value(samples, 'folio_provider_retries_total', { provider: 'http' }), 0);
   });
 
   it('counts an execution in every request metric of docs/metrics.md, and a cache hit', async () => {

@@ -12,7 +12,7 @@ const sample = (text: string, name: string, labels: string): number | undefined 
 };
 
 describe('provider and circuit-breaker metrics', () => {
-  it('exports the known label sets at 0 and counts a breaker created after registration', async () => {
+  it('exports the known label sets at 0 and counts a breaker created after registration, and retries', async () => {
     const metrics = new Registry();
     const breakers = new BreakerRegistry();
     registerProviderMetrics(metrics, breakers);
@@ -37,11 +37,22 @@ describe('provider and circuit-breaker metrics', () => {
       );
     }
 
+    // A breaker (an agent's, say) created after registration starts at 0 too.
+    breakers.breaker('agent:ledger', {
+      timeoutMs: 1000,
+      errorThresholdPercentage: 50,
+      resetTimeoutMs: 1000,
+      volumeThreshold: 5,
+    });
+    text = await metrics.metrics();
+    assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="agent:ledger",event="failure"'), 0);
+    assert.equal(sample(text, 'folio_provider_retries_total', 'provider="http"'), 0);
+
     const server = await startMarketServer([{ date: '2025-10-24', prices: [], fx: [] }]);
     try {
       const provider = guarded(httpProvider({ baseUrl: server.url, apiKeyHeader: 'X-API-Key', timeoutMs: 1_000 }), {
         timeoutMs: 1_000,
-        retries: 0,
+        retries: 1,
         backoffMs: 1,
         maxWaitMs: 1_000,
         ratePerSecond: 0,
@@ -53,7 +64,8 @@ describe('provider and circuit-breaker metrics', () => {
       const req = { date: '2025-10-24', symbols: [], pairs: [] };
       await provider.snapshot(req);
       server.behaviour = { kind: 'status', status: 500 };
-      for (let i = 0; i < 3; i++) await assert.rejects(provider.snapshot(req), { code: 'dependency_unavailable' });
+      // A failed attempt and its retry open the breaker (2 calls, 1 of 3 ok); the next call is rejected.
+      for (let i = 0; i < 2; i++) await assert.rejects(provider.snapshot(req), { code: 'dependency_unavailable' });
     } finally {
       await server.close();
     }
@@ -64,6 +76,7 @@ describe('provider and circuit-breaker metrics', () => {
     assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="failure"'), 2);
     assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="open"'), 1);
     assert.equal(sample(text, 'folio_circuit_breaker_events_total', 'breaker="http",event="reject"'), 1);
+    assert.equal(sample(text, 'folio_provider_retries_total', 'provider="http"'), 1);
     assert.equal(
       sample(text, 'folio_provider_request_duration_seconds_count', 'provider="http",operation="snapshot",status="ok"'),
       1,

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { localDateTime, previousTradingDay } from '../../../src/domain/calendar.js';
+import { localDateTime, previousTradingDay, zonedInstant } from '../../../src/domain/calendar.js';
 import {
   describeMissing,
   expectedPackDate,
+  packDueAt,
+  packFreshness,
   packCoverage,
   packDateOf,
   packIdFor,
@@ -95,11 +97,70 @@ describe('domain/pack trading days and the freshness deadline', () => {
     });
   });
 
+  const utc = { timeZone: 'UTC', freshBy: '07:00' };
+  const newYork = { timeZone: 'America/New_York', freshBy: '07:00' };
+
   it('expects the previous trading day only once the fresh-by time has passed', () => {
-    assert.equal(expectedPackDate(new Date('2025-10-28T06:59:00Z'), 'UTC', '07:00'), '2025-10-24');
-    assert.equal(expectedPackDate(new Date('2025-10-28T07:00:00Z'), 'UTC', '07:00'), '2025-10-27');
+    assert.equal(expectedPackDate(new Date('2025-10-28T06:59:00Z'), utc), '2025-10-24');
+    assert.equal(expectedPackDate(new Date('2025-10-28T07:00:00Z'), utc), '2025-10-27');
     // 06:30 UTC is 02:30 in New York, before a 07:00 deadline there.
-    assert.equal(expectedPackDate(new Date('2025-10-29T06:30:00Z'), 'America/New_York', '07:00'), '2025-10-27');
+    assert.equal(expectedPackDate(new Date('2025-10-29T06:30:00Z'), newYork), '2025-10-27');
+  });
+
+  it('turns a wall-clock time in a zone into an instant, across daylight-saving changes', () => {
+    assert.equal(zonedInstant('2025-10-28', '07:00', 'UTC').toISOString(), '2025-10-28T07:00:00.000Z');
+    // EDT (UTC-4) before 2025-11-02, EST (UTC-5) after.
+    assert.equal(zonedInstant('2025-11-01', '07:00', 'America/New_York').toISOString(), '2025-11-01T11:00:00.000Z');
+    assert.equal(zonedInstant('2025-11-03', '07:00', 'America/New_York').toISOString(), '2025-11-03T12:00:00.000Z');
+    // 02:30 does not exist on 2025-03-09 in New York: the clock jumps from 02:00 to 03:00.
+    assert.equal(zonedInstant('2025-03-09', '02:30', 'America/New_York').toISOString(), '2025-03-09T07:00:00.000Z');
+    // 01:30 happens twice on 2025-11-02: the first time counts.
+    assert.equal(zonedInstant('2025-11-02', '01:30', 'America/New_York').toISOString(), '2025-11-02T05:30:00.000Z');
+    assert.equal(zonedInstant('2025-10-28', '07:00', 'Asia/Tokyo').toISOString(), '2025-10-27T22:00:00.000Z');
+  });
+
+  it("makes a pack due at the fresh-by time on the day after its date, a Friday's on Saturday", () => {
+    assert.equal(packDueAt('2025-10-27', utc).toISOString(), '2025-10-28T07:00:00.000Z');
+    assert.equal(packDueAt('2025-10-24', utc).toISOString(), '2025-10-25T07:00:00.000Z');
+    assert.equal(packDueAt('2025-10-27', newYork).toISOString(), '2025-10-28T11:00:00.000Z');
+    // The moment a pack becomes due is the moment it becomes the expected one.
+    const due = packDueAt('2025-10-27', newYork);
+    assert.equal(expectedPackDate(due, newYork), '2025-10-27');
+    assert.equal(expectedPackDate(new Date(due.getTime() - 60_000), newYork), '2025-10-24');
+  });
+
+  it('judges freshness and age by one definition: age counts from when the newest fresh pack became due', () => {
+    // Tuesday 08:00: Monday's pack (due 07:00) is expected.
+    const tuesday = new Date('2025-10-28T08:00:00Z');
+    assert.deepEqual(packFreshness(tuesday, utc, '2025-10-27', 'fresh'), {
+      expectedDate: '2025-10-27',
+      fresh: true,
+      state: 'fresh',
+      newestFreshDate: '2025-10-27',
+      ageSeconds: 3600,
+    });
+    // Friday's pack is the newest fresh one: due Saturday 07:00, so 3 days and 1 hour old.
+    assert.deepEqual(packFreshness(tuesday, utc, '2025-10-24', 'error'), {
+      expectedDate: '2025-10-27',
+      fresh: false,
+      state: 'error',
+      newestFreshDate: '2025-10-24',
+      ageSeconds: 3 * 86_400 + 3600,
+    });
+    assert.equal(packFreshness(tuesday, utc, '2025-10-24', 'warming').state, 'warming');
+    assert.equal(packFreshness(tuesday, utc, '2025-10-24', null).state, 'missing');
+    // A later pack covers the expected date; one published before it was due is 0 s old.
+    const early = packFreshness(tuesday, utc, '2025-10-28', null);
+    assert.equal(early.fresh, true);
+    assert.equal(early.state, 'fresh');
+    assert.equal(early.ageSeconds, 0);
+    assert.deepEqual(packFreshness(tuesday, utc, null, null), {
+      expectedDate: '2025-10-27',
+      fresh: false,
+      state: 'missing',
+      newestFreshDate: null,
+      ageSeconds: null,
+    });
   });
 });
 
