@@ -170,8 +170,12 @@ describeEachDb('GET /metrics', (dialect) => {
 
   it('exports the pack and job metrics, read from the database', async () => {
     const { samples } = await scrape(t.srv);
-    // The last-success gauge is absent until a job has succeeded; the seeded database ran none.
-    for (const name of documented('Pricing packs').filter((n) => n !== 'folio_job_last_success_timestamp_seconds')) {
+    // Gauges of moments are absent until there is one: no job has succeeded or failed in the seeded database.
+    const absentUntilThen = [
+      'folio_job_last_success_timestamp_seconds',
+      'folio_pack_build_failed_newest_date_timestamp_seconds',
+    ];
+    for (const name of documented('Pricing packs').filter((n) => !absentUntilThen.includes(n))) {
       assert.ok(familyOf(samples, name).length > 0, `${name} is exported`);
     }
     assert.ok(value(samples, 'folio_packs', { status: 'fresh' })! > 0, 'the seeded fresh packs are counted');
