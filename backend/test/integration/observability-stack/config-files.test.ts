@@ -386,7 +386,7 @@ describe('observability: compose files and Dockerfile', () => {
     assert.ok(Number(/^(\d+)h$/.exec(badger.ttl.spans)?.[1]) >= 7 * 24, `ttl ${badger.ttl.spans}`);
     assert.ok(c.services.jaeger.volumes.includes('jaeger-data:/badger:rw'), JSON.stringify(c.services.jaeger.volumes));
     assert.ok(Object.keys(c.volumes).includes('jaeger-data'));
-    for (const dir of Object.values(badger.directories) as string[]) assert.ok(dir.startsWith('/badger/'), dir);
+    for (const dir of Object.values<string>(badger.directories)) assert.ok(dir.startsWith('/badger/'), dir);
     assert.equal(c.services.jaeger.depends_on['jaeger-data-owner'].condition, 'service_completed_successfully');
   });
 
