@@ -3,13 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, type Config } from '../backend/src/config.js';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
-import * as ledger from '../backend/src/db/repositories/ledger.js';
-import * as portfolios from '../backend/src/db/repositories/portfolios.js';
-import * as securities from '../backend/src/db/repositories/securities.js';
 import { findByUsername } from '../backend/src/db/repositories/users.js';
 import { seedDemo } from '../backend/src/demo/seed.js';
-import { parseLedgerCsv } from '../backend/src/domain/ledger/parse.js';
-import { validateImport } from '../backend/src/domain/ledger/validate.js';
 import { AppError } from '../backend/src/errors.js';
 import { parseExecuteRequest } from '../backend/src/executor/request.js';
 import { responseObject } from '../backend/src/executor/response-json.js';
@@ -24,8 +19,9 @@ import { createLogger } from '../backend/src/observability/logger.js';
 import { createMetrics } from '../backend/src/observability/metrics.js';
 import { createRuntime, type Runtime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
+import { importLedger } from '../backend/src/services/ledger-import.js';
+import { OPERATOR } from '../backend/src/services/portfolios.js';
 import { configuredPackScheduler } from './scheduler.js';
-import { todayUtc } from '../backend/src/clock.js';
 import {
   buildPackCommand,
   markFreshCommand,
@@ -144,31 +140,16 @@ async function ledgerImport(argv: string[], io: Out): Promise<number> {
     allowPositionals: true,
   });
   const [sub, file, ...extra] = positionals;
-  if (sub !== 'import' || !file || extra.length > 0 || !values.portfolio) {
+  const portfolioId = values.portfolio;
+  if (sub !== 'import' || !file || extra.length > 0 || !portfolioId) {
     throw new UsageError('ledger import needs --portfolio ID and exactly one CSV file');
   }
   if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const batch = parseLedgerCsv(fs.readFileSync(file, 'utf8'), { today: todayUtc() });
+  const csv = fs.readFileSync(file, 'utf8');
   return withDb(async (_config, db) => {
     await migrateLatest(db);
-    const portfolio = await portfolios.get(db, values.portfolio!);
-    if (!portfolio) throw new AppError('portfolio_not_found', `portfolio ${values.portfolio} does not exist`);
-    const commit = await ledger.appendCommit(
-      db,
-      values.portfolio!,
-      batch,
-      'cli',
-      await securities.all(db),
-      validateImport,
-    );
-    io.out(
-      JSON.stringify({
-        ledger_commit_hash: commit.hash,
-        parent_hash: commit.parent_hash,
-        seq: commit.seq,
-        count: batch.length,
-      }),
-    );
+    const result = await importLedger({ db }, { actor: OPERATOR, portfolioId, document: { csv }, source: 'cli' });
+    io.out(JSON.stringify(result));
   });
 }
 

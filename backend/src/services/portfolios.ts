@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import * as ledger from '../db/repositories/ledger.js';
+import * as portfolios from '../db/repositories/portfolios.js';
+import type { User } from '../db/repositories/users.js';
+import { CURRENCY_CODE } from '../domain/fx.js';
+import { AppError } from '../errors.js';
+import { parseOr400 } from '../validation.js';
+
+/**
+ * Whom a use case acts for: an API user, who sees only their own portfolios (another user's
+ * is reported exactly like a missing one), or the operator at the command line, who has the
+ * database anyway and may address any portfolio.
+ */
+export type Actor = { kind: 'user'; user: User } | { kind: 'operator' };
+export const asUser = (user: User): Actor => ({ kind: 'user', user });
+export const OPERATOR: Actor = { kind: 'operator' };
+
+/** A portfolio as callers see it: the owner is implied by who asks. */
+export type PortfolioView = Omit<portfolios.Portfolio, 'user_id'>;
+
+export interface PortfolioWithLedger extends PortfolioView {
+  /** The head of the portfolio's chain (its genesis while the ledger is empty). */
+  ledger_commit_hash: string;
+  commits: Omit<ledger.Commit, 'portfolio_id'>[];
+}
+
+export const newPortfolioSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  base_currency: z.string().regex(CURRENCY_CODE, 'must be an ISO 4217 code such as USD'),
+});
+export type NewPortfolio = z.infer<typeof newPortfolioSchema>;
+
+const view = ({ user_id: _owner, ...p }: portfolios.Portfolio): PortfolioView => p;
+
+/** The portfolio `id` as `actor` may see it; portfolio_not_found otherwise. */
+export async function requirePortfolio(db: Knex, actor: Actor, id: string): Promise<portfolios.Portfolio> {
+  const p = actor.kind === 'user' ? await portfolios.getForUser(db, id, actor.user.id) : await portfolios.get(db, id);
+  if (!p) throw new AppError('portfolio_not_found', `portfolio ${id} does not exist`, { portfolio_id: id });
+  return p;
+}
+
+export async function listPortfolios(db: Knex, user: User): Promise<PortfolioView[]> {
+  return (await portfolios.listForUser(db, user.id)).map(view);
+}
+
+/** Creates an empty portfolio for `user`; `input` is checked against newPortfolioSchema (invalid_request). */
+export async function createPortfolio(db: Knex, user: User, input: unknown): Promise<PortfolioView> {
+  const { name, base_currency } = parseOr400(newPortfolioSchema, input, 'body');
+  return view(await portfolios.create(db, user.id, name, base_currency));
+}
+
+/** One portfolio with its ledger: the head commit and every commit of the chain, oldest first. */
+export async function getPortfolio(db: Knex, actor: Actor, id: string): Promise<PortfolioWithLedger> {
+  const p = view(await requirePortfolio(db, actor, id));
+  const commits = await ledger.listCommits(db, p.id);
+  const head = await ledger.head(db, p.id);
+  return { ...p, ledger_commit_hash: head.hash, commits: commits.map(({ portfolio_id: _p, ...c }) => c) };
+}
