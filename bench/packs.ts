@@ -23,7 +23,7 @@ import type { PackFx, PackPrice } from '../backend/src/domain/pack.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { BreakerRegistry } from '../backend/src/providers/breakers.js';
 import { createProvider, type ProviderName } from '../backend/src/providers/index.js';
-import { buildPack } from '../jobs/build-pack.js';
+import { buildPack } from '../backend/src/services/packs/build.js';
 
 const SECURITIES = 5_000;
 const CURRENCIES = [

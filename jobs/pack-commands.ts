@@ -8,10 +8,10 @@ import { parsePackId } from '../backend/src/domain/pack.js';
 import { BreakerTally } from '../backend/src/observability/breaker-tally.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { createMarketData, isProviderName, PROVIDER_NAMES } from '../backend/src/providers/index.js';
-import { buildPack, type Progress } from './build-pack.js';
-import type { JobContext, JobReport } from './job-runs.js';
-import { markPackFresh } from './mark-fresh.js';
-import { reconcilePack } from './reconcile.js';
+import { buildPack, type Progress } from '../backend/src/services/packs/build.js';
+import type { JobContext, JobReport } from '../backend/src/services/packs/job-runs.js';
+import { markPackFresh } from '../backend/src/services/packs/mark-fresh.js';
+import { reconcilePack } from '../backend/src/services/packs/reconcile.js';
 import { configuredPackScheduler, packJobSettings } from './scheduler.js';
 import { UsageError, type Out } from './usage.js';
 

@@ -5,8 +5,8 @@ import { localDateTime, previousTradingDay, tradingDays } from '../backend/src/d
 import { addDays } from '../backend/src/domain/dates.js';
 import { createMarketData } from '../backend/src/providers/index.js';
 import type { MarketDataProvider } from '../backend/src/providers/provider.js';
-import { buildPack, type BuildOutcome, type PackJobSettings } from './build-pack.js';
-import type { JobContext } from './job-runs.js';
+import { buildPack, type BuildOutcome, type PackJobSettings } from '../backend/src/services/packs/build.js';
+import type { JobContext } from '../backend/src/services/packs/job-runs.js';
 
 export const packJobSettings = (config: Config): PackJobSettings => ({
   minCoverage: config.FOLIO_PACK_MIN_COVERAGE,

@@ -7,7 +7,7 @@ import type { PackFx, PackPrice } from '../../../src/domain/pack.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { BreakerRegistry } from '../../../src/providers/breakers.js';
 import { createProvider, type ProviderName } from '../../../src/providers/index.js';
-import type { JobContext } from '../../../../jobs/job-runs.js';
+import type { JobContext } from '../../../src/services/packs/job-runs.js';
 import { seededDatabase, type TestDatabase } from '../../support/databases.js';
 import { tempDir, type TempDir } from '../../support/folio-process.js';
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Knex } from 'knex';
-import * as jobs from '../backend/src/db/repositories/jobs.js';
-import type { JobName, JobOutcome } from '../backend/src/db/repositories/jobs.js';
-import type { BreakerTally } from '../backend/src/observability/breaker-tally.js';
-import type { Logger } from '../backend/src/observability/logger.js';
-import { captureJobFailure } from '../backend/src/observability/sentry.js';
+import * as jobs from '../../db/repositories/jobs.js';
+import type { JobName, JobOutcome } from '../../db/repositories/jobs.js';
+import type { BreakerTally } from '../../observability/breaker-tally.js';
+import type { Logger } from '../../observability/logger.js';
+import { captureJobFailure } from '../../observability/sentry.js';
 
 export const tracer = trace.getTracer('folio');
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import * as jobs from '../backend/src/db/repositories/jobs.js';
-import * as packs from '../backend/src/db/repositories/packs.js';
-import * as securitiesRepo from '../backend/src/db/repositories/securities.js';
+import * as jobs from '../../db/repositories/jobs.js';
+import * as packs from '../../db/repositories/packs.js';
+import * as securitiesRepo from '../../db/repositories/securities.js';
 import {
   describeMissing,
   packContentHash,
@@ -9,12 +9,12 @@ import {
   packIdFor,
   parsePackId,
   type PackCoverage,
-} from '../backend/src/domain/pack.js';
-import { navOf } from '../backend/src/domain/reconcile.js';
-import { AppError } from '../backend/src/errors.js';
-import type { MarketDataProvider, MarketSnapshot, ProviderWarning } from '../backend/src/providers/provider.js';
+} from '../../domain/pack.js';
+import { navOf } from '../../domain/reconcile.js';
+import { AppError } from '../../errors.js';
+import type { MarketDataProvider, MarketSnapshot, ProviderWarning } from '../../providers/provider.js';
 import { recordRun, tracer, type JobContext, type JobEnd, type JobReport } from './job-runs.js';
-import { tryLock } from './lock.js';
+import { tryLock } from './job-lock.js';
 import { markPackFresh } from './mark-fresh.js';
 import { needOf, positionsOnDate, snapshotOf } from './positions.js';
 import { reconcilePack } from './reconcile.js';

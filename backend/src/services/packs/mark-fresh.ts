@@ -1,5 +1,5 @@
-import * as packs from '../backend/src/db/repositories/packs.js';
-import { AppError } from '../backend/src/errors.js';
+import * as packs from '../../db/repositories/packs.js';
+import { AppError } from '../../errors.js';
 import { recordRun, type JobContext, type JobReport } from './job-runs.js';
 import { safeDate } from './reconcile.js';
 

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import * as ledger from '../backend/src/db/repositories/ledger.js';
-import type { PositionSnapshot } from '../backend/src/db/repositories/packs.js';
-import { replayLedger } from '../backend/src/domain/ledger/replay.js';
-import type { SecurityInfo } from '../backend/src/domain/ledger/types.js';
-import type { HoldingsNeed } from '../backend/src/domain/pack.js';
-import type { PositionsAt } from '../backend/src/domain/reconcile.js';
+import * as ledger from '../../db/repositories/ledger.js';
+import type { PositionSnapshot } from '../../db/repositories/packs.js';
+import { replayLedger } from '../../domain/ledger/replay.js';
+import type { SecurityInfo } from '../../domain/ledger/types.js';
+import type { HoldingsNeed } from '../../domain/pack.js';
+import type { PositionsAt } from '../../domain/reconcile.js';
 
 export interface PortfolioPositions {
   portfolioId: string;

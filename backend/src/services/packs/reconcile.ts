@@ -1,9 +1,9 @@
-import * as ledger from '../backend/src/db/repositories/ledger.js';
-import * as packs from '../backend/src/db/repositories/packs.js';
-import * as securitiesRepo from '../backend/src/db/repositories/securities.js';
-import { packContentHash, packDateOf } from '../backend/src/domain/pack.js';
-import { compareNavs, describeDiscrepancy, navOf, type NavPaths } from '../backend/src/domain/reconcile.js';
-import { AppError } from '../backend/src/errors.js';
+import * as ledger from '../../db/repositories/ledger.js';
+import * as packs from '../../db/repositories/packs.js';
+import * as securitiesRepo from '../../db/repositories/securities.js';
+import { packContentHash, packDateOf } from '../../domain/pack.js';
+import { compareNavs, describeDiscrepancy, navOf, type NavPaths } from '../../domain/reconcile.js';
+import { AppError } from '../../errors.js';
 import { recordRun, type JobContext, type JobReport } from './job-runs.js';
 import { allPortfolios, positionsAt, positionsOfSnapshot } from './positions.js';
 

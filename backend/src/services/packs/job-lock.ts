@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
-import { dialectOf, rawRows } from '../backend/src/db/knex.js';
-import * as jobs from '../backend/src/db/repositories/jobs.js';
+import { dialectOf, rawRows } from '../../db/knex.js';
+import * as jobs from '../../db/repositories/jobs.js';
 
 /** A held job lock. `lost` aborts if the lock is taken away while held (an SQLite lease that could not be renewed). */
 export interface Lease {
