@@ -19,8 +19,7 @@ import { createLogger } from '../backend/src/observability/logger.js';
 import { createMetrics } from '../backend/src/observability/metrics.js';
 import { createRuntime, type Runtime } from '../backend/src/runtime.js';
 import { main as serve } from '../backend/src/server.js';
-import { importLedger } from '../backend/src/services/ledger-import.js';
-import { OPERATOR } from '../backend/src/services/portfolios.js';
+import { importLedger, OPERATOR } from '../backend/src/services/index.js';
 import { configuredPackScheduler } from './scheduler.js';
 import {
   buildPackCommand,

@@ -2,17 +2,24 @@ import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../backend/src/config.js';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
-import * as packs from '../backend/src/db/repositories/packs.js';
+import type { Pack } from '../backend/src/db/repositories/packs.js';
 import { isCalendarDate } from '../backend/src/domain/dates.js';
 import { parsePackId } from '../backend/src/domain/pack.js';
 import { BreakerTally } from '../backend/src/observability/breaker-tally.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { createMarketData, isProviderName, PROVIDER_NAMES } from '../backend/src/providers/index.js';
-import { buildPack, type Progress } from '../backend/src/services/packs/build.js';
-import type { JobContext, JobReport } from '../backend/src/services/packs/job-runs.js';
-import { markPackFresh } from '../backend/src/services/packs/mark-fresh.js';
-import { reconcilePack } from '../backend/src/services/packs/reconcile.js';
-import { configuredPackScheduler, packJobSettings } from './scheduler.js';
+import {
+  buildPack,
+  packJobSettings,
+  type Progress,
+  listPacks,
+  staleWarmingPacks,
+  type JobContext,
+  type JobReport,
+  markPackFresh,
+  reconcilePack,
+} from '../backend/src/services/index.js';
+import { configuredPackScheduler } from './scheduler.js';
 import { UsageError, type Out } from './usage.js';
 
 export const PACK_USAGE = `  build-pack --date YYYY-MM-DD [--provider ${PROVIDER_NAMES.join('|')}] [--mark-fresh] [--force] [--json]
@@ -77,14 +84,10 @@ function ttyProgress(): Progress | undefined {
   };
 }
 
-async function staleWarming(ctx: JobContext, config: Config): Promise<packs.Pack[]> {
-  return packs.staleWarming(
-    ctx.db,
-    new Date(Date.now() - config.FOLIO_PACK_WARMING_STALE_SECONDS * 1000).toISOString(),
-  );
-}
+const staleWarming = (ctx: JobContext, config: Config): Promise<Pack[]> =>
+  staleWarmingPacks(ctx.db, config.FOLIO_PACK_WARMING_STALE_SECONDS);
 
-const staleLine = (p: packs.Pack) =>
+const staleLine = (p: Pack) =>
   `warning: ${p.id} has been warming since ${p.created_at} (a build that died?); folio build-pack --date ${p.date} rebuilds it`;
 
 export async function buildPackCommand(argv: string[], io: Out): Promise<number> {
@@ -177,7 +180,7 @@ export async function packsCommand(argv: string[], io: Out): Promise<number> {
   if (positionals.length > 0 || !Number.isInteger(limit) || limit < 1)
     throw new UsageError('packs takes only --limit N (N >= 1) and --json');
   return withJobs(async (config, ctx) => {
-    const [list, stale] = await Promise.all([packs.list(ctx.db, { limit }), staleWarming(ctx, config)]);
+    const [{ packs: list }, stale] = await Promise.all([listPacks(ctx.db, { limit }), staleWarming(ctx, config)]);
     const staleIds = new Set(stale.map((p) => p.id));
     if (values.json) {
       io.out(

@@ -5,13 +5,13 @@ import { localDateTime, previousTradingDay, tradingDays } from '../backend/src/d
 import { addDays } from '../backend/src/domain/dates.js';
 import { createMarketData } from '../backend/src/providers/index.js';
 import type { MarketDataProvider } from '../backend/src/providers/provider.js';
-import { buildPack, type BuildOutcome, type PackJobSettings } from '../backend/src/services/packs/build.js';
-import type { JobContext } from '../backend/src/services/packs/job-runs.js';
-
-export const packJobSettings = (config: Config): PackJobSettings => ({
-  minCoverage: config.FOLIO_PACK_MIN_COVERAGE,
-  lockTtlSeconds: config.FOLIO_JOB_LOCK_TTL_SECONDS,
-});
+import {
+  buildPack,
+  packJobSettings,
+  type BuildOutcome,
+  type PackJobSettings,
+  type JobContext,
+} from '../backend/src/services/index.js';
 
 export interface PackScheduler {
   /**

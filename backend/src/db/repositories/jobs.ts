@@ -186,7 +186,25 @@ export async function breakerEventTotals(db: Knex): Promise<BreakerEventCount[]>
   return (rows as { breaker: string; event: string; n: unknown }[]).map((r) => ({ ...r, n: Number(r.n) }));
 }
 
-// ---- Leases (SQLite's job lock; PostgreSQL uses advisory locks) ----
+// ---- Job locks: PostgreSQL advisory locks, SQLite leases ----
+
+/**
+ * Takes the transaction-scoped advisory lock `key` without waiting, in a transaction that
+ * holds it until committed (or until its connection dies with a crashed holder); null, with
+ * nothing left open, when another session holds it.
+ */
+export async function tryAdvisoryLock(db: Knex, key: string): Promise<Knex.Transaction | null> {
+  const trx = await db.transaction();
+  try {
+    const result: unknown = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [key]);
+    if (rawRows<{ ok: boolean }>(result)[0]?.ok) return trx;
+    await trx.rollback();
+    return null;
+  } catch (e) {
+    await trx.rollback().catch(() => undefined);
+    throw e;
+  }
+}
 
 /**
  * Takes the lease `name` for `holder` until `expiresAt` when nobody holds it or the holder's

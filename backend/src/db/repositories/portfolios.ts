@@ -25,6 +25,11 @@ export async function getForUser(db: Knex, id: string, userId: string): Promise<
   return row ?? null;
 }
 
+/** Every portfolio, by id: what a pack build snapshots and reconciliation checks. */
+export async function all(db: Knex): Promise<Pick<Portfolio, 'id' | 'base_currency' | 'created_at'>[]> {
+  return db('portfolios').orderBy('id').select('id', 'base_currency', 'created_at');
+}
+
 export async function get(db: Knex, id: string): Promise<Portfolio | null> {
   const row = await db('portfolios').where({ id }).first<Portfolio | undefined>(COLUMNS);
   return row ?? null;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Config } from '../../config.js';
 import * as jobs from '../../db/repositories/jobs.js';
 import * as packs from '../../db/repositories/packs.js';
 import * as securitiesRepo from '../../db/repositories/securities.js';
@@ -51,6 +52,11 @@ export interface BuildOutcome {
   /** Overall: every run that happened succeeded or was a deliberate skip. */
   ok: boolean;
 }
+
+export const packJobSettings = (config: Config): PackJobSettings => ({
+  minCoverage: config.FOLIO_PACK_MIN_COVERAGE,
+  lockTtlSeconds: config.FOLIO_JOB_LOCK_TTL_SECONDS,
+});
 
 /** The lock that keeps one build per date across processes and replicas. */
 export const buildLockName = (date: string): string => `build-pack:${date}`;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
-import { dialectOf, rawRows } from '../../db/knex.js';
+import { dialectOf } from '../../db/knex.js';
 import * as jobs from '../../db/repositories/jobs.js';
 
 /** A held job lock. `lost` aborts if the lock is taken away while held (an SQLite lease that could not be renewed). */
@@ -31,17 +31,8 @@ export const advisoryKey = (name: string): string =>
   BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`)).toString();
 
 async function advisoryLock(db: Knex, name: string): Promise<Lease | null> {
-  const trx = await db.transaction();
-  try {
-    const result: unknown = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [advisoryKey(name)]);
-    if (!rawRows<{ ok: boolean }>(result)[0]?.ok) {
-      await trx.rollback();
-      return null;
-    }
-  } catch (e) {
-    await trx.rollback().catch(() => undefined);
-    throw e;
-  }
+  const trx = await jobs.tryAdvisoryLock(db, advisoryKey(name));
+  if (!trx) return null;
   const lost = new AbortController();
   return {
     name,

@@ -1,5 +1,6 @@
 import * as packs from '../../db/repositories/packs.js';
 import { AppError } from '../../errors.js';
+import { requirePack } from './catalogue.js';
 import { recordRun, type JobContext, type JobReport } from './job-runs.js';
 import { safeDate } from './reconcile.js';
 
@@ -10,11 +11,7 @@ import { safeDate } from './reconcile.js';
  */
 export function markPackFresh(ctx: JobContext, packId: string, opts: { force: boolean }): Promise<JobReport> {
   return recordRun(ctx, { job: 'mark-fresh', packId, date: safeDate(packId) }, async () => {
-    const pack = await packs.get(ctx.db, packId);
-    if (!pack)
-      throw new AppError('pricing_pack_not_found', `pricing pack ${packId} does not exist`, {
-        pricing_pack_id: packId,
-      });
+    const pack = await requirePack(ctx.db, packId);
     if (pack.status === 'fresh')
       return { status: 'skipped', message: `${packId} is already fresh`, details: { reason: 'fresh' } };
     const state = await packs.buildState(ctx.db, packId);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as ledger from '../../db/repositories/ledger.js';
+import * as portfolios from '../../db/repositories/portfolios.js';
 import type { PositionSnapshot } from '../../db/repositories/packs.js';
 import { replayLedger } from '../../domain/ledger/replay.js';
 import type { SecurityInfo } from '../../domain/ledger/types.js';
@@ -11,16 +12,6 @@ export interface PortfolioPositions {
   baseCurrency: string;
   ledgerCommitHash: string;
   at: PositionsAt;
-}
-
-export interface PortfolioRow {
-  id: string;
-  base_currency: string;
-  created_at: string;
-}
-
-export async function allPortfolios(db: Knex): Promise<PortfolioRow[]> {
-  return db('portfolios').orderBy('id').select('id', 'base_currency', 'created_at');
 }
 
 /** Cash this close to zero is rounding residue of a spent balance, not money to value. */
@@ -53,7 +44,7 @@ export async function positionsOnDate(
   securities: ReadonlyMap<string, SecurityInfo>,
 ): Promise<PortfolioPositions[]> {
   const out: PortfolioPositions[] = [];
-  for (const p of await allPortfolios(db))
+  for (const p of await portfolios.all(db))
     out.push(await positionsAt(db, p, date, await ledger.head(db, p.id), securities));
   return out;
 }

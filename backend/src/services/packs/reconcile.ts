@@ -1,11 +1,13 @@
 import * as ledger from '../../db/repositories/ledger.js';
 import * as packs from '../../db/repositories/packs.js';
+import * as portfoliosRepo from '../../db/repositories/portfolios.js';
 import * as securitiesRepo from '../../db/repositories/securities.js';
 import { packContentHash, packDateOf } from '../../domain/pack.js';
 import { compareNavs, describeDiscrepancy, navOf, type NavPaths } from '../../domain/reconcile.js';
 import { AppError } from '../../errors.js';
 import { recordRun, type JobContext, type JobReport } from './job-runs.js';
-import { allPortfolios, positionsAt, positionsOfSnapshot } from './positions.js';
+import { requirePack } from './catalogue.js';
+import { positionsAt, positionsOfSnapshot } from './positions.js';
 
 /** Largest disagreement, in basis points of NAV, that still counts as agreement. */
 export const TOLERANCE_BP = 1;
@@ -19,11 +21,7 @@ export const TOLERANCE_BP = 1;
 export function reconcilePack(ctx: JobContext, packId: string): Promise<JobReport> {
   const date = safeDate(packId);
   return recordRun(ctx, { job: 'reconcile', packId, date }, async () => {
-    const pack = await packs.get(ctx.db, packId);
-    if (!pack)
-      throw new AppError('pricing_pack_not_found', `pricing pack ${packId} does not exist`, {
-        pricing_pack_id: packId,
-      });
+    const pack = await requirePack(ctx.db, packId);
     if (pack.status === 'error' || pack.content_hash === null) {
       throw new AppError(
         'conflict',
@@ -35,7 +33,7 @@ export function reconcilePack(ctx: JobContext, packId: string): Promise<JobRepor
       packs.fx(ctx.db, packId),
       packs.snapshots(ctx.db, packId),
       securitiesRepo.all(ctx.db),
-      allPortfolios(ctx.db),
+      portfoliosRepo.all(ctx.db),
     ]);
     const problems: string[] = [];
     const storedHash = packContentHash(pack.date, [...priceRows.values()], fx);

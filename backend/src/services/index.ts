@@ -1,0 +1,49 @@
+/**
+ * The use cases: what the HTTP routes and the CLI commands both do. An entry point parses its
+ * input, calls one of these and renders the result; none of them knows HTTP or argv, and they
+ * fail with AppError codes that each entry point maps itself (http/error-handler.ts, the CLI's
+ * exit codes).
+ */
+export {
+  asUser,
+  createPortfolio,
+  getPortfolio,
+  listPortfolios,
+  newPortfolioSchema,
+  OPERATOR,
+  requirePortfolio,
+  type Actor,
+  type NewPortfolio,
+  type PortfolioView,
+  type PortfolioWithLedger,
+} from './portfolios.js';
+export {
+  importLedger,
+  type LedgerDocument,
+  type LedgerImportDeps,
+  type LedgerImportRequest,
+  type LedgerImportResult,
+} from './ledger-import.js';
+
+// The pack lifecycle: build (warming -> rows), reconcile, mark fresh (-> fresh, superseding),
+// each recorded in job_runs; reads for the API and `folio packs`.
+export {
+  buildPack,
+  packJobSettings,
+  type BuildOutcome,
+  type BuildRequest,
+  type PackJobSettings,
+  type Progress,
+} from './packs/build.js';
+export {
+  getPack,
+  listPacks,
+  requirePack,
+  staleWarmingPacks,
+  type PackPage,
+  type PackWithContents,
+} from './packs/catalogue.js';
+export { markPackFresh } from './packs/mark-fresh.js';
+export { reconcilePack, TOLERANCE_BP } from './packs/reconcile.js';
+export { recordRun, type JobContext, type JobEnd, type JobReport } from './packs/job-runs.js';
+export { tryLock, type Lease } from './packs/job-lock.js';
