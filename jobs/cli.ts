@@ -7,7 +7,7 @@ import { findByUsername } from '../backend/src/db/repositories/users.js';
 import { seedDemo } from '../backend/src/demo/seed.js';
 import { AppError } from '../backend/src/errors.js';
 import { parseExecuteRequest } from '../backend/src/executor/request.js';
-import { responseObject } from '../backend/src/executor/response-json.js';
+import { responseObject } from '../backend/src/services/execution-response.js';
 import {
   ExecutionTelemetry,
   executionTracing,

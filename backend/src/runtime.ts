@@ -11,7 +11,7 @@ import { ReadCache } from './db/read-cache.js';
 import { isDatabaseEmpty, seedDemo } from './demo/seed.js';
 import { ResultCache } from './executor/cache.js';
 import { loadPatterns } from './executor/loader.js';
-import { ExecutionService } from './executor/service.js';
+import { ExecutionService } from './services/execution.js';
 import type { Logger } from './observability/logger.js';
 
 export const PATTERNS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'patterns');

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { CurrentState } from '../db/current-state.js';
 import type { FreshnessRule } from '../domain/pack.js';
-import type { ExecutionService } from '../executor/service.js';
+import type { ExecutionService } from '../services/execution.js';
 import { httpMetrics, noteErrorCode } from '../observability/http-metrics.js';
 import { traceRequests } from '../observability/http-tracing.js';
 import type { Logger } from '../observability/logger.js';

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import type { ExecutionService } from '../../executor/service.js';
+import type { ExecutionService } from '../../services/execution.js';
 import { parseExecuteRequest } from '../../executor/request.js';
-import { responseBody } from '../../executor/response-json.js';
+import { responseBody } from '../../services/execution-response.js';
 import { authOf } from '../auth.js';
 
 /** The body is complete bytes already, so it is written as is, without express's send logic. */

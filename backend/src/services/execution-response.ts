@@ -1,4 +1,4 @@
-import type { ExecuteResponse } from './service.js';
+import type { ExecuteResponse } from './execution.js';
 
 const OPEN = Buffer.from('{"result":');
 

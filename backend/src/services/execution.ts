@@ -7,14 +7,14 @@ import { AppError } from '../errors.js';
 import * as executions from '../db/repositories/executions.js';
 import type { ExecutionRecord } from '../db/repositories/executions.js';
 import type { User } from '../db/repositories/users.js';
-import type { CapabilityRegistry, RequestCtx, Warning } from './capability.js';
-import type { ResultCache } from './cache.js';
-import { resolveInputs } from './inputs.js';
-import type { Pattern } from './pattern.js';
-import { resolvePins } from './pins.js';
-import type { ExecuteRequest } from './request.js';
-import { cacheKey, sealResult, type SealedResult } from './result.js';
-import { runPattern, type RunHooks } from './runner.js';
+import type { CapabilityRegistry, RequestCtx, Warning } from '../executor/capability.js';
+import type { ResultCache } from '../executor/cache.js';
+import { resolveInputs } from '../executor/inputs.js';
+import type { Pattern } from '../executor/pattern.js';
+import { resolvePins } from '../executor/pins.js';
+import type { ExecuteRequest } from '../executor/request.js';
+import { cacheKey, sealResult, type SealedResult } from '../executor/result.js';
+import { runPattern, type RunHooks } from '../executor/runner.js';
 
 export interface ExecutionMetadata {
   pattern_id: string;
