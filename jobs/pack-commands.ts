@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
-import type { Knex } from 'knex';
-import { loadConfig, type Config } from '../backend/src/config.js';
-import { createDb, migrateLatest } from '../backend/src/db/knex.js';
-import type { Pack } from '../backend/src/db/repositories/packs.js';
-import { isCalendarDate } from '../backend/src/domain/dates.js';
-import { parsePackId } from '../backend/src/domain/pack.js';
-import { BreakerTally } from '../backend/src/observability/breaker-tally.js';
-import { createLogger } from '../backend/src/observability/logger.js';
-import { createMarketData, isProviderName, PROVIDER_NAMES } from '../backend/src/providers/index.js';
 import {
+  BreakerTally,
+  type Config,
+  type Pack,
+  isCalendarDate,
+  parsePackId,
+  createLogger,
+  createMarketData,
+  isProviderName,
+  PROVIDER_NAMES,
   buildPack,
   packJobSettings,
   type Progress,
@@ -18,8 +18,9 @@ import {
   type JobReport,
   markPackFresh,
   reconcilePack,
-} from '../backend/src/services/index.js';
+} from '../backend/src/index.js';
 import { configuredPackScheduler } from './scheduler.js';
+import { withDatabase } from './database.js';
 import { UsageError, type Out } from './usage.js';
 
 export const PACK_USAGE = `  build-pack --date YYYY-MM-DD [--provider ${PROVIDER_NAMES.join('|')}] [--mark-fresh] [--force] [--json]
@@ -31,16 +32,17 @@ export const PACK_USAGE = `  build-pack --date YYYY-MM-DD [--provider ${PROVIDER
 
 /** Job commands run in processes Prometheus does not scrape, so their runs store their breakers' events. */
 async function withJobs(fn: (config: Config, ctx: JobContext) => Promise<number>, logLevel?: string): Promise<number> {
-  const config = loadConfig();
-  const db: Knex = createDb(config);
   const breakerTally = new BreakerTally();
   try {
-    await migrateLatest(db);
-    const logger = createLogger({ level: logLevel ?? config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });
-    return await fn(config, { db, logger, breakerTally });
+    return await withDatabase({ migrate: true }, (config, db) =>
+      fn(config, {
+        db,
+        logger: createLogger({ level: logLevel ?? config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS }),
+        breakerTally,
+      }),
+    );
   } finally {
     breakerTally.stop();
-    await db.destroy();
   }
 }
 

@@ -1,17 +1,17 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Config } from '../backend/src/config.js';
-import * as packs from '../backend/src/db/repositories/packs.js';
-import { localDateTime, previousTradingDay, tradingDays } from '../backend/src/domain/calendar.js';
-import { addDays } from '../backend/src/domain/dates.js';
-import { createMarketData } from '../backend/src/providers/index.js';
-import type { MarketDataProvider } from '../backend/src/providers/provider.js';
 import {
+  type Config,
+  localDateTime,
+  previousTradingDay,
+  createMarketData,
+  type MarketDataProvider,
   buildPack,
+  datesToBuild,
   packJobSettings,
   type BuildOutcome,
   type PackJobSettings,
   type JobContext,
-} from '../backend/src/services/index.js';
+} from '../backend/src/index.js';
 
 export interface PackScheduler {
   /**
@@ -33,24 +33,6 @@ export interface SchedulerOptions {
   provider: () => MarketDataProvider;
   /** Most trading days missing before the previous one that a tick builds (FOLIO_PACK_CATCH_UP_DAYS). */
   catchUpDays: number;
-}
-
-/**
- * The dates a tick builds for `target`: the trading days after the newest fresh pack up to
- * it, the newest `catchUpDays` of them, and `target` itself even when it is fresh (its run
- * records the skip). Without any fresh pack there is nothing to catch up from.
- */
-async function datesToBuild(ctx: JobContext, target: string, catchUpDays: number): Promise<string[]> {
-  const newest = await packs.newestFresh(ctx.db);
-  if (!newest || newest.date >= target) return [target];
-  const missing = tradingDays(addDays(newest.date, 1), target);
-  const dates = missing.slice(-(catchUpDays + 1));
-  if (dates.length < missing.length)
-    ctx.logger.warn(
-      { from: missing[0], to: missing[missing.length - dates.length - 1], catch_up_days: catchUpDays },
-      `pack catch-up is limited to FOLIO_PACK_CATCH_UP_DAYS=${catchUpDays}; older missing dates are left for folio build-pack`,
-    );
-  return dates;
 }
 
 /**

@@ -3,7 +3,7 @@ import { isAppError } from '../errors.js';
 import { agentOf } from '../executor/capability.js';
 import type { Pattern } from '../executor/pattern.js';
 import type { StepInfo, StepReport } from '../executor/runner.js';
-import type { ExecutionObserver, ExecutionProbe, ExecutionStart } from '../services/execution.js';
+import type { ExecutionObserver, ExecutionProbe, ExecutionStart } from '../executor/observer.js';
 import type { Config } from '../config.js';
 import { tracingActive } from './instrument.js';
 import type { Logger } from './logger.js';

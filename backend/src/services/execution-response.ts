@@ -1,4 +1,30 @@
-import type { ExecuteResponse } from './execution.js';
+import type { Warning } from '../executor/capability.js';
+
+export interface ExecutionMetadata {
+  pattern_id: string;
+  pattern_version: string;
+  pricing_pack_id: string;
+  ledger_commit_hash: string;
+  asof_date: string;
+  request_id: string;
+  trace_id: string;
+  duration_ms: number;
+  result_hash: string;
+  cached: boolean;
+}
+
+export interface ExecuteResponse {
+  /** The pattern outputs as canonical JSON (UTF-8); see responseBody() for the whole body. */
+  result_json: Buffer;
+  metadata: ExecutionMetadata;
+  warnings: readonly Warning[];
+}
+
+export interface ReplayResponse extends ExecuteResponse {
+  replay_of: string;
+  original_result_hash: string;
+  match: boolean;
+}
 
 const OPEN = Buffer.from('{"result":');
 

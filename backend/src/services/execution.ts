@@ -7,40 +7,17 @@ import { AppError } from '../errors.js';
 import * as executions from '../db/repositories/executions.js';
 import type { ExecutionRecord } from '../db/repositories/executions.js';
 import type { User } from '../db/repositories/users.js';
-import type { CapabilityRegistry, RequestCtx, Warning } from '../executor/capability.js';
+import type { CapabilityRegistry, RequestCtx } from '../executor/capability.js';
 import type { ResultCache } from '../executor/cache.js';
 import { resolveInputs } from '../executor/inputs.js';
 import type { Pattern } from '../executor/pattern.js';
 import { resolvePins } from '../executor/pins.js';
 import type { ExecuteRequest } from '../executor/request.js';
 import { cacheKey, sealResult, type SealedResult } from '../executor/result.js';
-import { runPattern, type RunHooks } from '../executor/runner.js';
-
-export interface ExecutionMetadata {
-  pattern_id: string;
-  pattern_version: string;
-  pricing_pack_id: string;
-  ledger_commit_hash: string;
-  asof_date: string;
-  request_id: string;
-  trace_id: string;
-  duration_ms: number;
-  result_hash: string;
-  cached: boolean;
-}
-
-export interface ExecuteResponse {
-  /** The pattern outputs as canonical JSON (UTF-8); see responseBody() for the whole body. */
-  result_json: Buffer;
-  metadata: ExecutionMetadata;
-  warnings: readonly Warning[];
-}
-
-export interface ReplayResponse extends ExecuteResponse {
-  replay_of: string;
-  original_result_hash: string;
-  match: boolean;
-}
+import { unobserved, type ExecutionObserver, type ExecutionProbe } from '../executor/observer.js';
+import { runPattern } from '../executor/runner.js';
+import type { ExecuteResponse, ReplayResponse } from './execution-response.js';
+import { replayExecution, requireExecution } from './replay.js';
 
 export interface RequestMeta {
   requestId: string;
@@ -58,37 +35,6 @@ function storableInputs(inputs: Record<string, unknown>): Record<string, unknown
 
 const reusedRequestId = (id: string) =>
   new AppError('conflict', `request id ${id} was already used; send a new X-Request-ID`, { request_id: id });
-
-/**
- * What observability (tracing, metrics) learns about each execution. executor/ defines the
- * seam and imports no telemetry library; observability/execution-telemetry.ts implements it.
- */
-export interface ExecutionObserver {
-  /** Runs one execution; whatever context the observer makes current is current for all of it. */
-  observe<T>(start: ExecutionStart, run: (probe: ExecutionProbe) => Promise<T>): Promise<T>;
-}
-
-export interface ExecutionStart {
-  /** As requested: it may name no pattern. */
-  pattern_id: string;
-  user_id: string;
-  /** The client's inputs; an observer may report their names, never their values. */
-  inputs: Readonly<Record<string, unknown>>;
-}
-
-/** Told what an execution finds out as it goes; a failure is the rejection of `run` itself. */
-export interface ExecutionProbe {
-  pattern(pattern: Pattern): void;
-  pinned(pricingPackId: string, ledgerCommitHash: string, asofDate: string): void;
-  /** The result cache was consulted (a replay bypasses it). */
-  cache(hit: boolean): void;
-  succeeded(resultHash: string, cached: boolean): void;
-  /** Step hooks for the pattern run. */
-  readonly hooks: RunHooks | undefined;
-}
-
-const silentProbe: ExecutionProbe = { pattern() {}, pinned() {}, cache() {}, succeeded() {}, hooks: undefined };
-const unobserved: ExecutionObserver = { observe: (_start, run) => run(silentProbe) };
 
 export interface ExecutionServiceDeps {
   db: Knex;
@@ -111,6 +57,12 @@ export function assertPortfolioScoped(patterns: ReadonlyMap<string, Pattern>): v
   }
 }
 
+/**
+ * The execute use case, for POST /v1/execute and `folio execute`: check the caller owns the
+ * portfolio, pin the pack, as-of date and ledger commit, answer from the result cache or run
+ * the pattern, and store the provenance record whether it succeeds or fails. Replay and the
+ * stored records (replay.ts) go through it too.
+ */
 export class ExecutionService {
   private observer: ExecutionObserver = unobserved;
 
@@ -284,58 +236,12 @@ export class ExecutionService {
   }
 
   /** Re-runs a stored request with its pins and no cache, and says whether the answer is identical. */
-  async replay(user: User, originalId: string, meta: RequestMeta): Promise<ReplayResponse> {
-    const original = await executions.getForUser(this.deps.db, originalId, user.id);
-    if (!original)
-      throw new AppError('execution_not_found', `execution ${originalId} does not exist`, { request_id: originalId });
-    if (
-      original.status !== 'ok' ||
-      !original.result_hash ||
-      !original.pricing_pack_id ||
-      !original.ledger_commit_hash
-    ) {
-      throw new AppError('conflict', `execution ${originalId} did not succeed, so there is no answer to replay`, {
-        request_id: originalId,
-        error_code: original.error_code,
-      });
-    }
-    const pattern = this.getPattern(original.pattern_id);
-    if (pattern.version !== original.pattern_version) {
-      throw new AppError(
-        'conflict',
-        `pattern ${pattern.id} is now version ${pattern.version}; the execution used ${original.pattern_version}`,
-        {
-          pattern_id: pattern.id,
-          current_version: pattern.version,
-          original_version: original.pattern_version,
-        },
-      );
-    }
-    const response = await this.execute(
-      user,
-      {
-        pattern_id: original.pattern_id,
-        inputs: original.inputs,
-        require_fresh: false,
-        pricing_pack_id: original.pricing_pack_id,
-        ledger_commit_hash: original.ledger_commit_hash,
-        asof_date: original.asof_date ?? undefined,
-      },
-      meta,
-      originalId,
-    );
-    return {
-      ...response,
-      replay_of: originalId,
-      original_result_hash: original.result_hash,
-      match: response.metadata.result_hash === original.result_hash,
-    };
+  replay(user: User, originalId: string, meta: RequestMeta): Promise<ReplayResponse> {
+    return replayExecution(this, this.deps.db, user, originalId, meta);
   }
 
-  async getExecution(user: User, requestId: string): Promise<ExecutionRecord> {
-    const rec = await executions.getForUser(this.deps.db, requestId, user.id);
-    if (!rec)
-      throw new AppError('execution_not_found', `execution ${requestId} does not exist`, { request_id: requestId });
-    return rec;
+  /** The stored provenance of one of `user`'s executions. */
+  getExecution(user: User, requestId: string): Promise<ExecutionRecord> {
+    return requireExecution(this.deps.db, user, requestId);
   }
 }

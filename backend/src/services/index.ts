@@ -35,6 +35,7 @@ export {
   type PackJobSettings,
   type Progress,
 } from './packs/build.js';
+export type { Pack } from '../db/repositories/packs.js';
 export {
   getPack,
   listPacks,
@@ -43,7 +44,21 @@ export {
   type PackPage,
   type PackWithContents,
 } from './packs/catalogue.js';
+export { datesToBuild } from './packs/catch-up.js';
 export { markPackFresh } from './packs/mark-fresh.js';
 export { reconcilePack, TOLERANCE_BP } from './packs/reconcile.js';
 export { recordRun, type JobContext, type JobEnd, type JobReport } from './packs/job-runs.js';
 export { tryLock, type Lease } from './packs/job-lock.js';
+
+// Executions: run a pattern pinned to a pack and a ledger commit, replay a stored one.
+export { ExecutionService, type ExecutionServiceDeps, type RequestMeta } from './execution.js';
+export {
+  responseBody,
+  responseObject,
+  type ExecuteResponse,
+  type ExecutionMetadata,
+  type ReplayResponse,
+} from './execution-response.js';
+export { replayExecution, requireExecution } from './replay.js';
+
+export { requireUser } from './users.js';

@@ -1,0 +1,24 @@
+/**
+ * The backend's public surface: what entry points outside backend/src (the `folio` commands
+ * and scheduler in jobs/, the benchmarks) import, so they never reach into its folders. An
+ * entry point imports preload.ts first (Sentry and tracing before express, knex and pg load)
+ * and this module after it.
+ */
+export { ConfigError, loadConfig, type Config } from './config.js';
+export { AppError } from './errors.js';
+export { createDb, migrateLatest } from './db/knex.js';
+export { isCalendarDate } from './domain/dates.js';
+export { localDateTime, previousTradingDay } from './domain/calendar.js';
+export { parsePackId } from './domain/pack.js';
+export { parseExecuteRequest, type ExecuteRequest } from './executor/request.js';
+export type { Pattern } from './executor/pattern.js';
+export { activeTraceId } from './observability/correlation.js';
+export { ExecutionTelemetry, executionTracing, folioTracer, markFailure } from './observability/execution-telemetry.js';
+export { BreakerTally } from './observability/breaker-tally.js';
+export { createLogger, type Logger } from './observability/logger.js';
+export { createMetrics } from './observability/metrics.js';
+export { createMarketData, isProviderName, PROVIDER_NAMES, type MarketDataProvider } from './providers/index.js';
+export { createRuntime, type Runtime } from './runtime.js';
+export { main as serve } from './server.js';
+export { seedDemo } from './demo/seed.js';
+export * from './services/index.js';
