@@ -22,7 +22,7 @@ import { DEMO_END_DATE } from '../backend/src/demo/generator.js';
 import { simulateFx, simulatePrices } from '../backend/src/demo/market.js';
 import { batchByQuarter } from '../backend/src/demo/portfolios.js';
 import { insertChunked } from '../backend/src/db/bulk.js';
-import { chainRows, writePacks } from '../backend/src/demo/seed.js';
+import { chainRows, writePacks } from '../backend/src/services/demo-seed.js';
 import { Random } from '../backend/src/demo/random.js';
 import type { DemoSecurity } from '../backend/src/demo/universe.js';
 import { hashApiKey } from '../backend/src/domain/apikey.js';

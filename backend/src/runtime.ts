@@ -8,7 +8,7 @@ import { createMarketData } from './providers/index.js';
 import { CurrentState } from './db/current-state.js';
 import { ProvenanceWriter } from './db/provenance-writer.js';
 import { ReadCache } from './db/read-cache.js';
-import { isDatabaseEmpty, seedDemo } from './demo/seed.js';
+import { isDatabaseEmpty, seedDemo } from './services/demo-seed.js';
 import { ResultCache } from './executor/cache.js';
 import { loadPatterns } from './executor/loader.js';
 import { ExecutionService } from './services/execution.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import { createDb, migrateLatest, type Dialect } from '../../src/db/knex.js';
-import { seedDemo } from '../../src/demo/seed.js';
+import { seedDemo } from '../../src/services/demo-seed.js';
 
 export const DEMO_KEY = 'test-demo-key-0123456789';
 export const DEMO_SEED = 20251024;

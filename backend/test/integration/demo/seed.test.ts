@@ -11,7 +11,7 @@ import { commitHash, genesisParent } from '../../../src/domain/ledger/commit.js'
 import type { Transaction } from '../../../src/domain/ledger/types.js';
 import { packContentHash, packIdFor } from '../../../src/domain/pack.js';
 import { generateDemo } from '../../../src/demo/generator.js';
-import { isDatabaseEmpty, seedDemo, type SeedSummary } from '../../../src/demo/seed.js';
+import { isDatabaseEmpty, seedDemo, type SeedSummary } from '../../../src/services/demo-seed.js';
 
 const SEED = 424242;
 const API_KEY = 'demo-seed-test-key-0123';

@@ -4,7 +4,7 @@ import { hashApiKey } from '../domain/apikey.js';
 import { commitHash, genesisParent } from '../domain/ledger/commit.js';
 import { packContentHash, packIdFor } from '../domain/pack.js';
 import type { Transaction } from '../domain/ledger/types.js';
-import { generateDemo, type DemoData } from './generator.js';
+import { generateDemo, type DemoData } from '../demo/generator.js';
 
 export const DEMO_USER = { id: 'usr_demo', username: 'demo' } as const;
 const DEMO_KEY_ID = 'key_demo';
