@@ -16,13 +16,16 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
-import { spanStart } from '../backend/src/demo/calendar.js';
+import { spanStart } from '../backend/src/domain/dates.js';
 import { tradingDays } from '../backend/src/domain/calendar.js';
 import { DEMO_END_DATE } from '../backend/src/demo/generator.js';
 import { simulateFx, simulatePrices } from '../backend/src/demo/market.js';
 import { batchByQuarter } from '../backend/src/demo/portfolios.js';
-import { insertChunked } from '../backend/src/db/bulk.js';
-import { chainRows, writePacks } from '../backend/src/services/demo-seed.js';
+import { insertChain } from '../backend/src/db/repositories/ledger.js';
+import { insertPublished } from '../backend/src/db/repositories/packs.js';
+import { insertMany as insertPortfolios } from '../backend/src/db/repositories/portfolios.js';
+import { insertMissing as insertSecurities } from '../backend/src/db/repositories/securities.js';
+import { insertAccount } from '../backend/src/db/repositories/users.js';
 import { Random } from '../backend/src/demo/random.js';
 import type { DemoSecurity } from '../backend/src/demo/universe.js';
 import { hashApiKey } from '../backend/src/domain/apikey.js';
@@ -156,38 +159,16 @@ async function writeDataset(db: Knex, data: Dataset): Promise<number> {
   const opened = `${data.days[0]!.date}T00:00:00.000Z`;
   let priceRows = 0;
   await db.transaction(async (trx) => {
-    await trx('users').insert({ id: USER_ID, username: 'bench', created_at: opened });
-    await trx('api_keys').insert({
-      id: 'key_bench',
-      user_id: USER_ID,
-      key_hash: hashApiKey(API_KEY),
-      label: 'bench',
-      created_at: opened,
-      revoked_at: null,
+    await insertAccount(trx, {
+      user: { id: USER_ID, username: 'bench', created_at: opened },
+      key: { id: 'key_bench', key_hash: hashApiKey(API_KEY), label: 'bench', created_at: opened },
     });
-    await insertChunked(
-      trx,
-      'securities',
-      data.securities.map(({ symbol, name, sector, currency, asset_class }) => ({
-        symbol,
-        name,
-        sector,
-        currency,
-        asset_class,
-      })),
-    );
-    await trx('portfolios').insert({
-      id: PORTFOLIO_ID,
-      user_id: USER_ID,
-      name: 'Bench 500',
-      base_currency: 'USD',
-      created_at: opened,
-    });
-
-    const chain = chainRows(PORTFOLIO_ID, data.batches, 'bench');
-    await insertChunked(trx, 'ledger_commits', chain.commits);
-    await insertChunked(trx, 'transactions', chain.transactions);
-    const { prices } = await writePacks(trx, data.days, 'bench');
+    await insertSecurities(trx, data.securities);
+    await insertPortfolios(trx, [
+      { id: PORTFOLIO_ID, user_id: USER_ID, name: 'Bench 500', base_currency: 'USD', created_at: opened },
+    ]);
+    await insertChain(trx, PORTFOLIO_ID, data.batches, 'bench');
+    const { prices } = await insertPublished(trx, data.days, 'bench');
     priceRows = prices;
   });
   return priceRows;

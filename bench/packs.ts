@@ -18,7 +18,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { loadConfig } from '../backend/src/config.js';
 import { createDb, migrateLatest } from '../backend/src/db/knex.js';
-import { insertChunked } from '../backend/src/db/bulk.js';
+import { insertMissing } from '../backend/src/db/repositories/securities.js';
 import type { PackFx, PackPrice } from '../backend/src/domain/pack.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { BreakerRegistry } from '../backend/src/providers/breakers.js';
@@ -105,7 +105,7 @@ async function httpSource(): Promise<{ url: string; close: () => Promise<void> }
 
 async function benchOn(label: string, db: Knex, env: Record<string, string>): Promise<void> {
   await migrateLatest(db);
-  await db.transaction((trx) => insertChunked(trx, 'securities', securities));
+  await db.transaction((trx) => insertMissing(trx, securities));
   const config = loadConfig({ NODE_ENV: 'test', ...env, FOLIO_PROVIDER_RATE_LIMIT_PER_SECOND: '0' });
   const ctx = { db, logger: createLogger({ level: 'silent', pretty: false }) };
   for (const name of ['csv', 'http'] as const satisfies readonly ProviderName[]) {

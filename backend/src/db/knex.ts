@@ -90,6 +90,11 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
   return applied;
 }
 
+/** Resolves once the database answers a trivial query; rejects when it cannot be reached. */
+export async function ping(db: Knex): Promise<void> {
+  await db.raw('select 1');
+}
+
 /** True when every known migration has been applied. */
 export async function migrationsCurrent(db: Knex): Promise<boolean> {
   const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]];

@@ -1,7 +1,7 @@
 import type { SecurityInfo, Transaction } from '../domain/ledger/types.js';
 import type { PackFx, PackPrice } from '../domain/pack.js';
 import { tradingDays } from '../domain/calendar.js';
-import { spanStart } from './calendar.js';
+import { spanStart } from '../domain/dates.js';
 import { simulateFx, simulatePrices } from './market.js';
 import { batchByQuarter, PORTFOLIO_PLANS, simulatePortfolio, type Market } from './portfolios.js';
 import { demoSecurities } from './universe.js';

@@ -1,6 +1,7 @@
 /** Calendar dates are ISO strings (YYYY-MM-DD) throughout; these are the only operations on them. */
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** The shape of a calendar date, YYYY-MM-DD; isCalendarDate also checks the day exists. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 
 /**
@@ -27,6 +28,12 @@ export function isCalendarDate(text: string): boolean {
 /** The date `n` days after (or, negative, before) `date`. */
 export const addDays = (date: string, n: number): string =>
   new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+
+/** The day after the same date `years` earlier, so the span from it to `endDate` covers exactly `years` years. */
+export function spanStart(endDate: string, years: number): string {
+  const [y, m, d] = fields(endDate);
+  return new Date(Date.UTC(y - years, m - 1, d) + DAY_MS).toISOString().slice(0, 10);
+}
 
 /**
  * Whole days from 1970-01-01 to `date` (proleptic Gregorian), by the days-from-civil

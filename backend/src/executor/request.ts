@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { isCalendarDate } from '../domain/dates.js';
+import { ISO_DATE, isCalendarDate } from '../domain/dates.js';
 import { parseOr400 } from '../validation.js';
 
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .regex(ISO_DATE, 'must be a date YYYY-MM-DD')
   .refine(isCalendarDate, 'must be a real calendar date');
 
 export const executeRequestSchema = z.strictObject({

@@ -3,6 +3,7 @@ import type { Capability, CapabilityRegistry, RequestCtx, Warning } from './capa
 import type { Pattern, PatternStep } from './pattern.js';
 import { planOf, type PureCtx, type StepPlan } from './plan.js';
 import { parseTemplate, resolveTemplates, valueAtPath, type Ref } from './template.js';
+import { elapsedMs } from '../clock.js';
 
 export type StepStatus = 'ok' | 'skipped' | 'failed';
 
@@ -132,7 +133,7 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
     const { step } = node;
     const started = performance.now();
     const end = (status: StepStatus, error?: unknown): void => {
-      const report = { ...info, status, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 };
+      const report = { ...info, status, duration_ms: elapsedMs(started) };
       reports[index] = report;
       hooks.onStepEnd?.(report, error);
     };

@@ -1,6 +1,5 @@
 import { todayUtc } from '../clock.js';
-import { isCalendarDate } from '../domain/dates.js';
-import { spanStart } from '../demo/calendar.js';
+import { isCalendarDate, spanStart } from '../domain/dates.js';
 import { tradingDays } from '../domain/calendar.js';
 import { DEMO_END_DATE, type DemoDay } from '../demo/generator.js';
 import { simulateFx, simulatePrices } from '../demo/market.js';

@@ -2,13 +2,13 @@ import { ConfigError, type Config } from '../config.js';
 import { breakers, type BreakerRegistry } from './breakers.js';
 import { combined } from './combined.js';
 import { csvProvider } from './csv.js';
-import { demoProvider } from './demo.js';
 import { ecbSource } from './ecb.js';
 import { eodSource } from './eod.js';
 import { isUrl } from './fetch-text.js';
 import { createGuard, guarded, type GuardOptions } from './guarded.js';
 import { historyProvider, type HistorySource } from './history.js';
 import { httpProvider } from './http.js';
+import { lazyProvider } from './lazy.js';
 import type { MarketDataProvider } from './provider.js';
 
 export const PROVIDER_NAMES = ['demo', 'csv', 'http', 'eod', 'ecb'] as const;
@@ -49,7 +49,7 @@ const required = (value: string | undefined, variable: string, name: ProviderNam
 function dateProvider(name: 'demo' | 'csv' | 'http', config: Config): MarketDataProvider {
   switch (name) {
     case 'demo':
-      return demoProvider(config.FOLIO_DEMO_SEED);
+      return lazyProvider('demo', async () => (await import('./demo.js')).demoProvider(config.FOLIO_DEMO_SEED));
     case 'csv':
       return csvProvider(required(config.FOLIO_PROVIDER_CSV_DIR, 'FOLIO_PROVIDER_CSV_DIR', name));
     case 'http':

@@ -18,6 +18,7 @@ import { unobserved, type ExecutionObserver, type ExecutionProbe } from '../exec
 import { runPattern } from '../executor/runner.js';
 import type { ExecuteResponse, ReplayResponse } from './execution-response.js';
 import { replayExecution, requireExecution } from './replay.js';
+import { elapsedMs, nowIso } from '../clock.js';
 
 export interface RequestMeta {
   requestId: string;
@@ -121,7 +122,7 @@ export class ExecutionService {
       cached: false,
       trace_id: meta.traceId,
       duration_ms: 0,
-      created_at: new Date().toISOString(),
+      created_at: nowIso(),
       replay_of: replayOf,
     };
     if (meta.clientRequestId && (await executions.exists(this.deps.db, user.id, meta.requestId)))
@@ -139,7 +140,7 @@ export class ExecutionService {
       failure = err;
       record.error_code = err instanceof AppError ? err.code : 'internal_error';
     }
-    record.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+    record.duration_ms = elapsedMs(started);
     try {
       await this.deps.provenance.write(record);
     } catch (err) {
@@ -227,7 +228,7 @@ export class ExecutionService {
         asof_date: pins.asof_date,
         request_id: meta.requestId,
         trace_id: meta.traceId,
-        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        duration_ms: elapsedMs(started),
         result_hash: entry.result_hash,
         cached,
       },

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { commitHash, genesisParent } from '../../domain/ledger/commit.js';
 import type { LedgerEntry, SecurityInfo, Transaction } from '../../domain/ledger/types.js';
+import { insertChunked } from '../bulk.js';
 import { dialectOf } from '../knex.js';
-import { nowIso } from './time.js';
+import { nowIso } from '../../clock.js';
 
 export interface Commit {
   hash: string;
@@ -142,4 +143,40 @@ export async function appendCommit(
     await trx.batchInsert('transactions', rows, 500);
     return commit;
   });
+}
+
+/**
+ * Writes a whole chain for a portfolio with an empty ledger, one commit per batch, as a
+ * generated data set needs it. Commit timestamps come from each batch's last date, so the
+ * same batches always give the same rows.
+ */
+export async function insertChain(
+  trx: Knex.Transaction,
+  portfolioId: string,
+  batches: readonly (readonly Transaction[])[],
+  source: string,
+): Promise<{ head: string; transactions: number }> {
+  const commits: Commit[] = [];
+  const transactions: object[] = [];
+  let parent = genesisParent(portfolioId);
+  batches.forEach((batch, i) => {
+    const seq = i + 1;
+    const hash = commitHash(parent, batch);
+    commits.push({
+      hash,
+      portfolio_id: portfolioId,
+      parent_hash: parent,
+      seq,
+      tx_count: batch.length,
+      source,
+      created_at: `${batch.at(-1)?.date ?? ''}T23:00:00.000Z`,
+    });
+    batch.forEach((tx, rowIndex) => {
+      transactions.push({ commit_hash: hash, portfolio_id: portfolioId, commit_seq: seq, row_index: rowIndex, ...tx });
+    });
+    parent = hash;
+  });
+  await insertChunked(trx, 'ledger_commits', commits);
+  await insertChunked(trx, 'transactions', transactions);
+  return { head: parent, transactions: transactions.length };
 }

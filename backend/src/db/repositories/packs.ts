@@ -3,6 +3,7 @@ import { addDays } from '../../domain/dates.js';
 import {
   expectedPackDate,
   packContentHash,
+  packIdFor,
   packFreshness,
   type FreshnessRule,
   type PackFreshness,
@@ -176,7 +177,49 @@ export async function contentsOf(
   return out;
 }
 
-// ---- Building packs (jobs/build-pack.ts, reconcile.ts, mark-fresh.ts) ----
+/** The first pack dated from `from` to `to`, if any. */
+export async function firstIdBetween(db: Knex, from: string, to: string): Promise<string | null> {
+  const row = await db('pricing_packs').whereBetween('date', [from, to]).first<{ id: string } | undefined>('id');
+  return row?.id ?? null;
+}
+
+/**
+ * Writes one fresh pack per day with its prices and FX, as a pack build would publish it,
+ * timestamped from its date (created 21:30Z, fresh 22:00Z) so a generated data set is the
+ * same bytes wherever it is written.
+ */
+export async function insertPublished(
+  trx: Knex.Transaction,
+  days: readonly { date: string; prices: readonly PackPrice[]; fx: readonly PackFx[] }[],
+  source: string,
+): Promise<{ prices: number; fx_rates: number }> {
+  const packs: object[] = [];
+  const prices: object[] = [];
+  const fx: object[] = [];
+  for (const day of days) {
+    const id = packIdFor(day.date);
+    packs.push({
+      id,
+      date: day.date,
+      status: 'fresh',
+      content_hash: packContentHash(day.date, day.prices, day.fx),
+      source,
+      price_count: day.prices.length,
+      fx_count: day.fx.length,
+      created_at: `${day.date}T21:30:00.000Z`,
+      fresh_at: `${day.date}T22:00:00.000Z`,
+      error: null,
+    });
+    for (const p of day.prices) prices.push({ pack_id: id, symbol: p.symbol, close: p.close, currency: p.currency });
+    for (const r of day.fx) fx.push({ pack_id: id, base: r.base, quote: r.quote, rate: r.rate });
+  }
+  await insertChunked(trx, 'pricing_packs', packs);
+  await insertChunked(trx, 'prices', prices);
+  await insertChunked(trx, 'fx_rates', fx);
+  return { prices: prices.length, fx_rates: fx.length };
+}
+
+// ---- Building packs (services/packs/: build, reconcile, mark fresh) ----
 
 /** What a build records beyond the public pack row. */
 export interface BuildState {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { nowIso } from './time.js';
+import { insertChunked } from '../bulk.js';
+import { nowIso } from '../../clock.js';
 
 export interface Portfolio {
   id: string;
@@ -45,4 +46,9 @@ export async function create(db: Knex, userId: string, name: string, baseCurrenc
   };
   await db('portfolios').insert(portfolio);
   return portfolio;
+}
+
+/** Portfolios with their ids and timestamps given (a generated data set). */
+export async function insertMany(trx: Knex.Transaction, rows: readonly Portfolio[]): Promise<void> {
+  await insertChunked(trx, 'portfolios', rows);
 }

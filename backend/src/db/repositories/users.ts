@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashApiKey } from '../../domain/apikey.js';
-import { nowIso } from './time.js';
+import { nowIso } from '../../clock.js';
 
 export interface User {
   id: string;
@@ -31,6 +31,25 @@ export async function findByUsername(db: Knex, username: string): Promise<User |
   return row ?? null;
 }
 
+/** True once anyone, demo or real, has an account. */
+export async function anyUser(db: Knex): Promise<boolean> {
+  return (await db('users').first('id')) !== undefined;
+}
+
+export interface NewAccount {
+  user: User & { created_at: string };
+  /** Only the key's hash is stored. */
+  key: { id: string; key_hash: string; label: string; created_at: string };
+}
+
+/** Inserts a user with one API key, both or neither. */
+export async function insertAccount(db: Knex, account: NewAccount): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('users').insert(account.user);
+    await trx('api_keys').insert({ ...account.key, user_id: account.user.id, revoked_at: null });
+  });
+}
+
 /** Creates a user with a fresh API key; the key itself is returned once and only its hash is stored. */
 export async function createUserWithKey(
   db: Knex,
@@ -38,15 +57,10 @@ export async function createUserWithKey(
   apiKey: string = `fk_${randomBytes(24).toString('base64url')}`,
 ): Promise<{ user: User; apiKey: string }> {
   const user = { id: `usr_${randomUUID()}`, username };
-  await db.transaction(async (trx) => {
-    await trx('users').insert({ ...user, created_at: nowIso() });
-    await trx('api_keys').insert({
-      id: `key_${randomUUID()}`,
-      user_id: user.id,
-      key_hash: hashApiKey(apiKey),
-      label: 'default',
-      created_at: nowIso(),
-    });
+  const now = nowIso();
+  await insertAccount(db, {
+    user: { ...user, created_at: now },
+    key: { id: `key_${randomUUID()}`, key_hash: hashApiKey(apiKey), label: 'default', created_at: now },
   });
   return { user, apiKey };
 }

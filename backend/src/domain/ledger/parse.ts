@@ -1,7 +1,7 @@
 import { CsvError, parse as parseCsv, type InfoRecord } from 'csv-parse/sync';
 import { z } from 'zod';
 import { invalid } from '../../errors.js';
-import { isCalendarDate } from '../dates.js';
+import { ISO_DATE, isCalendarDate } from '../dates.js';
 import { CURRENCY_CODE } from '../fx.js';
 import { RowErrorList } from './row-errors.js';
 import { isSecurityTransfer } from './securities.js';
@@ -25,7 +25,6 @@ export const MAX_NOTE_LENGTH = 500;
 /** A double holds 15 significant decimal digits exactly; more would be silently rounded. */
 const MAX_SIGNIFICANT_DIGITS = 15;
 const SYMBOL_RE = /^[A-Z0-9][A-Z0-9.-]{0,31}$/;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const PLAIN_DECIMAL_RE = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
 
 export interface ParseOptions {
@@ -174,7 +173,7 @@ function rowSchema(today: string) {
     date: z
       .string({ error: requiredString('date') })
       .trim()
-      .regex(DATE_RE, { error: (iss) => `date must be YYYY-MM-DD, got ${show(iss.input)}`, abort: true })
+      .regex(ISO_DATE, { error: (iss) => `date must be YYYY-MM-DD, got ${show(iss.input)}`, abort: true })
       .refine(isCalendarDate, { error: (iss) => `date ${show(iss.input)} is not a real calendar date`, abort: true })
       .refine((d) => d <= today, { error: (iss) => `date ${String(iss.input)} is in the future (today is ${today})` }),
     type: z

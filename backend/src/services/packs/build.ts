@@ -19,6 +19,7 @@ import { tryLock } from './job-lock.js';
 import { markPackFresh } from './mark-fresh.js';
 import { needOf, positionsOnDate, snapshotOf } from './positions.js';
 import { reconcilePack } from './reconcile.js';
+import { nowIso } from '../../clock.js';
 
 export interface PackJobSettings {
   /** Share (0..1) of the held symbols and needed conversions a pack must cover (FOLIO_PACK_MIN_COVERAGE). */
@@ -81,7 +82,7 @@ export async function buildPack(ctx: JobContext, settings: PackJobSettings, req:
           details: { reason: 'locked' },
         };
       try {
-        await jobs.abandonRunning(ctx.db, 'build-pack', req.date, run.id, new Date().toISOString());
+        await jobs.abandonRunning(ctx.db, 'build-pack', req.date, run.id, nowIso());
         const versions = await packs.forDate(ctx.db, req.date);
         const fresh = versions.find((v) => v.status === 'fresh');
         if (fresh && !req.force) {
@@ -100,7 +101,7 @@ export async function buildPack(ctx: JobContext, settings: PackJobSettings, req:
           id,
           date: req.date,
           source: req.provider.name,
-          now: new Date().toISOString(),
+          now: nowIso(),
           reuse: unserved !== undefined,
         });
         let end: JobEnd;

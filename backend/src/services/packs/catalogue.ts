@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as packs from '../../db/repositories/packs.js';
 import { AppError } from '../../errors.js';
+import { isoSecondsFromNow } from '../../clock.js';
 
 export interface PackPage {
   packs: packs.Pack[];
@@ -39,5 +40,5 @@ export async function getPack(db: Knex, id: string): Promise<PackWithContents> {
 
 /** Packs still warming after `staleSeconds`: most likely left behind by a build that died. */
 export function staleWarmingPacks(db: Knex, staleSeconds: number): Promise<packs.Pack[]> {
-  return packs.staleWarming(db, new Date(Date.now() - staleSeconds * 1000).toISOString());
+  return packs.staleWarming(db, isoSecondsFromNow(-staleSeconds));
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/knex.js';
 import * as jobs from '../../db/repositories/jobs.js';
+import { isoSecondsFromNow, nowIso } from '../../clock.js';
 
 /** A held job lock. `lost` aborts if the lock is taken away while held (an SQLite lease that could not be renewed). */
 export interface Lease {
@@ -45,8 +46,8 @@ async function advisoryLock(db: Knex, name: string): Promise<Lease | null> {
 
 async function leaseLock(db: Knex, name: string, ttlSeconds: number): Promise<Lease | null> {
   const holder = `${os.hostname()}:${process.pid}:${randomUUID()}`;
-  const until = () => new Date(Date.now() + ttlSeconds * 1000).toISOString();
-  if (!(await jobs.takeLease(db, name, holder, new Date().toISOString(), until()))) return null;
+  const until = () => isoSecondsFromNow(ttlSeconds);
+  if (!(await jobs.takeLease(db, name, holder, nowIso(), until()))) return null;
   const lost = new AbortController();
   let renewing: Promise<void> = Promise.resolve();
   const timer = setInterval(

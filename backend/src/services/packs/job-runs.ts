@@ -7,6 +7,7 @@ import type { JobName, JobOutcome } from '../../db/repositories/jobs.js';
 import type { BreakerTally } from '../../observability/breaker-tally.js';
 import type { Logger } from '../../observability/logger.js';
 import { captureJobFailure } from '../../observability/sentry.js';
+import { nowIso } from '../../clock.js';
 
 export const tracer = trace.getTracer('folio');
 
@@ -61,7 +62,7 @@ export async function recordRun(
     pack_id: run.packId,
     date,
     provider: meta.provider ?? null,
-    started_at: new Date().toISOString(),
+    started_at: nowIso(),
     host: os.hostname(),
     pid: process.pid,
   });
@@ -103,7 +104,7 @@ export async function recordRun(
     try {
       await jobs.finishRun(ctx.db, run.id, {
         status: report.status,
-        finished_at: new Date().toISOString(),
+        finished_at: nowIso(),
         duration_seconds: report.duration_seconds,
         error: report.status === 'failure' ? report.message : null,
         details: report.details,

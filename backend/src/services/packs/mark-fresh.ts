@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js';
 import { requirePack } from './catalogue.js';
 import { recordRun, type JobContext, type JobReport } from './job-runs.js';
 import { safeDate } from './reconcile.js';
+import { nowIso } from '../../clock.js';
 
 /**
  * Publishes a warming pack once reconciliation has passed. `force` publishes one that has not
@@ -23,7 +24,7 @@ export function markPackFresh(ctx: JobContext, packId: string, opts: { force: bo
       );
     }
     const forced = !reconciled;
-    const { superseded } = await packs.publish(ctx.db, packId, { now: new Date().toISOString(), forced });
+    const { superseded } = await packs.publish(ctx.db, packId, { now: nowIso(), forced });
     const also = superseded.length > 0 ? `; superseded ${superseded.join(', ')}` : '';
     const how = forced ? ' WITHOUT a passing reconciliation (--force; recorded on the pack and in job_runs)' : '';
     return {

@@ -8,6 +8,7 @@ import { AppError } from '../../errors.js';
 import { recordRun, type JobContext, type JobReport } from './job-runs.js';
 import { requirePack } from './catalogue.js';
 import { positionsAt, positionsOfSnapshot } from './positions.js';
+import { nowIso } from '../../clock.js';
 
 /** Largest disagreement, in basis points of NAV, that still counts as agreement. */
 export const TOLERANCE_BP = 1;
@@ -88,7 +89,7 @@ export function reconcilePack(ctx: JobContext, packId: string): Promise<JobRepor
       await packs.setReconciled(ctx.db, packId, null);
       return { status: 'failure', message: `${packId} does not reconcile: ${problems.join('; ')}`, details };
     }
-    await packs.setReconciled(ctx.db, packId, new Date().toISOString());
+    await packs.setReconciled(ctx.db, packId, nowIso());
     return {
       status: 'success',
       message: `${packId} reconciles: ${paths.length} portfolios agree within ${TOLERANCE_BP} bp; content hash verified`,

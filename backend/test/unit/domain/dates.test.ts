@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { addDays, dayNumber, isCalendarDate } from '../../../src/domain/dates.js';
+import { addDays, dayNumber, isCalendarDate, spanStart } from '../../../src/domain/dates.js';
 
 const viaDate = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
 
@@ -30,5 +30,14 @@ describe('calendar dates', () => {
     }
     for (const good of ['2024-02-29', '2000-02-29', '0001-01-01', '9999-12-31'])
       assert.equal(isCalendarDate(good), true, good);
+  });
+
+  it('a span of whole years starts the day after the same date that many years earlier', () => {
+    assert.equal(spanStart('2025-10-24', 3), '2022-10-25', 'the demo data set: 2022-10-25..2025-10-24');
+    assert.equal(spanStart('2025-12-31', 1), '2025-01-01');
+    assert.equal(spanStart('2024-03-01', 1), '2023-03-02');
+    // No 29 February a year earlier: it rolls over to 1 March, and the span starts the day after.
+    assert.equal(spanStart('2024-02-29', 1), '2023-03-02');
+    assert.equal(spanStart('2028-02-29', 4), '2024-03-01');
   });
 });
