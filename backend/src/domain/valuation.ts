@@ -16,15 +16,8 @@ export interface CashInput {
   balance: number;
 }
 
-export interface ValuedHolding {
-  symbol: string;
-  name: string;
-  sector: string;
-  asset_class: string;
-  currency: string;
-  quantity: number;
+export interface ValuedHolding extends HoldingInput {
   price: number | null;
-  cost_basis: number;
   market_value: number | null; // holding currency
   unrealized_pnl: number | null; // holding currency
   fx_rate: number | null; // base units per unit of holding currency

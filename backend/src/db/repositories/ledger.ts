@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { commitHash, genesisParent } from '../../domain/ledger/commit.js';
+import { LEDGER_COLUMNS } from '../../domain/ledger/parse.js';
 import type { LedgerEntry, SecurityInfo, Transaction } from '../../domain/ledger/types.js';
 import { insertChunked } from '../bulk.js';
 import { dialectOf } from '../knex.js';
@@ -61,19 +62,7 @@ export async function entriesUpTo(db: Knex, portfolioId: string, seq: number): P
     .where({ portfolio_id: portfolioId })
     .andWhere('commit_seq', '<=', seq)
     .orderBy([{ column: 'date' }, { column: 'commit_seq' }, { column: 'row_index' }])
-    .select(
-      'date',
-      'type',
-      'symbol',
-      'quantity',
-      'price',
-      'amount',
-      'currency',
-      'fee',
-      'note',
-      'commit_seq',
-      'row_index',
-    );
+    .select(...LEDGER_COLUMNS, 'commit_seq', 'row_index');
   return rows.map(toEntry);
 }
 
