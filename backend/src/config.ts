@@ -146,7 +146,7 @@ const schema = z
     OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
     /** service.name of every span; wins over a service.name in OTEL_RESOURCE_ATTRIBUTES, as the spec says. */
     OTEL_SERVICE_NAME: z.string().min(1).default('folio-executor'),
-    // Pricing-pack jobs (jobs/, docs/operations.md#jobs).
+    // Pricing-pack jobs (services/packs/, docs/operations.md#jobs).
     /** Share (0..1) of held symbols and needed FX conversions a pack must cover; below it the build ends in error. */
     FOLIO_PACK_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(1),
     /** A warming pack older than this is reported as a dead build (CLI, folio_packs_warming_stale) and may be rebuilt. */

@@ -1,8 +1,7 @@
 /**
- * The backend's public surface: what entry points outside backend/src (the `folio` commands
- * and scheduler in jobs/, the benchmarks) import, so they never reach into its folders. An
- * entry point imports preload.ts first (Sentry and tracing before express, knex and pg load)
- * and this module after it.
+ * The backend's public surface: what the entry points in jobs/ (the `folio` commands and the
+ * scheduler) import, so they never reach into its folders. An entry point imports preload.ts
+ * first (Sentry and tracing before express, knex and pg load) and this module after it.
  */
 export { ConfigError, loadConfig, type Config } from './config.js';
 export { AppError } from './errors.js';
