@@ -19,5 +19,4 @@ export { createMetrics } from './observability/metrics.js';
 export { createMarketData, isProviderName, PROVIDER_NAMES, type MarketDataProvider } from './providers/index.js';
 export { createRuntime, type Runtime } from './runtime.js';
 export { main as serve } from './server.js';
-export { seedDemo } from './services/demo-seed.js';
 export * from './services/index.js';

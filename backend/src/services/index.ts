@@ -61,4 +61,7 @@ export {
 } from './execution-response.js';
 export { replayExecution, requireExecution } from './replay.js';
 
+export { ApiKeyAuthenticator } from './authentication.js';
+export { DEMO_USER, isDatabaseEmpty, seedDemo, type SeedSummary } from './demo-seed.js';
+export { readiness, packHealth, type PackHealth, type Readiness } from './health.js';
 export { requireUser } from './users.js';
