@@ -1,4 +1,5 @@
 import { AppError, ConfigError, migrateLatest, seedDemo, serve } from '../backend/src/index.js';
+import { ACCOUNT_USAGE, keysCommand, portfoliosCommand, usersCommand } from './account-commands.js';
 import { withDatabase } from './database.js';
 import { EXECUTE_USAGE, executeCommand } from './execute-command.js';
 import { LEDGER_USAGE, ledgerCommand } from './ledger-commands.js';
@@ -19,6 +20,7 @@ commands:
   serve                                   run the HTTP service (migrates; seeds demo data on an empty database)
   migrate                                 apply database migrations
   seed-demo                               create the demo user, securities, portfolios and pricing packs
+${ACCOUNT_USAGE}
 ${LEDGER_USAGE}
 ${EXECUTE_USAGE}
 ${PACK_USAGE}
@@ -56,6 +58,12 @@ export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
           io.out(JSON.stringify(summary, null, 2));
           return 0;
         });
+      case 'users':
+        return await usersCommand(rest, io);
+      case 'keys':
+        return await keysCommand(rest, io);
+      case 'portfolios':
+        return await portfoliosCommand(rest, io);
       case 'ledger':
         return await ledgerCommand(rest, io);
       case 'execute':

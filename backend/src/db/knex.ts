@@ -5,6 +5,7 @@ import knexFactory, { type Knex } from 'knex';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_pack_jobs.js';
 import * as m003 from './migrations/003_job_breaker_events.js';
+import * as m004 from './migrations/004_accounts.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_initial', m001],
   ['002_pack_jobs', m002],
   ['003_job_breaker_events', m003],
+  ['004_accounts', m004],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

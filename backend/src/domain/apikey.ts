@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sha256Hex } from './canonical.js';
 
 /**
@@ -6,3 +7,6 @@ import { sha256Hex } from './canonical.js';
  * brute-forced in practice; a salt (or a slow hash) would make an indexed lookup impossible.
  */
 export const hashApiKey = (key: string): string => sha256Hex(key);
+
+/** A new API key: 192 random bits, prefixed so a leaked key is recognisable in logs and scanners. */
+export const newApiKey = (): string => `fk_${randomBytes(24).toString('base64url')}`;

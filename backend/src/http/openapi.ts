@@ -100,6 +100,10 @@ export function openApiDocument() {
             name: { type: 'string' },
             base_currency: { type: 'string' },
             created_at: { type: 'string' },
+            archived_at: {
+              type: ['string', 'null'],
+              description: 'when it stopped taking imports; archived portfolios stay executable',
+            },
           },
         },
       },
@@ -179,6 +183,34 @@ export function openApiDocument() {
           parameters: [idParam('id', 'portfolio id')],
           responses: { 200: ok('portfolio'), ...errors(...authed, 'portfolio_not_found') },
         },
+        patch: {
+          summary: 'Rename and/or archive (or un-archive) a portfolio',
+          parameters: [idParam('id', 'portfolio id')],
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              minProperties: 1,
+              additionalProperties: false,
+              properties: {
+                name: { type: 'string', minLength: 1, maxLength: 200 },
+                archived: { type: 'boolean', description: 'true: no more imports; executions and replays go on' },
+              },
+            }),
+          },
+          responses: {
+            200: ok('the portfolio as changed', ref('Portfolio')),
+            ...errors('invalid_request', ...authed, 'portfolio_not_found', 'payload_too_large'),
+          },
+        },
+        delete: {
+          summary: 'Delete a portfolio that has no ledger commits and no pack snapshots',
+          parameters: [idParam('id', 'portfolio id')],
+          responses: {
+            204: { description: 'deleted' },
+            ...errors(...authed, 'portfolio_not_found', 'conflict'),
+          },
+        },
       },
       '/v1/portfolios/{id}/transactions': {
         post: {
@@ -212,6 +244,7 @@ export function openApiDocument() {
               'invalid_request',
               ...authed,
               'portfolio_not_found',
+              'portfolio_archived',
               'payload_too_large',
               'unsupported_media_type',
             ),

@@ -7,9 +7,13 @@
 export {
   asUser,
   createPortfolio,
+  deletePortfolio,
   getPortfolio,
+  listAllPortfolios,
   listPortfolios,
   newPortfolioSchema,
+  portfolioChangesSchema,
+  updatePortfolio,
   OPERATOR,
   requirePortfolio,
   type Actor,
@@ -64,4 +68,16 @@ export { replayExecution, requireExecution } from './replay.js';
 export { ApiKeyAuthenticator } from './authentication.js';
 export { DEMO_USER, isDatabaseEmpty, seedDemo, type SeedSummary } from './demo-seed.js';
 export { readiness, packHealth, type PackHealth, type Readiness } from './health.js';
-export { requireUser } from './users.js';
+export {
+  createApiKey,
+  createUser,
+  findUser,
+  listApiKeys,
+  listUsers,
+  requireUser,
+  revokeApiKey,
+  type ApiKeyRow,
+  type CreatedApiKey,
+  type NewApiKeyRequest,
+  type UserRow,
+} from './users.js';

@@ -6,7 +6,7 @@ import { todayUtc } from '../clock.js';
 import { parseLedgerCsv, parseLedgerJson } from '../domain/ledger/parse.js';
 import type { Transaction } from '../domain/ledger/types.js';
 import { validateImport } from '../domain/ledger/validate.js';
-import { invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import { requirePortfolio, type Actor } from './portfolios.js';
 
 export interface LedgerImportDeps {
@@ -40,6 +40,12 @@ export interface LedgerImportResult {
  */
 export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequest): Promise<LedgerImportResult> {
   const portfolio = await requirePortfolio(deps.db, req.actor, req.portfolioId);
+  if (portfolio.archived_at !== null) {
+    throw new AppError('portfolio_archived', `portfolio ${portfolio.id} is archived and takes no more imports`, {
+      portfolio_id: portfolio.id,
+      archived_at: portfolio.archived_at,
+    });
+  }
   const batch = parseDocument(req.document);
   if (batch.length === 0) throw invalid('no transactions to import');
   const known = await securities.all(deps.db);

@@ -9,9 +9,11 @@ export interface Portfolio {
   name: string;
   base_currency: string;
   created_at: string;
+  /** When it stopped taking imports; null while active. */
+  archived_at: string | null;
 }
 
-const COLUMNS = ['id', 'user_id', 'name', 'base_currency', 'created_at'] as const;
+const COLUMNS = ['id', 'user_id', 'name', 'base_currency', 'created_at', 'archived_at'] as const;
 
 export async function listForUser(db: Knex, userId: string): Promise<Portfolio[]> {
   return db('portfolios')
@@ -43,12 +45,46 @@ export async function create(db: Knex, userId: string, name: string, baseCurrenc
     name,
     base_currency: baseCurrency,
     created_at: nowIso(),
+    archived_at: null,
   };
   await db('portfolios').insert(portfolio);
   return portfolio;
 }
 
+/** Every portfolio with its owner's username, for the operator. */
+export async function listWithOwners(db: Knex): Promise<(Portfolio & { username: string })[]> {
+  return db('portfolios as p')
+    .join('users as u', 'u.id', 'p.user_id')
+    .orderBy([{ column: 'p.created_at' }, { column: 'p.id' }])
+    .select<(Portfolio & { username: string })[]>([...COLUMNS.map((c) => `p.${c}`), 'u.username as username']);
+}
+
+export async function update(db: Knex, id: string, changes: Partial<Pick<Portfolio, 'name' | 'archived_at'>>) {
+  await db('portfolios').where({ id }).update(changes);
+}
+
+/**
+ * Deletes the portfolio only while nothing refers to it: no ledger commit (the ledger is
+ * append-only) and no position snapshot of a pack (reconciling that pack needs the portfolio).
+ * One statement, so an import cannot slip in between the check and the delete.
+ */
+export async function deleteIfUnreferenced(db: Knex, id: string): Promise<boolean> {
+  const deleted = await db('portfolios')
+    .where({ id })
+    .whereNotExists((q) => {
+      void q.select(db.raw('1')).from('ledger_commits').where('portfolio_id', id);
+    })
+    .whereNotExists((q) => {
+      void q.select(db.raw('1')).from('pack_portfolios').where('portfolio_id', id);
+    })
+    .delete();
+  return deleted > 0;
+}
+
 /** Portfolios with their ids and timestamps given (a generated data set). */
-export async function insertMany(trx: Knex.Transaction, rows: readonly Portfolio[]): Promise<void> {
+export async function insertMany(
+  trx: Knex.Transaction,
+  rows: readonly Omit<Portfolio, 'archived_at'>[],
+): Promise<void> {
   await insertChunked(trx, 'portfolios', rows);
 }

@@ -3,7 +3,14 @@ import type { Knex } from 'knex';
 import type { CurrentState } from '../../db/current-state.js';
 import { AppError } from '../../errors.js';
 import { importLedger, type LedgerDocument } from '../../services/ledger-import.js';
-import { asUser, createPortfolio, getPortfolio, listPortfolios } from '../../services/portfolios.js';
+import {
+  asUser,
+  createPortfolio,
+  deletePortfolio,
+  getPortfolio,
+  listPortfolios,
+  updatePortfolio,
+} from '../../services/portfolios.js';
 import { authOf } from '../auth.js';
 
 /** The ledger batch in whichever of the two accepted media types it was sent. */
@@ -29,6 +36,15 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
 
   r.get('/portfolios/:id', async (req, res) => {
     res.json(await getPortfolio(db, asUser(authOf(req).user), req.params.id));
+  });
+
+  r.patch('/portfolios/:id', async (req, res) => {
+    res.json(await updatePortfolio(db, asUser(authOf(req).user), req.params.id, req.body));
+  });
+
+  r.delete('/portfolios/:id', async (req, res) => {
+    await deletePortfolio(db, asUser(authOf(req).user), req.params.id);
+    res.status(204).end();
   });
 
   r.post(
