@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
 import {
-  BreakerTally,
   type Config,
   type Pack,
   isCalendarDate,
   parsePackId,
-  createLogger,
   createMarketData,
   isProviderName,
   PROVIDER_NAMES,
@@ -20,34 +18,17 @@ import {
   reconcilePack,
 } from '../backend/src/index.js';
 import { configuredPackScheduler } from './scheduler.js';
-import { withDatabase } from './database.js';
+import { BACKFILL_OPTIONS, BACKFILL_USAGE, backfillCommand, isBackfill } from './backfill-command.js';
+import { QUIET, withJobs } from './job-context.js';
 import { UsageError, type Out } from './usage.js';
 
 export const PACK_USAGE = `  build-pack --date YYYY-MM-DD [--provider ${PROVIDER_NAMES.join('|')}] [--mark-fresh] [--force] [--json]
                                           build the date's pricing pack (a new version with --force)
+${BACKFILL_USAGE}
   reconcile PP_... [--json]               check a pack: content hash, ledger replay vs stored positions (1 bp)
   mark-fresh PP_... [--force] [--json]    publish a reconciled pack (--force: without reconciliation, recorded)
   packs [--limit N] [--json]              recent packs; warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS are flagged
   scheduler                               run the pack schedule (FOLIO_PACK_SCHEDULE) until SIGTERM/SIGINT`;
-
-/** Job commands run in processes Prometheus does not scrape, so their runs store their breakers' events. */
-async function withJobs(fn: (config: Config, ctx: JobContext) => Promise<number>, logLevel?: string): Promise<number> {
-  const breakerTally = new BreakerTally();
-  try {
-    return await withDatabase({ migrate: true }, (config, db) =>
-      fn(config, {
-        db,
-        logger: createLogger({ level: logLevel ?? config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS }),
-        breakerTally,
-      }),
-    );
-  } finally {
-    breakerTally.stop();
-  }
-}
-
-/** One-shot commands print their own results; logs would only interleave with --json on stdout. */
-const QUIET = 'silent';
 
 const exitOf = (reports: readonly (JobReport | undefined)[]): number =>
   reports.some((r) => r?.status === 'failure') ? 1 : 0;
@@ -101,11 +82,17 @@ export async function buildPackCommand(argv: string[], io: Out): Promise<number>
       'mark-fresh': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      ...BACKFILL_OPTIONS,
     },
     allowPositionals: true,
   });
   if (positionals.length > 0)
     throw new UsageError(`build-pack takes no positional arguments (got ${positionals.join(' ')})`);
+  if (isBackfill(values)) {
+    if (values.date !== undefined || values.force)
+      throw new UsageError('build-pack takes either --date (with --force) or a range --from/--to (or --resume)');
+    return backfillCommand(values, io);
+  }
   if (!values.date || !isCalendarDate(values.date))
     throw new UsageError('build-pack needs --date YYYY-MM-DD (a real calendar date)');
   if (values.provider !== undefined && !isProviderName(values.provider)) {

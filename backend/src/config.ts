@@ -172,6 +172,8 @@ const schema = z
     FOLIO_SCHEDULER: z.enum(['service', 'off']).default('off'),
     /** Lease length of a job lock on SQLite, renewed while held; a crashed holder's lock frees after it. */
     FOLIO_JOB_LOCK_TTL_SECONDS: intFromEnv(60, 3, 3600),
+    /** Dates a backfill (build-pack --from/--to) fetches ahead of the one it is writing. */
+    FOLIO_BACKFILL_PREFETCH: intFromEnv(4, 0, 64),
   })
   .superRefine(
     (c, ctx) => {

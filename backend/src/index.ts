@@ -5,6 +5,7 @@
  */
 export { ConfigError, loadConfig, type Config } from './config.js';
 export { AppError } from './errors.js';
+export { todayUtc } from './clock.js';
 export { createDb, migrateLatest } from './db/knex.js';
 export { isCalendarDate } from './domain/dates.js';
 export { localDateTime, previousTradingDay } from './domain/calendar.js';

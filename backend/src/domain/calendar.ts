@@ -108,3 +108,35 @@ export function tradingDays(from: string, to: string): string[] {
   for (let d = from; d <= to; d = addDays(d, 1)) if (isTradingDay(d)) days.push(d);
   return days;
 }
+
+/** The years whose NYSE closures are listed; outside them the calendar is Monday to Friday. */
+const HOLIDAY_YEARS = { first: Number(NYSE_HOLIDAYS[0]!.slice(0, 4)), last: Number(NYSE_HOLIDAYS.at(-1)!.slice(0, 4)) };
+
+/** The trading calendar a range was built with, as a run records it. */
+export interface CalendarUsed {
+  name: 'XNYS';
+  rule: string;
+  from: string;
+  to: string;
+  trading_days: number;
+  /** The closures that fell on weekdays of the range. */
+  holidays: string[];
+  /** Years of the range whose closures are not listed: every weekday of them counts as trading. */
+  weekday_only_years: number[];
+}
+
+/** The calendar behind tradingDays(from, to), stated so a run record says which days it skipped and why. */
+export function calendarUsed(from: string, to: string): CalendarUsed {
+  const years: number[] = [];
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++)
+    if (y < HOLIDAY_YEARS.first || y > HOLIDAY_YEARS.last) years.push(y);
+  return {
+    name: 'XNYS',
+    rule: `Monday to Friday except NYSE full-day closures (listed for ${HOLIDAY_YEARS.first}-${HOLIDAY_YEARS.last})`,
+    from,
+    to,
+    trading_days: tradingDays(from, to).length,
+    holidays: NYSE_HOLIDAYS.filter((d) => d >= from && d <= to),
+    weekday_only_years: years,
+  };
+}

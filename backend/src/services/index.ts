@@ -48,6 +48,13 @@ export {
   type PackPage,
   type PackWithContents,
 } from './packs/catalogue.js';
+export {
+  backfill,
+  unfinishedBackfill,
+  type BackfillDate,
+  type BackfillParams,
+  type BackfillRequest,
+} from './packs/backfill.js';
 export { datesToBuild } from './packs/catch-up.js';
 export { markPackFresh } from './packs/mark-fresh.js';
 export { reconcilePack, TOLERANCE_BP } from './packs/reconcile.js';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { rawRows } from '../knex.js';
 
-export const JOB_NAMES = ['build-pack', 'reconcile', 'mark-fresh'] as const;
+export const JOB_NAMES = ['build-pack', 'reconcile', 'mark-fresh', 'backfill'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type JobStatus = 'running' | 'success' | 'failure' | 'skipped';
 /** How a run can end. */
@@ -32,9 +32,13 @@ const toRun = (r: Record<string, unknown>): JobRun => ({
 
 export async function startRun(
   db: Knex,
-  run: Pick<JobRun, 'id' | 'job' | 'pack_id' | 'date' | 'provider' | 'started_at' | 'host' | 'pid'>,
+  run: Pick<JobRun, 'id' | 'job' | 'pack_id' | 'date' | 'provider' | 'started_at' | 'host' | 'pid'> & {
+    /** What the run was asked to do, kept from the start so a run that dies can be resumed. */
+    details?: Record<string, unknown>;
+  },
 ): Promise<void> {
-  await db('job_runs').insert({ ...run, status: 'running' });
+  const { details, ...row } = run;
+  await db('job_runs').insert({ ...row, status: 'running', ...(details ? { details: JSON.stringify(details) } : {}) });
 }
 
 export async function finishRun(
@@ -70,6 +74,31 @@ export async function abandonRunning(
     finished_at: now,
     error: 'abandoned: the process running it stopped before it finished',
   });
+}
+
+/**
+ * Backfill runs still marked running while the caller holds the backfill lock belong to
+ * processes that died; they are closed as failures together with the runs those processes had
+ * open (a date's build, reconcile or mark-fresh), found by host, pid and start time.
+ */
+export async function abandonBackfills(db: Knex, exceptId: string, now: string): Promise<number> {
+  const dead = await db('job_runs')
+    .where({ job: 'backfill', status: 'running' })
+    .whereNot({ id: exceptId })
+    .select<{ host: string; pid: number; started_at: string }[]>('host', 'pid', 'started_at');
+  let closed = 0;
+  for (const d of dead) {
+    closed += await db('job_runs')
+      .where({ status: 'running', host: d.host, pid: d.pid })
+      .andWhere('started_at', '>=', d.started_at)
+      .whereNot({ id: exceptId })
+      .update({
+        status: 'failure',
+        finished_at: now,
+        error: 'abandoned: the process running it stopped before it finished',
+      });
+  }
+  return closed;
 }
 
 export async function get(db: Knex, id: string): Promise<JobRun | null> {

@@ -152,6 +152,15 @@ export async function freshCovering(db: Knex, from: string, to: string): Promise
   return [...(before ? [before] : []), ...within.map(toPack)];
 }
 
+/** The dates from `from` to `to` that have a fresh pack. */
+export async function freshDates(db: Knex, from: string, to: string): Promise<Set<string>> {
+  const rows = await db('pricing_packs')
+    .where({ status: 'fresh' })
+    .whereBetween('date', [from, to])
+    .distinct<{ date: string }[]>('date');
+  return new Set(rows.map((r) => r.date));
+}
+
 /**
  * Prices and FX of several packs in two queries, for a history spanning hundreds of packs
  * that would otherwise cost two round trips per pack. Packs without rows map to empty lists.

@@ -4,7 +4,8 @@ import * as securitiesRepo from '../../db/repositories/securities.js';
 import { describeMissing, packContentHash, packCoverage, type PackCoverage } from '../../domain/pack.js';
 import { navOf } from '../../domain/reconcile.js';
 import { AppError } from '../../errors.js';
-import type { MarketSnapshot, ProviderWarning } from '../../providers/provider.js';
+import type { SecurityInfo } from '../../domain/ledger/types.js';
+import type { MarketSnapshot, ProviderWarning, SnapshotRequest } from '../../providers/provider.js';
 import type { BuildRequest, PackJobSettings } from './build.js';
 import { tracer, type JobEnd } from './job-runs.js';
 import { needOf, positionsOnDate, snapshotOf } from './positions.js';
@@ -33,15 +34,9 @@ export async function buildContent(
       'folio.symbols.requested': symbols.length,
     });
     try {
-      // No pairs named: every rate the source quotes, so conversions can cross through them as valuation does.
-      const s = await provider.snapshot({
-        date,
-        symbols,
-        pairs: [],
-        currencies: new Map([...securities].map(([symbol, info]) => [symbol, info.currency])),
-        ...(req.span ? { span: req.span } : {}),
-        signal: lost,
-      });
+      const s = req.fetched
+        ? await req.fetched()
+        : await provider.snapshot(snapshotRequest(date, securities, req.span, lost));
       span.setAttributes({ 'folio.prices': s.prices.length, 'folio.fx_rates': s.fx.length });
       return s;
     } finally {
@@ -98,6 +93,22 @@ export async function buildContent(
     details,
   };
 }
+
+/** What a build asks its provider for `date`, given the registered securities. */
+export const snapshotRequest = (
+  date: string,
+  securities: ReadonlyMap<string, SecurityInfo>,
+  span: { from: string; to: string } | undefined,
+  signal: AbortSignal,
+): SnapshotRequest => ({
+  date,
+  symbols: [...securities.keys()],
+  // No pairs named: every rate the source quotes, so conversions can cross through them as valuation does.
+  pairs: [],
+  currencies: new Map([...securities].map(([symbol, info]) => [symbol, info.currency])),
+  ...(span ? { span } : {}),
+  signal,
+});
 
 /** The provider must answer for the date asked and quote each security in its own currency, or values would be wrong. */
 function checkSnapshot(s: MarketSnapshot, date: string, securities: ReadonlyMap<string, { currency: string }>): void {

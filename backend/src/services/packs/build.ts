@@ -3,7 +3,7 @@ import * as jobs from '../../db/repositories/jobs.js';
 import * as packs from '../../db/repositories/packs.js';
 import { packIdFor, parsePackId } from '../../domain/pack.js';
 import { AppError } from '../../errors.js';
-import type { MarketDataProvider } from '../../providers/provider.js';
+import type { MarketDataProvider, MarketSnapshot } from '../../providers/provider.js';
 import { nowIso } from '../../clock.js';
 import { buildContent } from './build-content.js';
 import { recordRun, type JobContext, type JobEnd, type JobReport } from './job-runs.js';
@@ -33,6 +33,8 @@ export interface BuildRequest {
   progress?: Progress;
   /** The range a backfill is building, so history sources load each file once for all its dates. */
   span?: { from: string; to: string };
+  /** The date's snapshot when the caller fetched it ahead (a backfill); otherwise the build asks the provider. */
+  fetched?: () => Promise<MarketSnapshot>;
 }
 
 /** The build's own report, plus the reconcile and mark-fresh runs it went on to when asked. */

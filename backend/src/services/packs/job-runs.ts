@@ -50,7 +50,14 @@ export interface RunInfo {
  */
 export async function recordRun(
   ctx: JobContext,
-  meta: { job: JobName; packId?: string | null; date?: string | null; provider?: string | null },
+  meta: {
+    job: JobName;
+    packId?: string | null;
+    date?: string | null;
+    provider?: string | null;
+    /** Recorded at the start (what was asked); the end's details replace them. */
+    details?: Record<string, unknown>;
+  },
   body: (run: RunInfo) => Promise<JobEnd>,
 ): Promise<JobReport> {
   const run: RunInfo = { id: randomUUID(), packId: meta.packId ?? null };
@@ -65,6 +72,7 @@ export async function recordRun(
     started_at: nowIso(),
     host: os.hostname(),
     pid: process.pid,
+    ...(meta.details ? { details: meta.details } : {}),
   });
   ctx.breakerTally?.enter();
   return tracer.startActiveSpan(`job.${meta.job}`, async (span) => {

@@ -8,7 +8,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { BreakerRegistry } from '../../../src/providers/breakers.js';
 import { createProvider, type ProviderName } from '../../../src/providers/index.js';
 import type { JobContext } from '../../../src/services/packs/job-runs.js';
-import { seededDatabase, type TestDatabase } from '../../support/databases.js';
+import { migratedDatabase, seededDatabase, type TestDatabase } from '../../support/databases.js';
 import { tempDir, type TempDir } from '../../support/folio-process.js';
 
 /** A seeded database the CLI can open too: SQLite at $FOLIO_DATA_DIR/folio.sqlite, or DATABASE_URL. */
@@ -16,8 +16,9 @@ export interface JobsDb extends TestDatabase {
   env: Record<string, string>;
 }
 
-export async function jobsDatabase(dialect: Dialect): Promise<JobsDb> {
-  const seeded = await seededDatabase(dialect);
+/** The demo data set copied in, or (`seeded: false`) a migrated database with nothing in it. */
+export async function jobsDatabase(dialect: Dialect, opts: { seeded?: boolean } = {}): Promise<JobsDb> {
+  const seeded = opts.seeded === false ? await migratedDatabase(dialect) : await seededDatabase(dialect);
   const dataDir: TempDir = tempDir('folio-jobs-');
   if (dialect === 'sqlite') {
     const file = path.join(dataDir.path, 'folio.sqlite');
