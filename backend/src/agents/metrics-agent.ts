@@ -27,21 +27,28 @@ function isSeries(s: unknown): s is MetricsSeries {
 }
 
 const seriesArg = inPlace(isSeries, 'must be a history.values series');
-const performanceArgs = z.object({ series: seriesArg });
+/** Annual, compounded: 0.03 for 3% a year; absent means 0. */
+const riskFreeRateArg = z.number().gt(-1).lt(10).nullish();
+const performanceArgs = z.object({ series: seriesArg, include_series: z.boolean().nullish() });
 const riskArgs = z.object({
   series: seriesArg.refine(
     (s) => Array.isArray(s.pricing_days) && s.benchmark !== undefined,
     'must list its pricing_days and benchmark',
   ),
+  risk_free_rate: riskFreeRateArg,
 });
-const summaryArgs = z.object({ series: riskArgs.shape.series, total_value: z.number() });
+const summaryArgs = z.object({
+  series: riskArgs.shape.series,
+  total_value: z.number(),
+  risk_free_rate: riskFreeRateArg,
+});
 
 export const performance: Capability<z.infer<typeof performanceArgs>> = {
   name: 'metrics.performance',
   description: 'Time-weighted (daily, cumulative, annualised) and money-weighted returns of a history.values series',
   args: performanceArgs,
-  async run({ series }, { warn }) {
-    return recall(performanceReport(series), warn);
+  async run({ series, include_series }, { warn }) {
+    return recall(performanceReport(series, include_series ?? false), warn);
   },
 };
 
@@ -50,13 +57,13 @@ export const risk: Capability<z.infer<typeof riskArgs>> = {
   description:
     'Volatility, Sharpe, Sortino, maximum drawdown, VaR and CVaR, and beta and tracking error against a benchmark, from a history.values series',
   args: riskArgs,
-  async run({ series }, { warn }) {
-    return recall(riskReport(series), warn);
+  async run({ series, risk_free_rate }, { warn }) {
+    return recall(riskReport(series, risk_free_rate ?? undefined), warn);
   },
 };
 
 type Strip = ReturnType<typeof summaryStrip>;
-const strips = new WeakMap<MetricsSeries, Map<number, Strip>>();
+const strips = new WeakMap<MetricsSeries, Map<string, Strip>>();
 
 export const summary: Capability<z.infer<typeof summaryArgs>> = {
   name: 'metrics.summary',
@@ -64,15 +71,16 @@ export const summary: Capability<z.infer<typeof summaryArgs>> = {
     'The metrics strip: total value, time-weighted return, volatility, Sharpe and maximum drawdown over a history.values series',
   args: summaryArgs,
   /**
-   * The strip is a pure function of its history and total value; histories are cached per pin
+   * The strip is a pure function of its history, total value and rate; histories are cached per pin
    * (history.values), so keying by the history object reuses the strip for as long as its
    * history lives, and lets both go together.
    */
-  async run({ series, total_value }, { warn }) {
-    let byTotal = strips.get(series);
-    if (!byTotal) strips.set(series, (byTotal = new Map<number, Strip>()));
-    let strip = byTotal.get(total_value);
-    if (!strip) byTotal.set(total_value, (strip = summaryStrip(series, total_value)));
+  async run({ series, total_value, risk_free_rate }, { warn }) {
+    let byArgs = strips.get(series);
+    if (!byArgs) strips.set(series, (byArgs = new Map<string, Strip>()));
+    const key = `${total_value} ${risk_free_rate ?? ''}`;
+    let strip = byArgs.get(key);
+    if (!strip) byArgs.set(key, (strip = summaryStrip(series, total_value, risk_free_rate ?? undefined)));
     return recall(strip, warn);
   },
 };

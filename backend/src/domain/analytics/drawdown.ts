@@ -16,6 +16,11 @@ export interface DrawdownResult {
  * Maximum drawdown of a value series. Pass a growth index (1 + cumulative TWR) rather than raw
  * portfolio values, or withdrawals would show up as losses. When several falls are equally
  * deep, the first is reported.
+ *
+ * A peak on a flat top (the same high on consecutive dates, as a growth index is over a
+ * weekend) is the first day of the top: that is when the value was last worth that much
+ * before it fell. A return to an earlier high after a dip starts a new top, so a later fall is
+ * measured from the day the value got back there.
  */
 export function maxDrawdown(series: readonly DatedValue[]): DrawdownResult {
   if (!isList(series) || series.length === 0) throw new AnalyticsInputError('drawdown needs at least one value');
@@ -32,9 +37,13 @@ export function maxDrawdown(series: readonly DatedValue[]): DrawdownResult {
   let worstPeak = -1;
   let worstTrough = -1;
   for (let i = 1; i < values.length; i++) {
-    // At an equal high the peak moves on: a later fall starts from the latest date at the top.
-    if (values[i]! >= values[peak]!) {
+    if (values[i]! > values[peak]!) {
       peak = i;
+      continue;
+    }
+    if (values[i] === values[peak]) {
+      // Still on the top: it began earlier. Back at the top after a dip: a new top begins.
+      if (values[i - 1]! < values[peak]!) peak = i;
       continue;
     }
     const dd = 1 - values[i]! / values[peak]!;
@@ -61,6 +70,7 @@ export function maxDrawdown(series: readonly DatedValue[]): DrawdownResult {
     trough_date: worstTrough >= 0 ? series[worstTrough]!.date : null,
     recovery_date: recovery,
     method:
-      'largest fall from a running peak, 1 - trough / peak; recovery is the first later date back at or above the peak',
+      'largest fall from a running peak, 1 - trough / peak; a peak on a flat top is the first day of the top; ' +
+      'recovery is the first later date back at or above the peak',
   };
 }

@@ -6,7 +6,13 @@ import { timeWeightedReturn } from '../analytics/twr.js';
 import { historicalVar, parametricVar } from '../analytics/var.js';
 import { fraction, fractionOrNull, RETURN_DIGITS } from '../number.js';
 import type { Reported } from '../report.js';
-import { growthDrawdown, pricingDayReturns, RISK_FREE_RATE, type MetricsSeries } from './series.js';
+import {
+  DEFAULT_RISK_FREE_RATE,
+  fromFirstActivity,
+  growthDrawdown,
+  pricingDayReturns,
+  type MetricsSeries,
+} from './series.js';
 
 const CONFIDENCES = [0.95, 0.99] as const;
 const HORIZONS = [1, 10] as const;
@@ -31,9 +37,21 @@ const varTable = (returns: readonly number[], fn: typeof historicalVar) =>
 /**
  * The metrics.risk answer: volatility, Sharpe, Sortino, drawdown, VaR and CVaR of the returns
  * between pricing days, and beta and tracking error against the series' benchmark if it has one.
+ * Sharpe and Sortino take excess returns over the annual risk-free rate given (0 by default).
+ * A portfolio younger than the period is measured from the day before its first activity
+ * (fromFirstActivity), with a warning, as the overview's metrics strip is.
  */
-export function riskReport(series: MetricsSeries) {
+export function riskReport(period: MetricsSeries, riskFreeRate = DEFAULT_RISK_FREE_RATE) {
   const warnings: AnalyticsWarning[] = [];
+  const series = fromFirstActivity(period);
+  if (series.start_date !== period.start_date) {
+    warnings.push({
+      code: 'period_from_first_activity',
+      message:
+        `the portfolio's first activity is after the period's first day ${period.start_date}; ` +
+        `risk is measured from ${series.start_date}, the day before it`,
+    });
+  }
   const twr = timeWeightedReturn(series.points);
   warnings.push(...twr.warnings);
   const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
@@ -45,8 +63,8 @@ export function riskReport(series: MetricsSeries) {
   }
 
   const vol = volatility(returns);
-  const sharpe = sharpeRatio(returns, { risk_free_rate: RISK_FREE_RATE });
-  const sortino = sortinoRatio(returns, { risk_free_rate: RISK_FREE_RATE });
+  const sharpe = sharpeRatio(returns, { risk_free_rate: riskFreeRate });
+  const sortino = sortinoRatio(returns, { risk_free_rate: riskFreeRate });
   warnings.push(...sharpe.warnings, ...sortino.warnings);
 
   let benchmark = null;

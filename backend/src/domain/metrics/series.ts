@@ -7,8 +7,11 @@ import { fraction } from '../number.js';
 /** A history.values series as the metrics read it. */
 export type MetricsSeries = Omit<HistorySeries, 'method'>;
 
-/** No risk-free series is stored, so excess returns are over zero; every ratio states it. */
-export const RISK_FREE_RATE = 0;
+/**
+ * No risk-free series is stored: the rate is a constant the request gives, 0 unless it does;
+ * every ratio states the rate it used.
+ */
+export const DEFAULT_RISK_FREE_RATE = 0;
 
 /**
  * The investor's side of the series, as XIRR wants it. The first day's flows are already in
@@ -44,11 +47,27 @@ export function pricingDayReturns(
 
 /**
  * A portfolio younger than the period would start with days of nothing invested, each a
- * zero-base warning and a 0 return: the series starts the day before its first activity instead.
+ * zero-base warning and a 0 return diluting every daily statistic: the series starts the day
+ * before its first activity instead. That day's growth index is 1 whether or not it has a
+ * pack, so it opens the pricing days: the first return runs from it to the first pricing day
+ * after, as it would from the last pricing day before. A benchmark keeps its closes from that
+ * day on, the close in force that day (its newest earlier one) opening them. A series active
+ * from its first day, or never active, is returned as it is.
  */
-export function fromFirstActivity<P extends HistoryPoint>(points: readonly P[]): P[] {
+export function fromFirstActivity(series: MetricsSeries): MetricsSeries {
+  const { points } = series;
   const first = points.findIndex((p) => p.value !== 0 || p.inflow !== 0 || p.outflow !== 0);
-  return first <= 0 ? [...points] : points.slice(first - 1);
+  if (first <= 0) return series;
+  const start = points[first - 1]!.date;
+  const later = series.pricing_days.filter((d) => d > start);
+  let benchmark = series.benchmark;
+  if (benchmark !== null) {
+    const inForce = benchmark.closes.filter((c) => c.date <= start).pop();
+    const closes = benchmark.closes.filter((c) => c.date > start);
+    if (inForce !== undefined) closes.unshift({ date: start, close: inForce.close });
+    benchmark = { ...benchmark, closes };
+  }
+  return { ...series, start_date: start, points: points.slice(first - 1), pricing_days: [start, ...later], benchmark };
 }
 
 /** Maximum drawdown of the growth index 1 + cumulative TWR, as the answers report it. */

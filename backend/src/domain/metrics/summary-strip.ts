@@ -3,17 +3,25 @@ import { sharpeRatio, volatility } from '../analytics/risk.js';
 import { timeWeightedReturn } from '../analytics/twr.js';
 import { fraction, fractionOrNull, RETURN_DIGITS } from '../number.js';
 import type { Reported } from '../report.js';
-import { fromFirstActivity, growthDrawdown, pricingDayReturns, RISK_FREE_RATE, type MetricsSeries } from './series.js';
+import {
+  DEFAULT_RISK_FREE_RATE,
+  fromFirstActivity,
+  growthDrawdown,
+  pricingDayReturns,
+  type MetricsSeries,
+} from './series.js';
 
 /**
  * The metrics.summary answer, the overview's metrics strip: total value, time-weighted return,
  * volatility, Sharpe and maximum drawdown. A figure the period cannot support is null with a
  * warning saying why, so the overview is still answered for a portfolio with little history.
+ * Sharpe uses the annual risk-free rate given (0 by default), as metrics.risk does.
  */
-export function summaryStrip(series: MetricsSeries, totalValue: number) {
+export function summaryStrip(series: MetricsSeries, totalValue: number, riskFreeRate = DEFAULT_RISK_FREE_RATE) {
   const warnings: AnalyticsWarning[] = [];
-  const points = fromFirstActivity(series.points);
-  const start = points[0]!.date;
+  const active = fromFirstActivity(series);
+  const { points } = active;
+  const start = active.start_date;
   const period = { start_date: start, end_date: series.end_date, days: 0, pricing_days: 0 };
   const strip = {
     period,
@@ -43,7 +51,7 @@ export function summaryStrip(series: MetricsSeries, totalValue: number) {
   period.days = twr.days;
   strip.twr = { cumulative: fraction(twr.cumulative), annualized: fractionOrNull(twr.annualized), method: twr.method };
   strip.max_drawdown = growthDrawdown(twr.daily);
-  const { index, returns } = pricingDayReturns(twr.daily, series.pricing_days);
+  const { index, returns } = pricingDayReturns(twr.daily, active.pricing_days);
   period.pricing_days = index.length;
   if (returns.length < 2) {
     warnings.push({
@@ -53,7 +61,7 @@ export function summaryStrip(series: MetricsSeries, totalValue: number) {
     return reported;
   }
   const vol = volatility(returns);
-  const sharpe = sharpeRatio(returns, { risk_free_rate: RISK_FREE_RATE });
+  const sharpe = sharpeRatio(returns, { risk_free_rate: riskFreeRate });
   warnings.push(...sharpe.warnings);
   strip.volatility = { annualized: fraction(vol.annualized), observations: vol.observations, method: vol.method };
   strip.sharpe = { ratio: fractionOrNull(sharpe.ratio), risk_free_rate: sharpe.risk_free_rate, method: sharpe.method };

@@ -22,7 +22,7 @@ describeEachDb('POST /v1/execute', (dialect) => {
     assert.equal(res.headers.get('x-request-id'), `ov-${dialect}-1`);
     const { result, metadata, warnings } = res.body;
     assert.equal(metadata.pattern_id, 'portfolio_overview');
-    assert.equal(metadata.pattern_version, '1.1.0');
+    assert.equal(metadata.pattern_version, '1.2.0');
     assert.match(metadata.pricing_pack_id, /^PP_\d{4}-\d{2}-\d{2}$/);
     assert.equal(metadata.asof_date, metadata.pricing_pack_id.slice(3));
     assert.match(metadata.ledger_commit_hash, /^[0-9a-f]{64}$/);
@@ -79,7 +79,12 @@ describeEachDb('POST /v1/execute', (dialect) => {
     assert.equal(stored.body.pricing_pack_id, metadata.pricing_pack_id);
     assert.equal(stored.body.ledger_commit_hash, metadata.ledger_commit_hash);
     assert.equal(stored.body.status, 'ok');
-    assert.deepEqual(stored.body.inputs, { portfolio_id: USD, top_n: 10, metrics_lookback_days: 252 });
+    assert.deepEqual(stored.body.inputs, {
+      portfolio_id: USD,
+      top_n: 10,
+      metrics_lookback_days: 252,
+      risk_free_rate: 0,
+    });
   });
 
   it('gives the same result_hash twice, the second from the cache, and replay matches', async () => {

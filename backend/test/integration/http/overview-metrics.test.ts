@@ -67,6 +67,58 @@ describeEachDb('portfolio_overview metrics strip', (dialect) => {
     assert.equal(metrics.total_value.value, 10029.9);
     const codes = (res.body.warnings as { code: string }[]).map((w) => w.code);
     assert.ok(!codes.some((c) => c.startsWith('twr_')), `no zero-base warnings: ${codes}`);
+
+    const risk = await run('risk', { portfolio_id: created.body.id, lookback_days: 252 });
+    assert.equal(risk.status, 200, risk.text);
+    assert.equal(risk.body.result.risk.period.start_date, metrics.period.start_date, 'the strip and risk agree');
+    assert.equal(risk.body.result.risk.volatility.annualized, metrics.volatility.annualized);
+    const riskCodes = (risk.body.warnings as { code: string }[]).map((w) => w.code);
+    assert.ok(riskCodes.includes('period_from_first_activity'), riskCodes.join());
+    assert.ok(!riskCodes.some((c) => c.startsWith('twr_')), `no zero-base warnings: ${riskCodes}`);
+  });
+
+  it('takes a risk-free rate for Sharpe and Sortino and echoes it; 0 is the default answer, byte for byte', async () => {
+    const plain = await run('risk', { portfolio_id: 'pf_demo_usd', lookback_days: 60 });
+    const zero = await run('risk', { portfolio_id: 'pf_demo_usd', lookback_days: 60, risk_free_rate: 0 });
+    const rated = await run('risk', { portfolio_id: 'pf_demo_usd', lookback_days: 60, risk_free_rate: 0.05 });
+    for (const r of [plain, zero, rated]) assert.equal(r.status, 200, r.text);
+    assert.equal(zero.body.metadata.result_hash, plain.body.metadata.result_hash);
+    const [before, after] = [plain.body.result.risk, rated.body.result.risk];
+    assert.equal(after.sharpe.risk_free_rate, 0.05);
+    assert.equal(after.sortino.risk_free_rate, 0.05);
+    const shift = ((1.05 ** (1 / 252) - 1) * 252) / before.sharpe.annualized_risk;
+    assert.ok(
+      Math.abs(before.sharpe.ratio - after.sharpe.ratio - shift) < 1e-9,
+      `${before.sharpe.ratio} ${after.sharpe.ratio}`,
+    );
+
+    const overview = await run('portfolio_overview', { portfolio_id: 'pf_demo_usd', risk_free_rate: 0.05 });
+    assert.equal(overview.status, 200, overview.text);
+    assert.equal(overview.body.result.metrics.sharpe.risk_free_rate, 0.05);
+    const bad = await run('risk', { portfolio_id: 'pf_demo_usd', risk_free_rate: -1 });
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(bad.body.message, /risk_free_rate/);
+  });
+
+  it('returns the daily values and net flows behind the performance only when asked', async () => {
+    const end = res0(await t.srv.request('GET', '/v1/packs?limit=1')).packs[0].date as string;
+    const inputs = { portfolio_id: 'pf_demo_usd', start_date: addDays(end, -30), end_date: end };
+    const plain = await run('performance', inputs);
+    const full = await run('performance', { ...inputs, include_series: true });
+    assert.equal(plain.status, 200, plain.text);
+    assert.equal(full.status, 200, full.text);
+    assert.equal(plain.body.result.performance.series, undefined);
+    const { series, twr } = full.body.result.performance;
+    assert.equal(series.points.length, 31);
+    assert.deepEqual(
+      series.points.map((p: { date: string }) => p.date),
+      twr.daily.map((d: { date: string }) => d.date),
+    );
+    for (const p of series.points) assert.ok(Math.abs(p.net_flow - (p.inflow - p.outflow)) < 1e-9);
+    assert.deepEqual(
+      { ...full.body.result.performance, series: undefined },
+      { ...plain.body.result.performance, series: undefined },
+    );
   });
 
   it('a portfolio that never held anything gets the strip with no figures and a warning', async () => {

@@ -25,10 +25,17 @@ describe('domain/analytics maxDrawdown', () => {
     assert.equal(d.recovery_date, null);
   });
 
-  it('starts a fall from the latest date at an equal high', () => {
+  it('starts a fall from the latest top when the value gets back to an equal high after a dip', () => {
     const d = maxDrawdown(series(100, 90, 100, 70));
     assert.equal(d.peak_date, '2024-01-03');
     assert.equal(d.trough_date, '2024-01-04');
+  });
+
+  it('dates a peak on a flat top at the first day of the top', () => {
+    const d = maxDrawdown(series(90, 100, 100, 100, 80));
+    assert.equal(d.peak_date, '2024-01-02');
+    assert.equal(d.trough_date, '2024-01-05');
+    assert.equal(maxDrawdown(series(100, 90, 100, 100, 70)).peak_date, '2024-01-03', 'the top after the dip');
   });
 
   it('reports the first of equally deep falls', () => {

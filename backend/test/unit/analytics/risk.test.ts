@@ -39,6 +39,16 @@ describe('domain/analytics sharpeRatio', () => {
     assert.deepEqual(s.warnings, []);
   });
 
+  it('is lowered by a risk-free rate rf by exactly ((1 + rf)^(1/252) - 1) x 252 / annualised volatility', () => {
+    const base = sharpeRatio(RETURNS);
+    for (const rf of [0.01, 0.03, 0.05, -0.005]) {
+      const s = sharpeRatio(RETURNS, { risk_free_rate: rf });
+      const shift = (((1 + rf) ** (1 / 252) - 1) * 252) / base.annualized_risk;
+      close(s.ratio! - base.ratio!, -shift, 1e-14);
+      assert.equal(s.annualized_risk, base.annualized_risk, 'the rate leaves volatility alone');
+    }
+  });
+
   it('is null with a warning when returns never vary', () => {
     const s = sharpeRatio([0.001, 0.001, 0.001, 0.001]);
     assert.equal(s.ratio, null);

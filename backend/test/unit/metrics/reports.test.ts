@@ -59,6 +59,21 @@ describe('domain/metrics performanceReport (metrics.performance)', () => {
   });
 });
 
+describe('domain/metrics performanceReport series', () => {
+  it('returns the daily values and flows behind the returns only when asked', () => {
+    const points = [day('2025-01-06', 100, 100), day('2025-01-07', 150, 60), day('2025-01-08', 120.5, 0, 30.25)];
+    const plain = performanceReport(series(points));
+    assert.equal('series' in plain.output, false);
+    const { output } = performanceReport(series(points), true);
+    assert.deepEqual(output.series?.points, [
+      { date: '2025-01-06', value: 100, inflow: 100, outflow: 0, net_flow: 100 },
+      { date: '2025-01-07', value: 150, inflow: 60, outflow: 0, net_flow: 60 },
+      { date: '2025-01-08', value: 120.5, inflow: 0, outflow: 30.25, net_flow: -30.25 },
+    ]);
+    assert.deepEqual({ ...output, series: undefined }, { ...plain.output, series: undefined });
+  });
+});
+
 describe('domain/metrics riskReport (metrics.risk)', () => {
   it('computes volatility and Sharpe from the returns between pricing days, with reference values', () => {
     const { output, warnings } = riskReport(SWINGS);
@@ -79,6 +94,35 @@ describe('domain/metrics riskReport (metrics.risk)', () => {
       ],
     );
     assert.equal(output.benchmark, null);
+  });
+
+  it('takes excess returns over the risk-free rate given and echoes it; 0 gives the default answer', () => {
+    const rf = 0.04;
+    const daily = 1.04 ** (1 / 252) - 1;
+    const { output } = riskReport(SWINGS, rf);
+    assert.equal(output.sharpe.risk_free_rate, rf);
+    assert.equal(output.sortino.risk_free_rate, rf);
+    assert.equal(output.sharpe.ratio, fraction(((0.025 - daily) * 252) / (SWING_SD * Math.sqrt(252))));
+    assert.equal(output.volatility.annualized, fraction(SWING_SD * Math.sqrt(252)));
+    assert.deepEqual(riskReport(SWINGS, 0), riskReport(SWINGS));
+  });
+
+  it('measures a young portfolio from the day before its first activity, as if the period started there, with a warning', () => {
+    const idle = [day('2025-01-02', 0), day('2025-01-03', 0), day('2025-01-04', 0), day('2025-01-05', 0)];
+    const young = series([...idle, ...SWINGS.points], ['2025-01-02', '2025-01-03', ...SWINGS.pricing_days]);
+    const fromActivity = series([idle[3]!, ...SWINGS.points], ['2025-01-05', ...SWINGS.pricing_days]);
+    const { output, warnings } = riskReport(young);
+    assert.deepEqual(output, riskReport(fromActivity).output);
+    assert.equal(output.period.start_date, '2025-01-05');
+    assert.deepEqual(warnings, [
+      {
+        code: 'period_from_first_activity',
+        message:
+          "the portfolio's first activity is after the period's first day 2025-01-02; risk is measured from 2025-01-05, the day before it",
+      },
+    ]);
+    // Its first day's return is 0 (the deposit day), so the figures are those of SWINGS and one more 0.
+    assert.equal(output.volatility.observations, 5);
   });
 
   it('gives beta 1 and no tracking error against a benchmark that moved exactly like the portfolio', () => {
@@ -136,7 +180,7 @@ describe('domain/metrics summaryStrip (metrics.summary)', () => {
   it('starts a younger portfolio the day before its first activity, and leaves out volatility with under 2 returns', () => {
     const young = series(
       [day('2025-01-06', 0), day('2025-01-07', 0), day('2025-01-08', 1_000, 1_000), day('2025-01-09', 1_050)],
-      ['2025-01-08', '2025-01-09'],
+      ['2025-01-06', '2025-01-09'],
     );
     const { output, warnings } = summaryStrip(young, 1_050);
     assert.equal(output.period.start_date, '2025-01-07');

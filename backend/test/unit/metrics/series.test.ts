@@ -67,31 +67,55 @@ describe('domain/metrics pricingDayReturns', () => {
 });
 
 describe('domain/metrics fromFirstActivity', () => {
-  it('starts a younger portfolio the day before its first activity', () => {
-    const points = [
-      day('2025-01-01', 0),
-      day('2025-01-02', 0),
-      day('2025-01-03', 1_000, 1_000),
-      day('2025-01-04', 1_010),
+  const periodOf = (points: ReturnType<typeof day>[], pricing_days = points.map((p) => p.date)) => ({
+    base_currency: 'USD',
+    start_date: points[0]!.date,
+    end_date: points[points.length - 1]!.date,
+    points,
+    pricing_days,
+    benchmark: null,
+  });
+
+  it('starts a younger portfolio the day before its first activity, that day opening the pricing days', () => {
+    const young = periodOf(
+      [
+        day('2025-01-03', 0),
+        day('2025-01-04', 0),
+        day('2025-01-05', 0),
+        day('2025-01-06', 1_000, 1_000),
+        day('2025-01-07', 1_010),
+      ],
+      ['2025-01-03', '2025-01-06', '2025-01-07'],
+    );
+    const closes = [
+      { date: '2025-01-03', close: 50 },
+      { date: '2025-01-06', close: 51 },
+      { date: '2025-01-07', close: 52 },
     ];
+    const active = fromFirstActivity({ ...young, benchmark: { symbol: 'SPY', currency: 'USD', closes } });
+    assert.equal(active.start_date, '2025-01-05');
     assert.deepEqual(
-      fromFirstActivity(points).map((p) => p.date),
-      ['2025-01-02', '2025-01-03', '2025-01-04'],
+      active.points.map((p) => p.date),
+      ['2025-01-05', '2025-01-06', '2025-01-07'],
+    );
+    assert.deepEqual(active.pricing_days, ['2025-01-05', '2025-01-06', '2025-01-07']);
+    assert.deepEqual(
+      active.benchmark?.closes,
+      [{ date: '2025-01-05', close: 50 }, ...closes.slice(1)],
+      'the close in force',
     );
   });
 
   it('keeps the whole series when the first day is active, or when nothing ever happens', () => {
-    const active = [day('2025-01-01', 5), day('2025-01-02', 6)];
+    const active = periodOf([day('2025-01-01', 5), day('2025-01-02', 6)]);
     assert.deepEqual(fromFirstActivity(active), active);
-    const idle = [day('2025-01-01', 0), day('2025-01-02', 0)];
+    const idle = periodOf([day('2025-01-01', 0), day('2025-01-02', 0)]);
     assert.deepEqual(fromFirstActivity(idle), idle);
   });
 
   it('counts an outflow alone as activity', () => {
-    assert.equal(
-      fromFirstActivity([day('2025-01-01', 0), day('2025-01-02', 0), day('2025-01-03', 0, 0, 10)]).length,
-      2,
-    );
+    const points = [day('2025-01-01', 0), day('2025-01-02', 0), day('2025-01-03', 0, 0, 10)];
+    assert.equal(fromFirstActivity(periodOf(points)).points.length, 2);
   });
 });
 
