@@ -3,8 +3,7 @@ import type { CurrentState } from '../db/current-state.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as securities from '../db/repositories/securities.js';
 import { todayUtc } from '../clock.js';
-import { parseLedgerCsv, parseLedgerJson } from '../domain/ledger/parse.js';
-import type { Transaction } from '../domain/ledger/types.js';
+import { importedTransactions, ledgerFormat, type LedgerDocument } from '../domain/ledger/imports/formats.js';
 import { validateImport } from '../domain/ledger/validate.js';
 import { AppError, invalid } from '../errors.js';
 import { requirePortfolio, type Actor } from './portfolios.js';
@@ -15,13 +14,15 @@ export interface LedgerImportDeps {
   current?: CurrentState | undefined;
 }
 
-/** The batch as it arrived: the ledger CSV text, or the JSON body `{"transactions": [...]}`. */
-export type LedgerDocument = { csv: string } | { json: unknown };
+export type { LedgerDocument };
 
 export interface LedgerImportRequest {
   actor: Actor;
   portfolioId: string;
+  /** The ledger CSV text or the JSON body `{"transactions": [...]}`, or another tool's export. */
   document: LedgerDocument;
+  /** Which file it is: `folio` (the default), `portfolio-performance` or `ghostfolio` (LEDGER_FORMATS). */
+  format?: string | undefined;
   /** Recorded on the commit: where the batch came from (`api`, `cli`). */
   source: string;
 }
@@ -35,7 +36,8 @@ export interface LedgerImportResult {
 
 /**
  * Imports one batch of transactions as one commit on the portfolio's chain, all or nothing:
- * every row is parsed and checked (a bad row rejects the whole import, naming the row), then
+ * every row is parsed (or mapped from another tool's export) and checked (a bad row or an
+ * unknown security rejects the whole import, naming the row), then
  * validated against the chain inside the commit's transaction.
  */
 export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequest): Promise<LedgerImportResult> {
@@ -46,15 +48,11 @@ export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequ
       archived_at: portfolio.archived_at,
     });
   }
-  const batch = parseDocument(req.document);
-  if (batch.length === 0) throw invalid('no transactions to import');
   const known = await securities.all(deps.db);
+  const format = ledgerFormat(req.format);
+  const batch = importedTransactions(format, req.document, known, { today: todayUtc() });
+  if (batch.length === 0) throw invalid('no transactions to import');
   const commit = await ledger.appendCommit(deps.db, portfolio.id, batch, req.source, known, validateImport);
   deps.current?.ledgerChanged(portfolio.id);
   return { ledger_commit_hash: commit.hash, parent_hash: commit.parent_hash, seq: commit.seq, count: batch.length };
-}
-
-function parseDocument(doc: LedgerDocument): Transaction[] {
-  const opts = { today: todayUtc() };
-  return 'csv' in doc ? parseLedgerCsv(doc.csv, opts) : parseLedgerJson(doc.json, opts);
 }

@@ -65,12 +65,12 @@ export function parseLedgerJson(body: unknown, opts: ParseOptions): Transaction[
   );
 }
 
-interface CsvRecord {
+export interface CsvRecord {
   fields: string[];
   line: number;
 }
 
-function readRecords(text: string): CsvRecord[] {
+export function readRecords(text: string): CsvRecord[] {
   // One line-ending convention keeps line numbers exact and makes notes with line breaks hash
   // the same whichever platform wrote the file.
   const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
@@ -117,13 +117,18 @@ function readHeader(header: CsvRecord): Column[] {
   throw invalid(message, { errors: [{ row: 0, line: header.line, message }] });
 }
 
-interface RawRow {
+/** A row on its way to validation, from the ledger CSV or JSON or a format mapped to their fields. */
+export interface RawRow {
   line?: number;
   /** The row's fields by name, or why the row could not even be split into fields. */
   fields: Record<string, unknown> | string;
 }
 
-function validateRows(rows: readonly RawRow[], opts: ParseOptions): Transaction[] {
+/**
+ * Checks rows given as ledger fields (strings or numbers), all or nothing: the rows as
+ * transactions, or a 400 naming every bad row (numbered from 1 in the order given).
+ */
+export function validateRows(rows: readonly RawRow[], opts: ParseOptions): Transaction[] {
   const schema = rowSchema(opts.today);
   const list = new RowErrorList();
   const out: Transaction[] = [];

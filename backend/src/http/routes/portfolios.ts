@@ -23,6 +23,13 @@ function ledgerDocument(req: Request): LedgerDocument {
   );
 }
 
+/** `?format=` names another tool's export; absent means Folio's own ledger CSV or JSON. */
+function formatParam(req: Request): string | undefined {
+  const format = req.query.format;
+  if (format === undefined || typeof format === 'string') return format;
+  throw new AppError('invalid_request', 'give format once, as a string', {});
+}
+
 export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes: number): Router {
   const r = Router();
 
@@ -53,7 +60,13 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
     async (req, res) => {
       const result = await importLedger(
         { db, current },
-        { actor: asUser(authOf(req).user), portfolioId: req.params.id, document: ledgerDocument(req), source: 'api' },
+        {
+          actor: asUser(authOf(req).user),
+          portfolioId: req.params.id,
+          document: ledgerDocument(req),
+          format: formatParam(req),
+          source: 'api',
+        },
       );
       res.status(201).json(result);
     },

@@ -99,7 +99,13 @@ describe('folio CLI: usage and configuration', () => {
     const [none, help] = await Promise.all([runFolio([], { env: env() }), runFolio(['--help'], { env: env() })]);
     expectExit(none, 2, 'no command');
     assert.match(none.stdout, /^usage: folio <command>/);
-    for (const cmd of ['serve', 'migrate', 'seed-demo', 'ledger import --portfolio ID FILE.csv', 'execute PATTERN']) {
+    for (const cmd of [
+      'serve',
+      'migrate',
+      'seed-demo',
+      'ledger import --portfolio ID [--format F] FILE',
+      'execute PATTERN',
+    ]) {
       assert.ok(none.stdout.includes(cmd), `usage mentions ${cmd}`);
     }
     assert.equal(none.stderr, '');
@@ -120,7 +126,7 @@ describe('folio CLI: usage and configuration', () => {
     fs.writeFileSync(csv, `${HEADER}\n2025-01-02,DEPOSIT,,,,100,USD,,\n`);
     const cases: [string, string[], RegExp][] = [
       ['import without --portfolio', ['ledger', 'import', csv], /needs --portfolio ID/],
-      ['import without a file', ['ledger', 'import', '--portfolio', 'pf_x'], /exactly one CSV file/],
+      ['import without a file', ['ledger', 'import', '--portfolio', 'pf_x'], /exactly one file/],
       [
         'import of a file that does not exist',
         ['ledger', 'import', '--portfolio', 'pf_x', path.join(dir.path, 'nope.csv')],
