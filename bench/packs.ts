@@ -9,56 +9,23 @@
  * The listings and their closes are synthetic benchmark fixtures written to a scratch
  * database; nothing here touches a real one.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { loadConfig } from '../backend/src/config.js';
-import { createDb, migrateLatest } from '../backend/src/db/knex.js';
+import { migrateLatest } from '../backend/src/db/knex.js';
 import { insertMissing } from '../backend/src/db/repositories/securities.js';
 import type { PackFx, PackPrice } from '../backend/src/domain/pack.js';
 import { createLogger } from '../backend/src/observability/logger.js';
 import { BreakerRegistry } from '../backend/src/providers/breakers.js';
 import { createProvider, type ProviderName } from '../backend/src/providers/index.js';
 import { buildPack } from '../backend/src/services/packs/build.js';
+import { BENCH_CURRENCIES, onScratchDatabases } from './databases.js';
 
 const SECURITIES = 5_000;
-const CURRENCIES = [
-  'AUD',
-  'BRL',
-  'CAD',
-  'CHF',
-  'CLP',
-  'CNY',
-  'CZK',
-  'DKK',
-  'EUR',
-  'GBP',
-  'HKD',
-  'HUF',
-  'IDR',
-  'ILS',
-  'INR',
-  'JPY',
-  'KRW',
-  'MXN',
-  'MYR',
-  'NOK',
-  'NZD',
-  'PHP',
-  'PLN',
-  'SEK',
-  'SGD',
-  'THB',
-  'TRY',
-  'TWD',
-  'ZAR',
-  'AED',
-];
-const PG_ADMIN_URL = process.env.FOLIO_BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATES: Record<'csv' | 'http', string> = { csv: '2030-01-02', http: '2030-01-03' };
 
 const securities = Array.from({ length: SECURITIES }, (_, i) => ({
@@ -66,7 +33,7 @@ const securities = Array.from({ length: SECURITIES }, (_, i) => ({
   name: `Benchmark listing ${i}`,
   sector: 'Benchmark',
   // One listing in ten trades in one of the 30 currencies, the rest in USD.
-  currency: i % 10 === 0 ? CURRENCIES[(i / 10) % CURRENCIES.length]! : 'USD',
+  currency: i % 10 === 0 ? BENCH_CURRENCIES[(i / 10) % BENCH_CURRENCIES.length]! : 'USD',
   asset_class: 'equity',
 }));
 const prices: PackPrice[] = securities.map((s, i) => ({
@@ -74,7 +41,7 @@ const prices: PackPrice[] = securities.map((s, i) => ({
   close: 5 + ((i * 7919) % 100_000) / 100,
   currency: s.currency,
 }));
-const fx: PackFx[] = CURRENCIES.map((c, i) => ({ base: c, quote: 'USD', rate: 0.05 + i / 17 }));
+const fx: PackFx[] = BENCH_CURRENCIES.map((c, i) => ({ base: c, quote: 'USD', rate: 0.05 + i / 17 }));
 
 function writeCsv(dir: string): void {
   for (const date of Object.values(DATES)) {
@@ -138,41 +105,7 @@ async function main(): Promise<void> {
   const env = { FOLIO_PROVIDER_CSV_DIR: csvDir, FOLIO_PROVIDER_HTTP_URL: source.url };
   console.log(`pack build: ${SECURITIES} securities, ${fx.length} FX pairs, fetch + write + reconcile + mark fresh`);
   try {
-    const sqlite = createDb({ sqliteFile: path.join(scratch, 'folio.sqlite') });
-    try {
-      await benchOn('SQLite', sqlite, env);
-    } finally {
-      await sqlite.destroy();
-    }
-
-    const admin = knexFactory({
-      client: 'pg',
-      connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 },
-      pool: { min: 0, max: 1 },
-    });
-    const name = `folio_bench_packs_${randomBytes(4).toString('hex')}`;
-    try {
-      await admin.raw(`create database ${name}`);
-    } catch (e) {
-      console.log(
-        `PostgreSQL: skipped, ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (${(e as Error).message})`,
-      );
-      await admin.destroy();
-      return;
-    }
-    try {
-      const url = new URL(PG_ADMIN_URL);
-      url.pathname = `/${name}`;
-      const pg = createDb({ DATABASE_URL: url.toString(), sqliteFile: '' });
-      try {
-        await benchOn('PostgreSQL', pg, env);
-      } finally {
-        await pg.destroy();
-      }
-    } finally {
-      await admin.raw(`drop database if exists ${name} with (force)`);
-      await admin.destroy();
-    }
+    await onScratchDatabases(scratch, (label, db) => benchOn(label, db, env));
   } finally {
     await source.close();
     fs.rmSync(scratch, { recursive: true, force: true });
