@@ -1,109 +1,72 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, type Counter, type Histogram, Registry } from 'prom-client';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { agentOf } from '../executor/capability.js';
 import type { Pattern } from '../executor/pattern.js';
+import {
+  AGENT_INVOCATIONS,
+  BUILD_INFO,
+  CACHE_HITS,
+  CACHE_MISSES,
+  CAPABILITY_DURATION,
+  counter,
+  DEFAULT_METRICS_PREFIX,
+  EXECUTE_DURATION,
+  EXECUTE_ERRORS,
+  EXECUTE_REQUESTS,
+  gauge,
+  histogram,
+  HTTP_DURATION,
+  HTTP_REQUESTS,
+  type LabelOf,
+  PATTERN_EXECUTIONS,
+  STEP_DURATION,
+} from './metrics-catalogue.js';
 
-/** docs/metrics.md: 0.3 s and 0.5 s are the latency SLO thresholds, so they are bucket bounds. */
-export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 2.5, 5, 10];
 /** The label value of every pattern id not loaded at start-up, so clients cannot mint series. */
 export const UNKNOWN_PATTERN = 'unknown';
 
-/** The request and execution metrics of docs/metrics.md, all in one registry. */
+/** The request and execution metrics (metrics-catalogue.ts), all in one registry. */
 export interface FolioMetrics {
   registry: Registry;
-  httpDuration: Histogram<'method' | 'route' | 'code'>;
-  httpRequests: Counter<'method' | 'route' | 'code'>;
-  executeDuration: Histogram<'pattern'>;
-  executeRequests: Counter<'pattern' | 'code'>;
-  executeErrors: Counter<'pattern' | 'error'>;
-  patternExecutions: Counter<'pattern' | 'outcome'>;
-  stepDuration: Histogram<'pattern' | 'step' | 'status'>;
-  capabilityDuration: Histogram<'capability' | 'status'>;
-  agentInvocations: Counter<'agent' | 'capability' | 'status'>;
-  cacheHits: Counter<'pattern'>;
-  cacheMisses: Counter<'pattern'>;
+  httpDuration: Histogram<LabelOf<typeof HTTP_DURATION>>;
+  httpRequests: Counter<LabelOf<typeof HTTP_REQUESTS>>;
+  executeDuration: Histogram<LabelOf<typeof EXECUTE_DURATION>>;
+  executeRequests: Counter<LabelOf<typeof EXECUTE_REQUESTS>>;
+  executeErrors: Counter<LabelOf<typeof EXECUTE_ERRORS>>;
+  patternExecutions: Counter<LabelOf<typeof PATTERN_EXECUTIONS>>;
+  stepDuration: Histogram<LabelOf<typeof STEP_DURATION>>;
+  capabilityDuration: Histogram<LabelOf<typeof CAPABILITY_DURATION>>;
+  agentInvocations: Counter<LabelOf<typeof AGENT_INVOCATIONS>>;
+  cacheHits: Counter<LabelOf<typeof CACHE_HITS>>;
+  cacheMisses: Counter<LabelOf<typeof CACHE_MISSES>>;
 }
 
 /** A registry with the process metrics and the request metrics, every known series at 0. */
 export function createMetrics(patterns: readonly Pattern[]): FolioMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'folio_' });
+  collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
   // Gauges named like counters fail `promtool check metrics`; the per-type gauges
   // (folio_nodejs_active_handles{type}, ...) carry the same numbers.
   for (const kind of ['handles', 'requests', 'resources'])
-    registry.removeSingleMetric(`folio_nodejs_active_${kind}_total`);
-  new Gauge({
-    name: 'folio_build_info',
-    help: 'Always 1; the labels say which build runs.',
-    labelNames: ['version', 'node_version'],
-    registers: [registry],
-  }).set({ version: packageVersion(), node_version: process.version }, 1);
+    registry.removeSingleMetric(`${DEFAULT_METRICS_PREFIX}nodejs_active_${kind}_total`);
+  gauge(BUILD_INFO, registry).set({ version: packageVersion(), node_version: process.version }, 1);
 
-  const registers = [registry];
-  const latency = (name: string, help: string) => ({ name, help, buckets: LATENCY_BUCKETS, registers });
   const m: FolioMetrics = {
     registry,
-    httpDuration: new Histogram({
-      ...latency('folio_http_request_duration_seconds', 'HTTP requests by route template.'),
-      labelNames: ['method', 'route', 'code'],
-    }),
-    httpRequests: new Counter({
-      name: 'folio_http_requests_total',
-      help: 'HTTP requests by route template.',
-      labelNames: ['method', 'route', 'code'],
-      registers,
-    }),
-    executeDuration: new Histogram({
-      ...latency('folio_execute_duration_seconds', 'POST /v1/execute end to end, by pattern.'),
-      labelNames: ['pattern'],
-    }),
-    executeRequests: new Counter({
-      name: 'folio_execute_requests_total',
-      help: 'POST /v1/execute by pattern and HTTP status code.',
-      labelNames: ['pattern', 'code'],
-      registers,
-    }),
-    executeErrors: new Counter({
-      name: 'folio_execute_errors_total',
-      help: 'Failed POST /v1/execute by pattern and error code.',
-      labelNames: ['pattern', 'error'],
-      registers,
-    }),
-    patternExecutions: new Counter({
-      name: 'folio_pattern_executions_total',
-      help: 'Pattern runs: computed, cached (result cache hit) or failed.',
-      labelNames: ['pattern', 'outcome'],
-      registers,
-    }),
-    stepDuration: new Histogram({
-      ...latency('folio_pattern_step_duration_seconds', 'One step of a pattern run.'),
-      labelNames: ['pattern', 'step', 'status'],
-    }),
-    capabilityDuration: new Histogram({
-      ...latency('folio_capability_duration_seconds', 'One capability call.'),
-      labelNames: ['capability', 'status'],
-    }),
-    agentInvocations: new Counter({
-      name: 'folio_agent_invocations_total',
-      help: 'Capability calls by the agent that serves them.',
-      labelNames: ['agent', 'capability', 'status'],
-      registers,
-    }),
-    cacheHits: new Counter({
-      name: 'folio_result_cache_hits_total',
-      help: 'Result cache hits.',
-      labelNames: ['pattern'],
-      registers,
-    }),
-    cacheMisses: new Counter({
-      name: 'folio_result_cache_misses_total',
-      help: 'Result cache misses.',
-      labelNames: ['pattern'],
-      registers,
-    }),
+    httpDuration: histogram(HTTP_DURATION, registry),
+    httpRequests: counter(HTTP_REQUESTS, registry),
+    executeDuration: histogram(EXECUTE_DURATION, registry),
+    executeRequests: counter(EXECUTE_REQUESTS, registry),
+    executeErrors: counter(EXECUTE_ERRORS, registry),
+    patternExecutions: counter(PATTERN_EXECUTIONS, registry),
+    stepDuration: histogram(STEP_DURATION, registry),
+    capabilityDuration: histogram(CAPABILITY_DURATION, registry),
+    agentInvocations: counter(AGENT_INVOCATIONS, registry),
+    cacheHits: counter(CACHE_HITS, registry),
+    cacheMisses: counter(CACHE_MISSES, registry),
   };
   zeroKnownSeries(m, patterns);
   return m;

@@ -11,15 +11,25 @@ import { freshness, statusCounts, type PackStatus } from '../db/repositories/pac
 import { EXPECTED_PACK_STATES, type FreshnessRule } from '../domain/pack.js';
 import { BREAKER_EVENTS } from '../providers/breakers.js';
 import { PROVIDER_NAMES } from '../providers/index.js';
+import {
+  JOB_BREAKER_EVENTS,
+  JOB_LAST_SUCCESS,
+  JOB_RUNNING,
+  JOB_RUNS,
+  PACK_AGE,
+  PACK_BUILD_BUCKETS,
+  PACK_BUILD_DURATION,
+  PACK_BUILD_FAILED_DATES,
+  PACK_BUILD_FAILED_NEWEST,
+  PACK_EXPECTED_DATE,
+  PACK_EXPECTED_STATE,
+  PACK_FRESH,
+  PACK_NEWEST_FRESH_DATE,
+  PACKS,
+  PACKS_WARMING_STALE,
+  type MetricDefinition,
+} from './metrics-catalogue.js';
 
-/**
- * docs/metrics.md: builds take 0.1-1 s on the demo and csv sources and minutes on a slow
- * API, so the buckets start low enough for quantiles of the usual builds to mean something;
- * 600 s is the build-time SLO, so it is a bound.
- */
-export const PACK_BUILD_BUCKETS = [
-  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600,
-] as const;
 const PACK_STATUSES: readonly PackStatus[] = ['warming', 'fresh', 'error', 'superseded'];
 const FINISHED = ['success', 'failure'] as const;
 
@@ -42,12 +52,17 @@ interface Sample {
  */
 class ScrapedMetric {
   readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricDefinition['type'];
   constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'gauge' | 'counter' | 'histogram',
+    d: MetricDefinition,
     private readonly samples: () => Promise<Sample[]>,
-  ) {}
+  ) {
+    this.name = d.name;
+    this.help = d.help;
+    this.type = d.type;
+  }
 
   async get() {
     return {
@@ -84,30 +99,30 @@ export function registerPackMetrics(registry: Registry, db: Knex, opts: PackMetr
     return current.data;
   };
 
-  const metric = (name: string, help: string, type: 'gauge' | 'counter' | 'histogram', f: (s: Snapshot) => Sample[]) =>
-    registry.registerMetric(new ScrapedMetric(name, help, type, async () => f(await snapshot())) as never);
+  const metric = (d: MetricDefinition, f: (s: Snapshot) => Sample[]) =>
+    registry.registerMetric(new ScrapedMetric(d, async () => f(await snapshot())) as never);
 
-  metric('folio_pack_build_duration_seconds', 'Finished build-pack job runs by status.', 'histogram', (s) =>
+  metric(PACK_BUILD_DURATION, (s) =>
     FINISHED.flatMap((status) => {
       const h = s.histogram.find((x) => x.status === status);
       const labels = { status };
       return [
         ...PACK_BUILD_BUCKETS.map((le, i) => ({
-          metricName: 'folio_pack_build_duration_seconds_bucket',
+          metricName: `${PACK_BUILD_DURATION.name}_bucket`,
           labels: { ...labels, le: String(le) },
           value: h?.buckets[i] ?? 0,
         })),
         {
-          metricName: 'folio_pack_build_duration_seconds_bucket',
+          metricName: `${PACK_BUILD_DURATION.name}_bucket`,
           labels: { ...labels, le: '+Inf' },
           value: h?.count ?? 0,
         },
-        { metricName: 'folio_pack_build_duration_seconds_sum', labels, value: h?.sum ?? 0 },
-        { metricName: 'folio_pack_build_duration_seconds_count', labels, value: h?.count ?? 0 },
+        { metricName: `${PACK_BUILD_DURATION.name}_sum`, labels, value: h?.sum ?? 0 },
+        { metricName: `${PACK_BUILD_DURATION.name}_count`, labels, value: h?.count ?? 0 },
       ];
     }),
   );
-  metric('folio_job_runs_total', 'Finished job runs by job and status.', 'counter', (s) =>
+  metric(JOB_RUNS, (s) =>
     JOB_NAMES.flatMap((job) =>
       FINISHED.map((status) => ({
         labels: { job, status },
@@ -115,77 +130,41 @@ export function registerPackMetrics(registry: Registry, db: Knex, opts: PackMetr
       })),
     ),
   );
-  metric('folio_job_last_success_timestamp_seconds', 'Unix time the job last succeeded.', 'gauge', (s) =>
+  metric(JOB_LAST_SUCCESS, (s) =>
     s.runs.lastSuccess
       .filter((r) => (JOB_NAMES as readonly string[]).includes(r.job))
       .map((r) => ({ labels: { job: r.job }, value: seconds(r.at) })),
   );
-  metric('folio_job_running', 'Job runs in progress (started, not finished).', 'gauge', (s) =>
+  metric(JOB_RUNNING, (s) =>
     JOB_NAMES.map((job) => ({ labels: { job }, value: s.runs.running.find((r) => r.job === job)?.n ?? 0 })),
   );
-  metric(
-    'folio_job_breaker_events_total',
-    'Circuit breaker events of job runs in processes that are not scraped (folio build-pack, folio scheduler).',
-    'counter',
-    (s) => {
-      const totals = new Map<string, number>();
-      for (const breaker of PROVIDER_NAMES)
-        for (const event of Object.values(BREAKER_EVENTS)) totals.set(`${breaker}\0${event}`, 0);
-      for (const c of s.breakerEvents) totals.set(`${c.breaker}\0${c.event}`, c.n);
-      return [...totals].map(([key, value]) => {
-        const [breaker, event] = key.split('\0') as [string, string];
-        return { labels: { breaker, event }, value };
-      });
-    },
+  metric(JOB_BREAKER_EVENTS, (s) => {
+    const totals = new Map<string, number>();
+    for (const breaker of PROVIDER_NAMES)
+      for (const event of Object.values(BREAKER_EVENTS)) totals.set(`${breaker}\0${event}`, 0);
+    for (const c of s.breakerEvents) totals.set(`${c.breaker}\0${c.event}`, c.n);
+    return [...totals].map(([key, value]) => {
+      const [breaker, event] = key.split('\0') as [string, string];
+      return { labels: { breaker, event }, value };
+    });
+  });
+  metric(PACK_NEWEST_FRESH_DATE, (s) =>
+    s.freshness.newestFreshDate === null ? [] : [{ labels: {}, value: dayStart(s.freshness.newestFreshDate) }],
   );
-  metric(
-    'folio_pack_newest_fresh_date_timestamp_seconds',
-    'Date of the newest fresh pack, as Unix time at 00:00 UTC.',
-    'gauge',
-    (s) => (s.freshness.newestFreshDate === null ? [] : [{ labels: {}, value: dayStart(s.freshness.newestFreshDate) }]),
+  metric(PACK_EXPECTED_DATE, (s) => [{ labels: {}, value: dayStart(s.freshness.expectedDate) }]);
+  metric(PACK_FRESH, (s) => [{ labels: {}, value: s.freshness.fresh ? 1 : 0 }]);
+  metric(PACK_EXPECTED_STATE, (s) =>
+    EXPECTED_PACK_STATES.map((state) => ({ labels: { state }, value: s.freshness.state === state ? 1 : 0 })),
   );
-  metric(
-    'folio_pack_expected_date_timestamp_seconds',
-    'Date of the pack the freshness objective expects to be fresh now, as Unix time at 00:00 UTC.',
-    'gauge',
-    (s) => [{ labels: {}, value: dayStart(s.freshness.expectedDate) }],
+  metric(PACK_AGE, (s) => (s.freshness.ageSeconds === null ? [] : [{ labels: {}, value: s.freshness.ageSeconds }]));
+  metric(PACK_BUILD_FAILED_DATES, (s) => [{ labels: {}, value: s.failedDates.length }]);
+  metric(PACK_BUILD_FAILED_NEWEST, (s) =>
+    s.failedDates[0] === undefined ? [] : [{ labels: {}, value: dayStart(s.failedDates[0]) }],
   );
-  metric('folio_pack_fresh', '1 when the expected pack (or a later one) is fresh, else 0.', 'gauge', (s) => [
-    { labels: {}, value: s.freshness.fresh ? 1 : 0 },
-  ]);
-  metric(
-    'folio_pack_expected_state',
-    'State of the expected pack, 1 for the current one: fresh (or a later pack is), warming, error or missing.',
-    'gauge',
-    (s) => EXPECTED_PACK_STATES.map((state) => ({ labels: { state }, value: s.freshness.state === state ? 1 : 0 })),
-  );
-  metric(
-    'folio_pack_age_seconds',
-    'Seconds since the newest fresh pack became due (FOLIO_PACK_FRESH_BY on the day after its date).',
-    'gauge',
-    (s) => (s.freshness.ageSeconds === null ? [] : [{ labels: {}, value: s.freshness.ageSeconds }]),
-  );
-  metric(
-    'folio_pack_build_failed_dates',
-    'Dates whose last build-pack run failed and that no fresh pack covers.',
-    'gauge',
-    (s) => [{ labels: {}, value: s.failedDates.length }],
-  );
-  metric(
-    'folio_pack_build_failed_newest_date_timestamp_seconds',
-    'The newest of those dates, as Unix time at 00:00 UTC (absent when there is none).',
-    'gauge',
-    (s) => (s.failedDates[0] === undefined ? [] : [{ labels: {}, value: dayStart(s.failedDates[0]) }]),
-  );
-  metric('folio_packs', 'Packs by status.', 'gauge', (s) =>
+  metric(PACKS, (s) =>
     PACK_STATUSES.map((status) => ({ labels: { status }, value: s.packs.byStatus.get(status) ?? 0 })),
   );
-  metric(
-    'folio_packs_warming_stale',
-    'Warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS (a build that died).',
-    'gauge',
-    (s) => [{ labels: {}, value: s.packs.staleWarming }],
-  );
+  metric(PACKS_WARMING_STALE, (s) => [{ labels: {}, value: s.packs.staleWarming }]);
 }
 
 interface Snapshot {

@@ -40,7 +40,7 @@ export interface Tracing {
 /**
  * Starts the OpenTelemetry SDK. It must run before knex and pg are imported: their
  * instrumentations patch them as they are required. The HTTP server span comes from our own
- * middleware (http-tracing.ts), so express needs no patching and no ESM loader hook is
+ * middleware (http/request-tracing.ts), so express needs no patching and no ESM loader hook is
  * registered.
  */
 export function startTracing(config: TracingConfig, opts: TracingOptions): Tracing {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_METRICS_PREFIX, METRIC_CATALOGUE } from '../../../src/observability/metrics-catalogue.js';
 import { describeEachDb } from '../../support/databases.js';
 import { REPO_ROOT } from '../../support/folio-process.js';
 import { useSeededServer, type TestServer } from '../../support/server.js';
@@ -60,6 +61,14 @@ describeEachDb('GET /metrics', (dialect) => {
       this.skip();
     }
     assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
+  });
+
+  it('exports exactly the metrics of the catalogue, each with its declared type', async () => {
+    const { text } = await scrape(t.srv);
+    const exported = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const defaults = new RegExp(`^${DEFAULT_METRICS_PREFIX}(process|nodejs)_`);
+    const own = new Map([...exported].filter(([name]) => !defaults.test(name)));
+    assert.deepEqual(own, new Map(METRIC_CATALOGUE.map((d) => [d.name, d.type])));
   });
 
   it('exports every known series at 0 before the first request', async () => {

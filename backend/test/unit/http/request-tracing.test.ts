@@ -9,7 +9,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
-import { traceRequests } from '../../../src/observability/http-tracing.js';
+import { traceRequests } from '../../../src/http/request-tracing.js';
 
 describe('server spans (traceRequests)', () => {
   const exporter = new InMemorySpanExporter();

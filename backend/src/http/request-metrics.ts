@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import { toAppError } from '../http/error-handler.js';
-import { routeTemplate } from '../http/route-template.js';
-import { UNKNOWN_PATTERN, type FolioMetrics } from './metrics.js';
+import { toAppError } from './error-handler.js';
+import { routeTemplate } from './route-template.js';
+import { UNKNOWN_PATTERN, type FolioMetrics } from '../observability/metrics.js';
 
 const EXECUTE_ROUTE = '/v1/execute';
 

@@ -10,8 +10,8 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
-import { routeTemplate } from '../http/route-template.js';
-import { NOISE_PATH } from './noise.js';
+import { routeTemplate } from './route-template.js';
+import { NOISE_PATH } from '../observability/noise.js';
 
 /**
  * The SERVER span of every request, the root of its tree, named `METHOD /route/template` and
