@@ -1,15 +1,29 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AppError, importLedger, OPERATOR } from '../backend/src/index.js';
+import {
+  AppError,
+  importLedger,
+  OPERATOR,
+  verifyAllLedgers,
+  verifyLedger,
+  type LedgerVerification,
+} from '../backend/src/index.js';
 import { withDatabase } from './database.js';
 import { UsageError, type Out } from './usage.js';
 
 export const LEDGER_USAGE = `  ledger import --portfolio ID [--format F] FILE
                                           import a file as one commit (all or nothing); F: folio (ledger CSV,
-                                          the default), portfolio-performance (CSV export), ghostfolio (export JSON)`;
+                                          the default), portfolio-performance (CSV export), ghostfolio (export JSON)
+  ledger verify [--portfolio ID] [--json]  recompute every commit hash from the stored rows (every portfolio
+                                          without --portfolio) and name the first mismatch; exit 1 on any`;
 
-/** `folio ledger import`: the ledger CSV as one commit on any portfolio (the operator's command). */
+/** `folio ledger import | verify` (the operator's commands: any portfolio). */
 export async function ledgerCommand(argv: string[], io: Out): Promise<number> {
+  return argv[0] === 'verify' ? verifyCommand(argv.slice(1), io) : importCommand(argv, io);
+}
+
+/** `folio ledger import`: the ledger CSV as one commit on any portfolio. */
+async function importCommand(argv: string[], io: Out): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { portfolio: { type: 'string' }, format: { type: 'string' } },
@@ -32,6 +46,35 @@ export async function ledgerCommand(argv: string[], io: Out): Promise<number> {
     io.out(JSON.stringify(result));
     return 0;
   });
+}
+
+/** `folio ledger verify`: exit 0 when every chain verifies, 1 when any does not. */
+async function verifyCommand(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { portfolio: { type: 'string' }, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError('ledger verify takes no arguments besides --portfolio and --json');
+  return withDatabase({ migrate: true }, async (_config, db) => {
+    const results = values.portfolio
+      ? [await verifyLedger(db, OPERATOR, values.portfolio)]
+      : await verifyAllLedgers(db);
+    const failed = results.filter((r) => !r.ok).length;
+    if (values.json) io.out(JSON.stringify({ ok: failed === 0, portfolios: results }));
+    else {
+      for (const r of results) io.out(verificationLine(r));
+      io.out(`${results.length - failed} of ${results.length} chain(s) verify`);
+    }
+    return failed === 0 ? 0 : 1;
+  });
+}
+
+function verificationLine(r: LedgerVerification): string {
+  const counts = `${r.commits} commit(s), ${r.transactions} transaction(s)`;
+  const m = r.first_mismatch;
+  if (!m) return `ok        ${r.portfolio_id}  ${counts}, head ${r.ledger_commit_hash}`;
+  return `MISMATCH  ${r.portfolio_id}  commit ${m.seq} ${m.commit_hash}: ${m.problem}: ${m.message}`;
 }
 
 function jsonOf(text: string, file: string): unknown {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ERROR_STATUS } from '../errors.js';
 import { executeRequestSchema } from '../executor/request.js';
 import { CURRENCY_CODE } from '../domain/fx.js';
+import { CHAIN_PROBLEMS } from '../domain/ledger/verify.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -248,6 +249,41 @@ export function openApiDocument() {
               'payload_too_large',
               'unsupported_media_type',
             ),
+          },
+        },
+      },
+      '/v1/portfolios/{id}/ledger/verify': {
+        get: {
+          summary: "Recompute every commit hash of the portfolio's chain from the stored rows",
+          description:
+            'ok is false and first_mismatch names the first commit (in chain order) whose stored rows, parent, ' +
+            'row count or placement no longer match its hash; the answer is 200 either way.',
+          parameters: [idParam('id', 'portfolio id')],
+          responses: {
+            200: ok('verification', {
+              type: 'object',
+              required: ['portfolio_id', 'ok', 'commits', 'transactions', 'ledger_commit_hash', 'first_mismatch'],
+              properties: {
+                portfolio_id: { type: 'string' },
+                ok: { type: 'boolean' },
+                commits: { type: 'integer' },
+                transactions: { type: 'integer' },
+                ledger_commit_hash: { type: 'string' },
+                first_mismatch: {
+                  type: ['object', 'null'],
+                  required: ['seq', 'commit_hash', 'problem', 'message'],
+                  properties: {
+                    seq: { type: 'integer' },
+                    commit_hash: { type: 'string' },
+                    problem: { type: 'string', enum: [...CHAIN_PROBLEMS] },
+                    message: { type: 'string' },
+                    expected: { type: 'string' },
+                    actual: { type: 'string' },
+                  },
+                },
+              },
+            }),
+            ...errors(...authed, 'portfolio_not_found'),
           },
         },
       },

@@ -28,6 +28,7 @@ export {
   type LedgerImportRequest,
   type LedgerImportResult,
 } from './ledger-import.js';
+export { verifyAllLedgers, verifyLedger, type ChainMismatch, type LedgerVerification } from './ledger-verify.js';
 
 // The pack lifecycle: build (warming -> rows), reconcile, mark fresh (-> fresh, superseding),
 // each recorded in job_runs; reads for the API and `folio packs`.

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { commitHash, genesisParent } from '../../domain/ledger/commit.js';
 import { LEDGER_COLUMNS } from '../../domain/ledger/parse.js';
 import type { LedgerEntry, SecurityInfo, Transaction } from '../../domain/ledger/types.js';
+import type { StoredCommit, StoredRow } from '../../domain/ledger/verify.js';
 import { insertChunked } from '../bulk.js';
 import { dialectOf } from '../knex.js';
 import { nowIso } from '../../clock.js';
@@ -67,10 +68,15 @@ export async function entriesUpTo(db: Knex, portfolioId: string, seq: number): P
 }
 
 function toEntry(r: Record<string, unknown>): LedgerEntry {
+  return { ...toTransaction(r), commitSeq: Number(r.commit_seq), rowIndex: Number(r.row_index) };
+}
+
+/** A stored row in the canonical transaction shape the commit hash covers (nulls included). */
+function toTransaction(r: Record<string, unknown>): Transaction {
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     date: String(r.date),
-    type: r.type as LedgerEntry['type'],
+    type: r.type as Transaction['type'],
     symbol: (r.symbol as string | null) ?? null,
     quantity: num(r.quantity),
     price: num(r.price),
@@ -78,8 +84,37 @@ function toEntry(r: Record<string, unknown>): LedgerEntry {
     currency: String(r.currency),
     fee: Number(r.fee),
     note: (r.note as string | null) ?? null,
-    commitSeq: Number(r.commit_seq),
-    rowIndex: Number(r.row_index),
+  };
+}
+
+/**
+ * Everything a chain verification reads: the portfolio's commits by seq, and every row that
+ * either claims to be this portfolio's or belongs to one of its commits, in chain order.
+ */
+export async function storedChain(
+  db: Knex,
+  portfolioId: string,
+): Promise<{ commits: StoredCommit[]; rows: StoredRow[] }> {
+  const commits = (await listCommits(db, portfolioId)).map(({ hash, parent_hash, seq, tx_count }) => ({
+    hash,
+    parent_hash,
+    seq,
+    tx_count,
+  }));
+  const rows = await db('transactions')
+    .where({ portfolio_id: portfolioId })
+    .orWhereIn('commit_hash', db('ledger_commits').where({ portfolio_id: portfolioId }).select('hash'))
+    .orderBy([{ column: 'commit_seq' }, { column: 'row_index' }, { column: 'id' }])
+    .select(...LEDGER_COLUMNS, 'commit_hash', 'portfolio_id', 'commit_seq', 'row_index');
+  return {
+    commits,
+    rows: rows.map((r: Record<string, unknown>) => ({
+      commit_hash: String(r.commit_hash),
+      portfolio_id: String(r.portfolio_id),
+      commit_seq: Number(r.commit_seq),
+      row_index: Number(r.row_index),
+      tx: toTransaction(r),
+    })),
   };
 }
 

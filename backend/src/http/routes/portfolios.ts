@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { CurrentState } from '../../db/current-state.js';
 import { AppError } from '../../errors.js';
 import { importLedger, type LedgerDocument } from '../../services/ledger-import.js';
+import { verifyLedger } from '../../services/ledger-verify.js';
 import {
   asUser,
   createPortfolio,
@@ -71,6 +72,10 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
       res.status(201).json(result);
     },
   );
+
+  r.get('/portfolios/:id/ledger/verify', async (req, res) => {
+    res.json(await verifyLedger(db, asUser(authOf(req).user), req.params.id));
+  });
 
   return r;
 }

@@ -104,6 +104,7 @@ describe('folio CLI: usage and configuration', () => {
       'migrate',
       'seed-demo',
       'ledger import --portfolio ID [--format F] FILE',
+      'ledger verify [--portfolio ID] [--json]',
       'execute PATTERN',
     ]) {
       assert.ok(none.stdout.includes(cmd), `usage mentions ${cmd}`);
@@ -444,4 +445,63 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
       assert.match(portfolio.stderr, /portfolio_not_found/);
     });
   }
+});
+
+describeEachDb('folio CLI: ledger verify', (dialect) => {
+  let db: CliDb & { dataDir: TempDir };
+  let k: Knex;
+  before(async () => {
+    db = await cliDatabase(dialect, 'seeded');
+    k = db.open();
+  });
+  after(async () => {
+    await k?.destroy();
+    await db?.drop();
+  });
+  const verify = (...args: string[]) => runFolio(['ledger', 'verify', ...args], { env: db.env });
+
+  it('exits 0 when every stored chain verifies, one line per portfolio or one JSON document', async () => {
+    const text = await verify();
+    expectExit(text, 0, 'verify all');
+    for (const id of ['pf_demo_usd', 'pf_demo_cad', 'pf_demo_eur']) {
+      assert.match(text.stdout, new RegExp(`^ok +${id} +13 commit\\(s\\)`, 'm'));
+    }
+    assert.match(text.stdout, /3 of 3 chain\(s\) verify/);
+    const one = await verify('--portfolio', 'pf_demo_eur', '--json');
+    expectExit(one, 0, 'verify one');
+    const out = json(one);
+    assert.equal(out.ok, true);
+    assert.deepEqual(
+      out.portfolios.map((p: { portfolio_id: string; ok: boolean }) => [p.portfolio_id, p.ok]),
+      [['pf_demo_eur', true]],
+    );
+  });
+
+  it('exits 1 and names the commit when a stored row was changed, and only that portfolio fails', async () => {
+    const commit = await k('ledger_commits').where({ portfolio_id: 'pf_demo_cad', seq: 5 }).first('hash');
+    await k('transactions').where({ commit_hash: commit.hash, row_index: 3 }).update({ fee: 99 });
+    const r = await verify('--json');
+    expectExit(r, 1, 'verify after tampering');
+    const out = json(r);
+    assert.equal(out.ok, false);
+    const byId = new Map(out.portfolios.map((p: any) => [p.portfolio_id, p]));
+    assert.equal((byId.get('pf_demo_usd') as any).ok, true);
+    const cad = byId.get('pf_demo_cad') as any;
+    assert.equal(cad.ok, false);
+    assert.equal(cad.first_mismatch.seq, 5);
+    assert.equal(cad.first_mismatch.commit_hash, commit.hash);
+    assert.equal(cad.first_mismatch.problem, 'hash_mismatch');
+
+    const text = await verify('--portfolio', 'pf_demo_cad');
+    expectExit(text, 1, 'verify the tampered portfolio');
+    assert.match(text.stdout, new RegExp(`^MISMATCH +pf_demo_cad +commit 5 ${commit.hash}: hash_mismatch`, 'm'));
+    assert.match(text.stdout, /0 of 1 chain\(s\) verify/);
+  });
+
+  it('exits 1 for an unknown portfolio and 2 for a stray argument', async () => {
+    const missing = await verify('--portfolio', 'pf_nope');
+    expectExit(missing, 1, 'unknown portfolio');
+    assert.match(missing.stderr, /portfolio_not_found/);
+    expectExit(await verify('extra'), 2, 'stray argument');
+  });
 });

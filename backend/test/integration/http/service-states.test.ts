@@ -175,6 +175,7 @@ describeEachDb('service states', (dialect) => {
         '/v1/portfolios',
         '/v1/portfolios/{id}',
         '/v1/portfolios/{id}/transactions',
+        '/v1/portfolios/{id}/ledger/verify',
         '/v1/packs',
         '/v1/packs/{id}',
         '/health/live',
