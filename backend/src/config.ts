@@ -47,6 +47,18 @@ const schema = z
     FOLIO_BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024, 100 * 1_048_576),
     /** Requests per minute per API key; 0 disables the limiter. */
     FOLIO_RATE_LIMIT_PER_MINUTE: intFromEnv(600, 0, 10_000_000),
+    /**
+     * Redis shared by every replica (redis:// or rediss://); unset keeps the rate-limit counters in
+     * process memory, which is right for one process only.
+     */
+    FOLIO_REDIS_URL: optionalString.refine(
+      (v) => v === undefined || /^rediss?:\/\//.test(v),
+      'must be a redis:// or rediss:// URL (unset means in-process counters)',
+    ),
+    /** Prefix of every key Folio writes to Redis, so deployments can share one Redis. */
+    FOLIO_REDIS_PREFIX: z.string().min(1).default('folio:'),
+    /** How long a Redis command may take before the request goes on without it (fail open). */
+    FOLIO_REDIS_TIMEOUT_MS: intFromEnv(500, 10, 60_000),
     /** How long a verified API key is trusted without asking the database; revocation takes effect within it. */
     FOLIO_AUTH_CACHE_TTL_MS: intFromEnv(30_000, 0, 3_600_000),
     /** How long the newest pack and ledger heads are reused; writes by other processes show within it. */

@@ -10,6 +10,7 @@ import { stopTracing, tracingActive } from './observability/instrument.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type FolioMetrics } from './observability/metrics.js';
 import { flushSentry } from './observability/sentry.js';
+import { connectRedis } from './redis.js';
 import { createRuntime, prepareDatabase, type Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -35,6 +36,9 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   await prepareDatabase(runtime, logger);
   // Pattern spans are recorded by the same execution telemetry, so tracing keeps it even without /metrics.
   const observed = config.FOLIO_METRICS || tracingActive() ? observe(runtime, config, logger) : null;
+  const redis = config.FOLIO_REDIS_URL
+    ? await connectRedis(config.FOLIO_REDIS_URL, config.FOLIO_REDIS_TIMEOUT_MS, logger)
+    : null;
   let shuttingDown = false;
   const app = createApp({
     db: runtime.db,
@@ -43,6 +47,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     current: runtime.current,
     bodyLimitBytes: config.FOLIO_BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.FOLIO_RATE_LIMIT_PER_MINUTE,
+    redis: redis ? { client: redis, prefix: config.FOLIO_REDIS_PREFIX } : null,
     authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
     freshnessRule: freshnessRule(config),
@@ -61,6 +66,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     });
   } catch (err) {
     // Nothing else may keep the process alive once it cannot serve.
+    redis?.disconnect();
     await runtime.db.destroy();
     throw err;
   }
@@ -81,6 +87,8 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       // A build in progress finishes (or fails) before the database closes under it.
       await background?.stop();
       observed?.detach();
+      // Only requests count in Redis, and none is left in flight.
+      redis?.disconnect();
       await runtime.provenance.drain();
       await runtime.db.destroy();
       // Reports of the last requests must not die with the process.

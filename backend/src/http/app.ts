@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { CurrentState } from '../db/current-state.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   current: CurrentState;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
+  /** Where the rate-limit counters are shared between replicas; null counts in this process. */
+  redis: { client: Redis; prefix: string } | null;
   authCacheTtlMs: number;
   isShuttingDown: () => boolean;
   /** When packs are due (FOLIO_PACK_FRESH_BY, FOLIO_PACK_SCHEDULE_TZ), for /health/pack. */
@@ -49,7 +52,16 @@ export function createApp(deps: AppDeps): Express {
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
   const v1Chain = [
     requireApiKey(deps.db, deps.authCacheTtlMs),
-    ...(deps.rateLimitPerMinute > 0 ? [perKeyRateLimit(deps.rateLimitPerMinute)] : []),
+    ...(deps.rateLimitPerMinute > 0
+      ? [
+          perKeyRateLimit({
+            perMinute: deps.rateLimitPerMinute,
+            redis: deps.redis,
+            logger: deps.logger,
+            storeErrors: deps.metrics?.rateLimitStoreErrors ?? null,
+          }),
+        ]
+      : []),
     express.json({ limit: deps.bodyLimitBytes, strict: true }),
   ];
   // The hot route sits directly on the app: one router fewer to walk for every execution.

@@ -17,6 +17,7 @@ const SECRET_FIELDS = [
   'refresh_token',
   'dsn',
   'DATABASE_URL',
+  'FOLIO_REDIS_URL',
   'PII_HASH_KEY',
   'SENTRY_DSN',
 ];

@@ -115,6 +115,12 @@ export const CACHE_MISSES = define({
   help: 'Result cache misses.',
   labels: ['pattern'],
 });
+export const RATE_LIMIT_STORE_ERRORS = define({
+  name: 'folio_rate_limit_store_errors_total',
+  type: 'counter',
+  help: 'Failed commands to the shared rate-limit store (Redis); the requests concerned passed uncounted.',
+  labels: [],
+});
 
 // Providers and circuit breakers (breaker-metrics.ts).
 export const BREAKER_STATE = define({
@@ -243,6 +249,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
   AGENT_INVOCATIONS,
   CACHE_HITS,
   CACHE_MISSES,
+  RATE_LIMIT_STORE_ERRORS,
   BREAKER_STATE,
   BREAKER_EVENTS_TOTAL,
   PROVIDER_DURATION,

@@ -22,6 +22,7 @@ import {
   HTTP_REQUESTS,
   type LabelOf,
   PATTERN_EXECUTIONS,
+  RATE_LIMIT_STORE_ERRORS,
   STEP_DURATION,
 } from './metrics-catalogue.js';
 
@@ -42,6 +43,7 @@ export interface FolioMetrics {
   agentInvocations: Counter<LabelOf<typeof AGENT_INVOCATIONS>>;
   cacheHits: Counter<LabelOf<typeof CACHE_HITS>>;
   cacheMisses: Counter<LabelOf<typeof CACHE_MISSES>>;
+  rateLimitStoreErrors: Counter;
 }
 
 /** A registry with the process metrics and the request metrics, every known series at 0. */
@@ -67,6 +69,7 @@ export function createMetrics(patterns: readonly Pattern[]): FolioMetrics {
     agentInvocations: counter(AGENT_INVOCATIONS, registry),
     cacheHits: counter(CACHE_HITS, registry),
     cacheMisses: counter(CACHE_MISSES, registry),
+    rateLimitStoreErrors: counter(RATE_LIMIT_STORE_ERRORS, registry),
   };
   zeroKnownSeries(m, patterns);
   return m;

@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -23,7 +24,12 @@ export interface TestResponse {
   text: string;
 }
 
-export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+/** `logs` receives the server's log lines (at LOG_LEVEL) instead of stdout. */
+export async function startTestServer(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  logs?: DestinationStream,
+): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -36,7 +42,10 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
     ...env,
   });
   const cfg = db.config.DATABASE_URL ? config : { ...config, sqliteFile: db.config.sqliteFile };
-  const running = await startServer(cfg, createLogger({ level: cfg.LOG_LEVEL, pretty: false }));
+  const running = await startServer(
+    cfg,
+    createLogger({ level: cfg.LOG_LEVEL, pretty: false, ...(logs ? { destination: logs } : {}) }),
+  );
   const url = `http://127.0.0.1:${running.port}`;
   return {
     url,

@@ -212,14 +212,23 @@ describe('folio serve: start-up failures', () => {
         DATABASE_URL: 'mysql://root:s3cr3t@x/db',
         FOLIO_DEMO_API_KEY: 'qz7',
         OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        FOLIO_REDIS_URL: 'http://:r3dispw@cache:6379',
       }),
       timeoutMs: 15_000,
     });
     expectExit(r, 2, 'bad configuration');
-    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'FOLIO_DEMO_API_KEY', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    for (const name of [
+      'PORT',
+      'LOG_LEVEL',
+      'DATABASE_URL',
+      'FOLIO_DEMO_API_KEY',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'FOLIO_REDIS_URL',
+    ]) {
       assert.match(r.stderr, new RegExp(`^\\s*- ${name} `, 'm'), `${name} is listed`);
     }
     assert.ok(!r.stderr.includes('s3cr3t'), 'the database password is not printed');
+    assert.ok(!r.stderr.includes('r3dispw'), 'the Redis password is not printed');
     assert.ok(!r.stderr.includes('qz7'), 'the API key is not printed');
     assert.equal(r.stdout, '', 'nothing logged: it never started');
     assert.deepEqual(fs.readdirSync(dir.path), [], 'no database created');
