@@ -13,6 +13,7 @@ import {
   type JobReport,
 } from '../backend/src/index.js';
 import { QUIET, withJobs } from './job-context.js';
+import { progressLine, type ProgressLine } from './progress.js';
 import { UsageError, type Out } from './usage.js';
 
 export const BACKFILL_USAGE = `  build-pack --from YYYY-MM-DD --to YYYY-MM-DD [--provider P] [--mark-fresh] [--register-securities MAPPING.csv] [--json]
@@ -51,7 +52,8 @@ export async function backfillCommand(values: BackfillValues, io: Out): Promise<
       return 0;
     }
     const [prices, fx] = providerNames(params.provider);
-    const progress = !json && process.stderr.isTTY ? ttyProgress() : undefined;
+    const line = progressLine(json);
+    const progress = line && backfillProgress(line);
     const report = await backfill(ctx, packJobSettings(config), {
       from: params.from,
       to: params.to,
@@ -111,8 +113,8 @@ function printSummary(io: Out, json: boolean, r: JobReport): void {
   else io.out(`backfill: ${r.status}: ${r.message}`);
 }
 
-/** One line redrawn on the terminal: dates done, rows per second, time left at the pace of the dates built so far. */
-function ttyProgress(): (d: BackfillDate) => void {
+/** Dates done, rows per second, time left at the pace of the dates built so far. */
+function backfillProgress(show: ProgressLine): (d: BackfillDate) => void {
   const started = performance.now();
   let rows = 0;
   let built = 0;
@@ -127,7 +129,7 @@ function ttyProgress(): (d: BackfillDate) => void {
     const perDate = built > 0 ? builtSeconds / built : 0;
     const eta = perDate * (d.total - d.done);
     const line = `${d.done}/${d.total} dates  ${d.date} ${d.status}  ${Math.round(rows / Math.max(elapsed, 1e-3))} rows/s  ETA ${duration(eta)}`;
-    process.stderr.write(`\r\x1b[K${line}${d.done === d.total || d.status === 'failure' ? '\n' : ''}`);
+    show(line, d.done === d.total || d.status === 'failure');
   };
 }
 

@@ -12,6 +12,7 @@ import {
   schedulerCommand,
 } from './pack-commands.js';
 import { configuredPackScheduler } from './scheduler.js';
+import { SECURITIES_USAGE, securitiesCommand } from './securities-command.js';
 import { UsageError, type Out } from './usage.js';
 
 const USAGE = `usage: folio <command> [options]
@@ -21,6 +22,7 @@ commands:
   migrate                                 apply database migrations
   seed-demo                               create the demo user, securities, portfolios and pricing packs
 ${ACCOUNT_USAGE}
+${SECURITIES_USAGE}
 ${LEDGER_USAGE}
 ${EXECUTE_USAGE}
 ${PACK_USAGE}
@@ -64,6 +66,8 @@ export async function runCli(argv: string[], io: Out = stdio): Promise<number> {
         return await keysCommand(rest, io);
       case 'portfolios':
         return await portfoliosCommand(rest, io);
+      case 'securities':
+        return await securitiesCommand(rest, io);
       case 'ledger':
         return await ledgerCommand(rest, io);
       case 'execute':

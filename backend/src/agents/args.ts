@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CURRENCY_CODE } from '../domain/fx.js';
+import { normaliseSymbol, SYMBOL, SYMBOL_RULE } from '../domain/symbol.js';
 
 /** A currency argument: an ISO 4217 code as stored (three upper-case letters). */
 export const currencyArg = z.string().regex(CURRENCY_CODE);
@@ -7,7 +8,5 @@ export const currencyArg = z.string().regex(CURRENCY_CODE);
 /** A security symbol argument. Symbols are stored upper-case; a lower-case input must find the same security. */
 export const symbolArg = z
   .string()
-  .trim()
-  .min(1)
-  .max(32)
-  .transform((s) => s.toUpperCase());
+  .transform(normaliseSymbol)
+  .pipe(z.string().regex(SYMBOL, `a symbol is ${SYMBOL_RULE}`));

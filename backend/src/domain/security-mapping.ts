@@ -3,6 +3,7 @@ import { invalid } from '../errors.js';
 import { CURRENCY_CODE } from './fx.js';
 import type { SecurityInfo } from './ledger/types.js';
 import { RowErrorList } from './ledger/row-errors.js';
+import { SYMBOL, SYMBOL_RULE } from './symbol.js';
 
 /** Columns of a security mapping file; `symbol` and `currency` are required, the rest describe the listing. */
 export const MAPPING_COLUMNS = ['symbol', 'currency', 'name', 'sector', 'asset_class'] as const;
@@ -10,8 +11,6 @@ type Column = (typeof MAPPING_COLUMNS)[number];
 
 /** What a listing is called when the mapping does not say: stated, not guessed (docs/providers.md). */
 export const UNCLASSIFIED = 'Unclassified';
-
-const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9.\-_^=]{0,31}$/;
 
 /**
  * Parses a mapping file (`symbol,currency[,name,sector,asset_class]`) into the securities it
@@ -49,7 +48,11 @@ export function parseSecurityMapping(text: string): SecurityInfo[] {
     const symbol = at(record, 'symbol');
     const currency = at(record, 'currency').toUpperCase();
     if (!SYMBOL.test(symbol))
-      return errors.add({ row, field: 'symbol', message: `symbol ${JSON.stringify(symbol)} is not a listing symbol` });
+      return errors.add({
+        row,
+        field: 'symbol',
+        message: `symbol ${JSON.stringify(symbol)} is not a symbol: ${SYMBOL_RULE}`,
+      });
     if (!CURRENCY_CODE.test(currency))
       return errors.add({
         row,

@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsHandler } from './routes/metrics.js';
 import { packRoutes } from './routes/packs.js';
 import { portfolioRoutes } from './routes/portfolios.js';
+import { securityRoutes } from './routes/securities.js';
 
 export interface AppDeps {
   db: Knex;
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(executeRoutes(deps.service));
   v1.use(portfolioRoutes(deps.db, deps.current, deps.bodyLimitBytes));
   v1.use(packRoutes(deps.db));
+  v1.use(securityRoutes(deps.db));
   app.use('/v1', v1);
 
   app.use(healthRoutes(deps.db, deps.isShuttingDown, deps.freshnessRule));

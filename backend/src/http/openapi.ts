@@ -3,6 +3,7 @@ import { ERROR_STATUS } from '../errors.js';
 import { executeRequestSchema } from '../executor/request.js';
 import { CURRENCY_CODE } from '../domain/fx.js';
 import { CHAIN_PROBLEMS } from '../domain/ledger/verify.js';
+import { SYMBOL, SYMBOL_RULE } from '../domain/symbol.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -26,6 +27,24 @@ const idParam = (name: string, description: string) => ({
   required: true,
   description,
   schema: { type: 'string' },
+});
+
+const limitParam = (maximum: number, fallback: number) => ({
+  name: 'limit',
+  in: 'query',
+  schema: { type: 'integer', minimum: 1, maximum, default: fallback },
+});
+const cursorParam = {
+  name: 'cursor',
+  in: 'query',
+  description: "the previous page's next_cursor, passed back unchanged",
+  schema: { type: 'string' },
+};
+/** A cursor page: the items under `key` and the cursor of the next page (null on the last). */
+const page = (key: string, item: object) => ({
+  type: 'object',
+  required: [key, 'next_cursor'],
+  properties: { [key]: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] } },
 });
 
 export function openApiDocument() {
@@ -105,6 +124,19 @@ export function openApiDocument() {
               type: ['string', 'null'],
               description: 'when it stopped taking imports; archived portfolios stay executable',
             },
+          },
+        },
+        Security: {
+          type: 'object',
+          required: ['symbol', 'name', 'currency', 'asset_class', 'sector', 'isin', 'figi'],
+          properties: {
+            symbol: { type: 'string', pattern: SYMBOL.source, description: SYMBOL_RULE },
+            name: { type: 'string' },
+            currency: { type: 'string', pattern: CURRENCY_CODE.source },
+            asset_class: { type: 'string' },
+            sector: { type: 'string' },
+            isin: { type: ['string', 'null'], description: 'ISO 6166, check digit verified' },
+            figi: { type: ['string', 'null'], description: 'OpenFIGI, check digit verified' },
           },
         },
       },
@@ -307,6 +339,35 @@ export function openApiDocument() {
           summary: 'A pricing pack with its prices and FX rates',
           parameters: [idParam('id', 'pack id, PP_YYYY-MM-DD (PP_YYYY-MM-DD.vN for a forced rebuild)')],
           responses: { 200: ok('pack'), ...errors(...authed, 'pricing_pack_not_found') },
+        },
+      },
+      '/v1/securities': {
+        get: {
+          summary: 'Registered securities in symbol order, optionally those whose symbol or name starts with q',
+          parameters: [
+            {
+              name: 'q',
+              in: 'query',
+              description: 'case-insensitive prefix of the symbol or the name',
+              schema: { type: 'string', maxLength: 100 },
+            },
+            limitParam(500, 50),
+            cursorParam,
+          ],
+          responses: {
+            200: ok('a page of securities', page('securities', ref('Security'))),
+            ...errors('invalid_request', ...authed),
+          },
+        },
+      },
+      '/v1/securities/{symbol}': {
+        get: {
+          summary: 'One security (the symbol in any case)',
+          parameters: [idParam('symbol', SYMBOL_RULE)],
+          responses: {
+            200: ok('security', ref('Security')),
+            ...errors('invalid_request', ...authed, 'security_not_found'),
+          },
         },
       },
       '/health/live': { get: { security: [], summary: 'The process is up', responses: { 200: ok('alive') } } },

@@ -7,6 +7,7 @@ import { ProviderError } from './errors.js';
 import type { MarketDataProvider } from './provider.js';
 import { selectWanted } from './select.js';
 import { CURRENCY_CODE } from '../domain/fx.js';
+import { SYMBOL } from '../domain/symbol.js';
 
 /**
  * The csv provider reads one directory per date, so a date costs one small read however
@@ -20,8 +21,6 @@ import { CURRENCY_CODE } from '../domain/fx.js';
  */
 const PRICES_COLUMNS = ['symbol', 'close', 'currency'] as const;
 const FX_COLUMNS = ['base', 'quote', 'rate'] as const;
-
-const SYMBOL_RE = /^[A-Z0-9][A-Z0-9.-]{0,31}$/;
 
 type Row<C extends readonly string[]> = { [K in C[number]]: string };
 
@@ -69,7 +68,7 @@ function code(value: string, what: string, re: RegExp, fail: (p: string) => neve
 export function parsePrices(text: string, file: string): PackPrice[] {
   const seen = new Set<string>();
   return parseTable(text, file, PRICES_COLUMNS, (f, fail) => {
-    const symbol = code(f.symbol, 'symbol', SYMBOL_RE, fail);
+    const symbol = code(f.symbol, 'symbol', SYMBOL, fail);
     if (seen.has(symbol)) fail(`symbol ${symbol} appears more than once`);
     seen.add(symbol);
     return {

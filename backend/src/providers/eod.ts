@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isCalendarDate } from '../domain/dates.js';
+import { isSymbol } from '../domain/symbol.js';
 import { CsvRowError, positiveDecimal, readCsvTable } from './csv-table.js';
 import { ProviderError } from './errors.js';
 import { isUrl, readSourceText } from './fetch-text.js';
@@ -14,7 +15,6 @@ import type { DailyValue } from './series.js';
  * that day: the ledger records splits and dividends as transactions, so a split-adjusted or
  * dividend-adjusted close (Adj Close) would count them twice.
  */
-export const SYMBOL_RE = /^[A-Z0-9][A-Z0-9.-]{0,31}$/;
 const SYMBOL_TOKEN = '{symbol}';
 /** Yahoo-style exports write `null` in every price field of a day they have no data for. */
 const NO_DATA = new Set(['', 'null', 'NULL', 'N/A', 'NaN']);
@@ -70,7 +70,7 @@ export function eodSource(opts: EodSourceOptions): HistorySource {
     return {
       name,
       async closes(symbol, signal) {
-        if (!SYMBOL_RE.test(symbol)) return null;
+        if (!isSymbol(symbol)) return null;
         const url = new URL(opts.location.replaceAll(SYMBOL_TOKEN, encodeURIComponent(symbol)));
         const text = await readSourceText(name, { url }, { timeoutMs: opts.timeoutMs, signal });
         // Named by symbol, not URL: the template may carry a vendor's key in its query.
@@ -96,12 +96,12 @@ export function eodSource(opts: EodSourceOptions): HistorySource {
       return files
         .filter((f) => f.endsWith('.csv'))
         .map((f) => f.slice(0, -'.csv'.length))
-        .filter((s) => SYMBOL_RE.test(s))
+        .filter(isSymbol)
         .sort();
     },
     async closes(symbol, signal) {
       // The symbol becomes a file name, so only a well-formed one may reach the file system.
-      if (!SYMBOL_RE.test(symbol)) return null;
+      if (!isSymbol(symbol)) return null;
       const file = `${symbol}.csv`;
       const text = await readSourceText(name, { root, file }, { timeoutMs: opts.timeoutMs, signal });
       return text === null ? null : parseEodHistory(name, text, file);

@@ -73,6 +73,15 @@ export {
 } from './execution-response.js';
 export { replayExecution, requireExecution } from './replay.js';
 
+export {
+  getSecurity,
+  importSecurities,
+  searchSecurities,
+  type SecuritiesImportResult,
+  type Security,
+  type SecurityPage,
+} from './securities.js';
+
 export { ApiKeyAuthenticator } from './authentication.js';
 export { DEMO_USER, isDatabaseEmpty, seedDemo, type SeedSummary } from './demo-seed.js';
 export { readiness, packHealth, type PackHealth, type Readiness } from './health.js';

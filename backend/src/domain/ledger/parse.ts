@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { invalid } from '../../errors.js';
 import { ISO_DATE, isCalendarDate } from '../dates.js';
 import { CURRENCY_CODE } from '../fx.js';
+import { SYMBOL, SYMBOL_RULE } from '../symbol.js';
 import { RowErrorList } from './row-errors.js';
 import { isSecurityTransfer } from './securities.js';
 import { TX_TYPES, type Transaction, type TxType } from './types.js';
@@ -24,7 +25,6 @@ type Column = (typeof LEDGER_COLUMNS)[number];
 export const MAX_NOTE_LENGTH = 500;
 /** A double holds 15 significant decimal digits exactly; more would be silently rounded. */
 const MAX_SIGNIFICANT_DIGITS = 15;
-const SYMBOL_RE = /^[A-Z0-9][A-Z0-9.-]{0,31}$/;
 const PLAIN_DECIMAL_RE = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
 
 export interface ParseOptions {
@@ -190,10 +190,7 @@ function rowSchema(today: string) {
       .string({ error: optionalString('symbol') })
       .trim()
       .toUpperCase()
-      .regex(SYMBOL_RE, {
-        error: (iss) =>
-          `symbol must be 1-32 letters, digits, '.' or '-' starting with a letter or digit, got ${show(iss.input)}`,
-      })
+      .regex(SYMBOL, { error: (iss) => `symbol must be ${SYMBOL_RULE}, got ${show(iss.input)}` })
       .nullable(),
     quantity: decimal('quantity').nullable(),
     price: decimal('price').nullable(),
