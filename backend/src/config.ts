@@ -156,6 +156,11 @@ const schema = z
       ])
       .optional(),
     OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+    /**
+     * A request the sampler dropped is still traced (its server span, recorded when it ends) if it
+     * took longer than this, or failed. Default: the tighter latency SLO's threshold (observability/slo.yml).
+     */
+    FOLIO_TRACE_SLOW_MS: intFromEnv(300, 1, 3_600_000),
     /** service.name of every span; wins over a service.name in OTEL_RESOURCE_ATTRIBUTES, as the spec says. */
     OTEL_SERVICE_NAME: z.string().min(1).default('folio-executor'),
     // Pricing-pack jobs (services/packs/, docs/operations.md#jobs).

@@ -48,3 +48,6 @@ export const invalid = (message: string, details: Record<string, unknown> = {}) 
   new AppError('invalid_request', message, details);
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/** The code a failure is reported under: its own for a taxonomy error, internal_error for anything else. */
+export const errorCodeOf = (e: unknown): ErrorCode => (isAppError(e) ? e.code : 'internal_error');

@@ -53,6 +53,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     freshnessRule: freshnessRule(config),
     metrics: config.FOLIO_METRICS ? (observed?.metrics ?? null) : null,
     tracer: observed?.tracer ?? null,
+    traceSlowMs: config.FOLIO_TRACE_SLOW_MS,
   });
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);

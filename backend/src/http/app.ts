@@ -39,6 +39,8 @@ export interface AppDeps {
   metrics: FolioMetrics | null;
   /** Null without tracing: no server spans. */
   tracer: Tracer | null;
+  /** Requests the sampler dropped are recorded after the fact when slower than this (FOLIO_TRACE_SLOW_MS). */
+  traceSlowMs: number;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -46,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  if (deps.tracer) app.use(traceRequests(deps.tracer));
+  if (deps.tracer) app.use(traceRequests(deps.tracer, deps.traceSlowMs));
   app.use(requestContext);
   if (deps.metrics) app.use(httpMetrics(deps.metrics, new Set(deps.service.listPatterns().map((p) => p.id))));
 

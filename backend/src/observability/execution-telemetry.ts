@@ -1,5 +1,5 @@
 import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { isAppError } from '../errors.js';
+import { errorCodeOf as errorCode, isAppError } from '../errors.js';
 import { agentOf } from '../executor/capability.js';
 import type { Pattern } from '../executor/pattern.js';
 import type { StepInfo, StepReport } from '../executor/runner.js';
@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { tracingActive } from './instrument.js';
 import type { Logger } from './logger.js';
 import { UNKNOWN_PATTERN, type FolioMetrics } from './metrics.js';
+import { unsampledRequest, type UnsampledRequest } from './kept-traces.js';
 import { idHasher, type IdHasher } from './pii.js';
 
 export interface ExecutionTracing {
@@ -40,11 +41,15 @@ export class ExecutionTelemetry implements ExecutionObserver {
 
   observe<T>(start: ExecutionStart, run: (probe: ExecutionProbe) => Promise<T>): Promise<T> {
     const tracing = this.tracing;
-    if (!tracing) return this.measured(run);
+    if (!tracing) return this.measured(run, new Recorder(this.metrics));
+    // A request whose trace the sampler dropped starts no spans and computes no attributes; it
+    // keeps references to what it learns, in case it ends up recorded after the fact (kept-traces.ts).
+    const unsampled = unsampledRequest(context.active());
+    if (unsampled) return this.measured(run, new UnsampledRecorder(this.metrics, unsampled));
     return tracing.tracer.startActiveSpan('pattern.execute', async (span) => {
-      // A trace the sampler dropped gets no step or capability spans and no attribute work
-      // (and its span, which records nothing, needs no end).
-      if (!span.isRecording()) return this.measured(run);
+      // A trace the sampler dropped outside a request (folio execute) gets no step or capability
+      // spans and no attribute work (and its span, which records nothing, needs no end).
+      if (!span.isRecording()) return this.measured(run, new Recorder(this.metrics));
       span.setAttributes({
         'folio.pattern_id': start.pattern_id,
         'folio.user': tracing.hashId(start.user_id),
@@ -55,7 +60,7 @@ export class ExecutionTelemetry implements ExecutionObserver {
       try {
         return await run(recorder);
       } catch (err) {
-        recorder.failed();
+        recorder.failed(err);
         markFailure(span, err);
         throw err;
       } finally {
@@ -64,10 +69,9 @@ export class ExecutionTelemetry implements ExecutionObserver {
     });
   }
 
-  private measured<T>(run: (probe: ExecutionProbe) => Promise<T>): Promise<T> {
-    const recorder = new Recorder(this.metrics);
+  private measured<T>(run: (probe: ExecutionProbe) => Promise<T>, recorder: Recorder): Promise<T> {
     return run(recorder).catch((err: unknown) => {
-      recorder.failed();
+      recorder.failed(err);
       throw err;
     });
   }
@@ -100,7 +104,7 @@ class Recorder implements ExecutionProbe {
   }
 
   /** A request for a pattern that does not exist is not a pattern run, so it is not counted here. */
-  failed(): void {
+  failed(_err: unknown): void {
     if (this.known) this.metrics.patternExecutions.inc({ pattern: this.patternId, outcome: 'failed' });
   }
 
@@ -123,6 +127,35 @@ class Recorder implements ExecutionProbe {
       this.metrics.capabilityDuration.observe({ capability, status }, (performance.now() - started) / 1000);
       this.metrics.agentInvocations.inc({ agent: agentOf(capability), capability, status });
     }
+  }
+}
+
+/** Metrics, and what a request the sampler dropped needs if its span is recorded after the fact. */
+class UnsampledRecorder extends Recorder {
+  constructor(
+    metrics: FolioMetrics,
+    private readonly request: UnsampledRequest,
+  ) {
+    super(metrics);
+  }
+
+  override pattern(pattern: Pattern): void {
+    super.pattern(pattern);
+    this.request.patternRan(pattern);
+  }
+
+  override pinned(pricingPackId: string, ledgerCommitHash: string, asofDate: string): void {
+    this.request.pinned(pricingPackId, ledgerCommitHash, asofDate);
+  }
+
+  override failed(err: unknown): void {
+    super.failed(err);
+    this.request.failed(err);
+  }
+
+  override onStepEnd(report: StepReport, error?: unknown): void {
+    super.onStepEnd(report, error);
+    this.request.stepEnded(report, error);
   }
 }
 
@@ -200,8 +233,6 @@ class TracingRecorder extends Recorder {
     });
   }
 }
-
-const errorCode = (err: unknown): string => (isAppError(err) ? err.code : 'internal_error');
 
 /**
  * Records a failure on a span. A client's mistake (an AppError below 500: unknown pattern, bad

@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config.js';
 import { carryRequestIds } from './correlation.js';
+import { headSampler, KeepingSampler, keptIds } from './kept-traces.js';
 import type { Logger } from './logger.js';
 import type { SentryOtelParts } from './sentry.js';
 
@@ -22,6 +23,8 @@ export type TracingConfig = Pick<
   | 'OTEL_EXPORTER_OTLP_PROTOCOL'
   | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
   | 'OTEL_SERVICE_NAME'
+  | 'OTEL_TRACES_SAMPLER'
+  | 'OTEL_TRACES_SAMPLER_ARG'
   | 'FOLIO_SHUTDOWN_TIMEOUT_MS'
 >;
 
@@ -49,8 +52,11 @@ export function startTracing(config: TracingConfig, opts: TracingOptions): Traci
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME,
     spanProcessors,
-    // Sampler (OTEL_TRACES_SAMPLER), resource (OTEL_RESOURCE_ATTRIBUTES) and propagators come
-    // from the environment. Sentry (errors only) keeps its scopes in the context, so its
+    // The sampler of OTEL_TRACES_SAMPLER, which also records the spans of errors and slow
+    // requests it dropped, after the fact and with the ids they had (kept-traces.ts).
+    sampler: new KeepingSampler(headSampler(config)),
+    idGenerator: keptIds,
+    // Resource (OTEL_RESOURCE_ATTRIBUTES) and propagators come from the environment. Sentry (errors only) keeps its scopes in the context, so its
     // context manager, already registered, is the one spans use too.
     ...(opts.sentry ? { contextManager: opts.sentry.contextManager } : {}),
     // Traces only: metrics are Prometheus's (/metrics) and logs are pino's.

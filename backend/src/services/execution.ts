@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../db/knex.js';
 import type { CurrentState } from '../db/current-state.js';
 import type { ProvenanceWriter } from '../db/provenance-writer.js';
 import type { ReadCache } from '../db/read-cache.js';
-import { AppError } from '../errors.js';
+import { AppError, errorCodeOf } from '../errors.js';
 import * as executions from '../db/repositories/executions.js';
 import type { ExecutionRecord } from '../db/repositories/executions.js';
 import type { User } from '../db/repositories/users.js';
@@ -138,7 +138,7 @@ export class ExecutionService {
       });
     } catch (err) {
       failure = err;
-      record.error_code = err instanceof AppError ? err.code : 'internal_error';
+      record.error_code = errorCodeOf(err);
     }
     record.duration_ms = elapsedMs(started);
     try {

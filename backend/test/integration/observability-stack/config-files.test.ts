@@ -11,6 +11,7 @@ import {
 import { dashboardUrl, loadSloConfig, runbookUid, runbookUrl } from '../../../../observability/slo/config.js';
 import { DATASOURCE_UID } from '../../../../observability/slo/dashboard.js';
 import { alertsOf } from '../../../../observability/slo/rules.js';
+import { loadConfig } from '../../../src/config.js';
 import { REPO_ROOT } from '../../support/folio-process.js';
 import { OBS, RULE_FILES, ALERTMANAGER_BIN, readYaml, requireBinaries, run } from './stack.js';
 
@@ -368,6 +369,14 @@ describe('observability: compose files and Dockerfile', () => {
     // Production sampling: 10% of new traces, a caller's decision followed.
     assert.equal(folio.environment.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
     assert.equal(folio.environment.OTEL_TRACES_SAMPLER_ARG, '0.1');
+    // Requests it leaves out are still traced when slower than the tightest latency SLO, by
+    // default and in the stack.
+    const thresholdsMs = loadSloConfig()
+      .request_slos.flatMap((s) => ('good' in s && s.good ? [/le="([\d.]+)"/.exec(s.good)?.[1]] : []))
+      .map((le) => Math.round(Number(le) * 1000));
+    assert.ok(thresholdsMs.length >= 1, 'latency SLOs with a threshold');
+    assert.equal(loadConfig({}).FOLIO_TRACE_SLOW_MS, Math.min(...thresholdsMs));
+    assert.equal(folio.environment.FOLIO_TRACE_SLOW_MS, String(Math.min(...thresholdsMs)));
     assert.ok(folio.healthcheck.test.join(' ').includes('/health/ready'));
     assert.equal(folio.depends_on.postgres.condition, 'service_healthy');
     assert.ok(c.services.postgres.image.startsWith('postgres:16'));

@@ -237,7 +237,8 @@ describe('tracing: a trace the sampler drops [sqlite]', () => {
   before(async () => {
     db = await seededDatabase('sqlite');
     // The default sampler follows the caller's sampled flag.
-    svc = await startTracedService(db, { PII_HASH_KEY, FOLIO_RESULT_CACHE_SIZE: '0' });
+    // A slow request would be recorded after the fact (kept-traces.test.ts); none is here.
+    svc = await startTracedService(db, { PII_HASH_KEY, FOLIO_RESULT_CACHE_SIZE: '0', FOLIO_TRACE_SLOW_MS: '60000' });
   });
   after(async () => {
     await svc?.stop();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
@@ -10,6 +11,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
 import { traceRequests } from '../../../src/http/request-tracing.js';
+import { headSampler, KeepingSampler, keptIds } from '../../../src/observability/kept-traces.js';
 
 describe('server spans (traceRequests)', () => {
   const exporter = new InMemorySpanExporter();
@@ -21,7 +23,7 @@ describe('server spans (traceRequests)', () => {
   before(async () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const app = express();
-    app.use(traceRequests(provider.getTracer('test')));
+    app.use(traceRequests(provider.getTracer('test'), 60_000));
     app.get('/items/:id', (_req, res) => {
       res.json({ ok: true });
     });
@@ -116,5 +118,90 @@ describe('server spans (traceRequests)', () => {
       spans.map((s) => s.name),
       ['GET /items/:id'],
     );
+  });
+});
+
+describe('server spans of requests the sampler drops (traceRequests, 0% sampled)', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    sampler: new KeepingSampler(
+      headSampler({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 0 }),
+    ),
+    idGenerator: keptIds,
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  let server: Server;
+  let base: string;
+
+  before(async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const app = express();
+    app.use(traceRequests(provider.getTracer('test'), 150));
+    // Each answers with the ids of its (unrecorded) server span, as the service's responses do.
+    const ids = () => trace.getActiveSpan()!.spanContext();
+    app.get('/fast/:id', (_req, res) => {
+      res.json(ids());
+    });
+    app.get('/slow/:id', (_req, res) => {
+      setTimeout(() => res.json(ids()), 250);
+    });
+    app.get('/boom', (_req, res) => {
+      res.status(500).json(ids());
+    });
+    app.get('/missing', (_req, res) => {
+      res.status(404).json(ids());
+    });
+    await new Promise<void>((resolve) => {
+      server = app.listen(0, '127.0.0.1', () => resolve());
+    });
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(async () => {
+    propagation.disable();
+    context.disable();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('records a 5xx and a slow request after the fact with the ids they answered with, and nothing else', async () => {
+    const get = async (path: string, headers: Record<string, string> = {}) =>
+      (await (await fetch(`${base}${path}`, { headers })).json()) as {
+        traceId: string;
+        spanId: string;
+        traceFlags: number;
+      };
+    const fast = await get('/fast/1');
+    const missing = await get('/missing');
+    const started = Date.now();
+    const slow = await get('/slow/2');
+    const slowMs = Date.now() - started;
+    const boom = await get('/boom');
+    // A caller's unsampled traceparent: the kept span is the child of the caller's span.
+    const caller = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
+    const called = await get('/boom', { traceparent: caller });
+    for (const r of [fast, missing, slow, boom, called]) assert.equal(r.traceFlags, 0, 'not head-sampled');
+
+    for (let i = 0; i < 100 && exporter.getFinishedSpans().length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const spans = exporter.getFinishedSpans();
+    assert.deepEqual(spans.map((s) => s.name).sort(), ['GET /boom', 'GET /boom', 'GET /slow/:id']);
+    const of = (r: { traceId: string }) => spans.find((s) => s.spanContext().traceId === r.traceId)!;
+    for (const r of [slow, boom, called]) {
+      const span = of(r);
+      assert.equal(span.spanContext().spanId, r.spanId, 'the span id the request ran under');
+      assert.equal(span.kind, SpanKind.SERVER);
+    }
+    const error = of(boom);
+    assert.equal(error.parentSpanContext, undefined, 'a root, as its unrecorded span was');
+    assert.equal(error.status.code, SpanStatusCode.ERROR);
+    assert.equal(error.attributes['http.response.status_code'], 500);
+    assert.equal(error.attributes['folio.kept'], 'error');
+    assert.equal(of(called).parentSpanContext?.spanId, 'b7ad6b7169203331');
+    const late = of(slow);
+    assert.equal(late.attributes['folio.kept'], 'slow');
+    assert.equal(late.status.code, SpanStatusCode.UNSET);
+    assert.equal(late.attributes['http.route'], '/slow/:id');
+    const durationMs = late.duration[0] * 1000 + late.duration[1] / 1e6;
+    assert.ok(durationMs >= 240 && durationMs <= slowMs, `its real duration (${durationMs} ms)`);
   });
 });
