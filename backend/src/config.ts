@@ -22,6 +22,56 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
+/**
+ * The settings every agent's breaker has. FOLIO_AGENT_<SETTING> is the default for all agents;
+ * FOLIO_AGENT_<AGENT>_<SETTING> (e.g. FOLIO_AGENT_HISTORY_TIMEOUT_MS) overrides it for one.
+ */
+const AGENT_SETTINGS = {
+  /** Deadline of one capability call; past it the call fails (and counts against the breaker). */
+  TIMEOUT_MS: { default: intFromEnv(8_000, 1, 600_000), override: z.coerce.number().int().min(1).max(600_000) },
+  /** Failure percentage within the rolling window (10 s) that opens the agent's breaker. */
+  BREAKER_ERROR_THRESHOLD_PERCENT: {
+    default: intFromEnv(50, 1, 100),
+    override: z.coerce.number().int().min(1).max(100),
+  },
+  /** How long an open breaker fails fast before letting one trial call through (half-open). */
+  BREAKER_RESET_TIMEOUT_MS: {
+    default: intFromEnv(30_000, 1, 3_600_000),
+    override: z.coerce.number().int().min(1).max(3_600_000),
+  },
+  /** Calls within the rolling window before the breaker may open. */
+  BREAKER_VOLUME_THRESHOLD: {
+    default: intFromEnv(10, 0, 10_000),
+    override: z.coerce.number().int().min(0).max(10_000),
+  },
+} as const;
+type AgentSetting = keyof typeof AGENT_SETTINGS;
+export type AgentSettings = Record<AgentSetting, number>;
+
+function agentSettings<T>(
+  pick: (setting: (typeof AGENT_SETTINGS)[AgentSetting]) => T,
+): Record<`FOLIO_AGENT_${AgentSetting}`, T> {
+  return Object.fromEntries(
+    Object.entries(AGENT_SETTINGS).map(([name, setting]) => [`FOLIO_AGENT_${name}`, pick(setting)]),
+  ) as Record<`FOLIO_AGENT_${AgentSetting}`, T>;
+}
+
+// Longest first, so FOLIO_AGENT_X_BREAKER_RESET_TIMEOUT_MS is not read as agent X_BREAKER_RESET's TIMEOUT_MS.
+const SETTING_SUFFIXES = (Object.keys(AGENT_SETTINGS) as AgentSetting[]).sort((a, b) => b.length - a.length);
+
+/** The per-agent variables in the environment: variable name -> agent (lower case) and setting. */
+function agentOverrideVariables(env: Record<string, unknown>): Map<string, { agent: string; setting: AgentSetting }> {
+  const found = new Map<string, { agent: string; setting: AgentSetting }>();
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('FOLIO_AGENT_')) continue;
+    const rest = name.slice('FOLIO_AGENT_'.length);
+    const setting = SETTING_SUFFIXES.find((s) => rest.endsWith(`_${s}`));
+    if (setting && !(AGENT_SETTINGS as Record<string, unknown>)[rest])
+      found.set(name, { agent: rest.slice(0, -setting.length - 1).toLowerCase(), setting });
+  }
+  return found;
+}
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -123,6 +173,9 @@ const schema = z
     FOLIO_BREAKER_RESET_TIMEOUT_MS: intFromEnv(30_000, 1, 3_600_000),
     /** Calls within the rolling window before the breaker may open, so one early failure does not. */
     FOLIO_BREAKER_VOLUME_THRESHOLD: intFromEnv(5, 0, 10_000),
+    // Agent circuit breakers (agents/breakers.ts): these are every agent's defaults; FOLIO_AGENT_<AGENT>_<SETTING>
+    // overrides one agent (see agentOverrides below and docs/operations.md#agent-circuit-breakers).
+    ...agentSettings((setting) => setting.default),
     // Tracing (backend/src/observability/tracing.ts). The SDK itself reads the other OTEL_* variables
     // (sampler, resource, OTLP endpoints); the ones it would misread are checked here.
     /** Where spans go; `none` starts no tracing SDK at all. */
@@ -236,7 +289,20 @@ export type Config = z.infer<typeof schema> & {
   /** SQLite file used when DATABASE_URL is unset. */
   sqliteFile: string;
   isProduction: boolean;
+  /**
+   * FOLIO_AGENT_<AGENT>_<SETTING> variables by agent (lower case). Agent names are checked against
+   * the registration table when the agents are built, since the configuration does not know them.
+   */
+  agentOverrides: Record<string, Partial<AgentSettings>>;
 };
+
+/** One agent's breaker settings: its overrides over the FOLIO_AGENT_* defaults. */
+export function agentSettingsOf(config: Config, agent: string): AgentSettings {
+  const own = config.agentOverrides[agent] ?? {};
+  return Object.fromEntries(
+    (Object.keys(AGENT_SETTINGS) as AgentSetting[]).map((s) => [s, own[s] ?? config[`FOLIO_AGENT_${s}`]]),
+  ) as AgentSettings;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -249,10 +315,17 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // A blank variable (as `PORT=${PORT}` in a compose file leaves it) means unset, never 0 or "".
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const overrideVariables = agentOverrideVariables(set);
+  const overrides = z
+    .object(
+      Object.fromEntries([...overrideVariables].map(([name, { setting }]) => [name, AGENT_SETTINGS[setting].override])),
+    )
+    .safeParse(set);
   const parsed = schema.safeParse(set);
-  if (!parsed.success) {
+  if (!parsed.success || !overrides.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(overrides.error?.issues ?? [])];
     throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+      issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
         const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
         const secret = /KEY|DSN|URL/.test(name);
@@ -262,9 +335,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const c = parsed.data;
+  const agentOverrides: Record<string, Partial<AgentSettings>> = {};
+  for (const [name, { agent, setting }] of overrideVariables)
+    (agentOverrides[agent] ??= {})[setting] = overrides.data[name];
   return {
     ...c,
     sqliteFile: path.resolve(c.FOLIO_DATA_DIR, 'folio.sqlite'),
     isProduction: c.NODE_ENV === 'production',
+    agentOverrides,
   };
 }

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { buildRegistry } from './agents/index.js';
+import { guardAgents } from './agents/breakers.js';
+import { buildRegistry, registrations } from './agents/index.js';
 import type { Config } from './config.js';
 import { createDb, migrateLatest } from './db/knex.js';
+import { BreakerRegistry } from './providers/breakers.js';
 import { createMarketData } from './providers/index.js';
 import { CurrentState } from './db/current-state.js';
 import { ProvenanceWriter } from './db/provenance-writer.js';
@@ -23,6 +25,8 @@ export interface Runtime {
   cache: ResultCache;
   provenance: ProvenanceWriter;
   current: CurrentState;
+  /** The agents' circuit breakers (`agent:<name>`); providers' breakers are process-wide (providers/breakers.ts). */
+  agentBreakers: BreakerRegistry;
 }
 
 /**
@@ -36,7 +40,9 @@ export function createRuntime(config: Config, db: Knex = createDb(config)): Runt
     securityTtlMs: 300_000,
     maxDerivedSize: config.FOLIO_CACHE_HISTORY_POINTS,
   });
-  const registry = buildRegistry(reads, createMarketData(config));
+  // Per runtime, not per process: an agent's health is that of this runtime's database and caches.
+  const agentBreakers = new BreakerRegistry();
+  const registry = buildRegistry(guardAgents(registrations(reads, createMarketData(config)), config, agentBreakers));
   const provenance = new ProvenanceWriter(db);
   const current = new CurrentState(db, config.FOLIO_CURRENT_STATE_TTL_MS);
   const patterns = loadPatterns(PATTERNS_DIR, registry);
@@ -52,7 +58,7 @@ export function createRuntime(config: Config, db: Knex = createDb(config)): Runt
     timeoutMs: config.FOLIO_PATTERN_TIMEOUT_MS,
     packEstimateSeconds: config.FOLIO_PACK_BUILD_ESTIMATE_SECONDS,
   });
-  return { config, db, service, cache, provenance, current };
+  return { config, db, service, cache, provenance, current, agentBreakers };
 }
 
 /** Migrates, then seeds the demo data on an empty database unless that is switched off (or production). */

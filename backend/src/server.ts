@@ -3,13 +3,15 @@ import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
 import type { FreshnessRule } from './domain/pack.js';
 import { createApp } from './http/app.js';
-import { registerProviderMetrics } from './observability/breaker-metrics.js';
+import { logBreakerEvents } from './observability/breaker-log.js';
+import { registerBreakerMetrics } from './observability/breaker-metrics.js';
 import { ExecutionTelemetry, executionTracing } from './observability/execution-telemetry.js';
 import { registerPackMetrics } from './observability/pack-metrics.js';
 import { stopTracing, tracingActive } from './observability/instrument.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type FolioMetrics } from './observability/metrics.js';
 import { flushSentry } from './observability/sentry.js';
+import { breakers as providerBreakers } from './providers/breakers.js';
 import { connectRedis } from './redis.js';
 import { createRuntime, prepareDatabase, type Runtime } from './runtime.js';
 
@@ -34,6 +36,7 @@ export interface ServerOptions {
 export async function startServer(config: Config, logger: Logger, opts: ServerOptions = {}): Promise<RunningServer> {
   const runtime = createRuntime(config);
   await prepareDatabase(runtime, logger);
+  const unlog = logBreakerEvents(runtime.agentBreakers, logger);
   // Pattern spans are recorded by the same execution telemetry, so tracing keeps it even without /metrics.
   const observed = config.FOLIO_METRICS || tracingActive() ? observe(runtime, config, logger) : null;
   const redis = config.FOLIO_REDIS_URL
@@ -90,6 +93,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       observed?.detach();
       // Only requests count in Redis, and none is left in flight.
       redis?.disconnect();
+      unlog();
       await runtime.provenance.drain();
       await runtime.db.destroy();
       // Reports of the last requests must not die with the process.
@@ -101,7 +105,8 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
 
 /**
  * The process's one metrics registry, and the execution telemetry that feeds it (and spans,
- * with tracing on); `detach` stops the counting of the process-wide breakers' events.
+ * with tracing on); `detach` stops the counting of the breakers' events (the process's
+ * provider breakers and the runtime's agent breakers).
  */
 function observe(
   runtime: Runtime,
@@ -109,7 +114,7 @@ function observe(
   logger: Logger,
 ): { metrics: FolioMetrics; tracer: Tracer | null; detach: () => void } {
   const metrics = createMetrics(runtime.service.listPatterns());
-  const detach = registerProviderMetrics(metrics.registry);
+  const detach = registerBreakerMetrics(metrics.registry, [providerBreakers, runtime.agentBreakers]);
   registerPackMetrics(metrics.registry, runtime.db, {
     ...freshnessRule(config),
     staleSeconds: config.FOLIO_PACK_WARMING_STALE_SECONDS,

@@ -38,8 +38,9 @@ export function registrations(reads: ReadCache, provider: MarketDataProvider): R
   ];
 }
 
-export function buildRegistry(reads: ReadCache, provider: MarketDataProvider): CapabilityRegistry {
+/** The registry of a table: registrations(), usually behind the agents' breakers (breakers.ts guardAgents). */
+export function buildRegistry(table: readonly Registration[]): CapabilityRegistry {
   const registry = new CapabilityRegistry();
-  for (const { agent, capability } of registrations(reads, provider)) registry.register(capability, agent);
+  for (const { agent, capability } of table) registry.register(capability, agent);
   return registry;
 }

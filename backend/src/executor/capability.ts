@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isAppError } from '../errors.js';
 
 export interface RequestUser {
   id: string;
@@ -46,12 +47,22 @@ export function recall<T>(known: Remembered<T>, warn: (w: Warning) => void): T {
   return known.output;
 }
 
+/**
+ * Whether a failure of an optional step leaves it out of the answer rather than failing the
+ * answer: a server-side failure does (an agent's open breaker or timeout, a database error, a
+ * bug); a client's mistake (an AppError below 500) does not, since leaving the step out would
+ * hide a request that can never succeed.
+ */
+export const leavesStepOut = (err: unknown): boolean => !(isAppError(err) && err.status < 500);
+
 /** What a capability gets besides its arguments: the pinned request, cancellation and a way to warn. */
 export interface CapabilityCall {
   ctx: RequestCtx;
   /** Aborted when the pattern's deadline passes or another step fails; long work should stop. */
   signal: AbortSignal;
   warn: (w: Warning) => void;
+  /** The step is optional: a failure leaves it out of the answer (leavesStepOut) instead of failing it. */
+  optional?: boolean;
 }
 
 /**

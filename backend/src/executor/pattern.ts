@@ -20,6 +20,8 @@ export interface PatternStep {
   as: string;
   args?: Record<string, unknown>;
   when?: string;
+  /** The answer may be given without this step: when it fails (5xx-class) or its agent's breaker is open, its output is null. */
+  optional?: boolean;
 }
 
 export interface Pattern {

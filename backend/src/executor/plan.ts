@@ -62,6 +62,12 @@ export function planPattern(pattern: Pattern): PatternPlan {
       const dep = checkRef(pattern, indexOf, step.as, ref);
       if (dep !== null) deps.add(dep);
     }
+    // A step reading a step that may be left out cannot run without it, so it must be optional too.
+    const optionalDep = [...deps].find((d) => pattern.steps[d]!.optional === true);
+    if (optionalDep !== undefined && step.optional !== true)
+      throw new PatternError(
+        `${where} reads optional step "${pattern.steps[optionalDep]!.as}", so it must be optional too (it is left out with it)`,
+      );
     indexOf.set(step.as, i);
     return { step, deps: [...deps].sort((a, b) => a - b), when };
   });

@@ -1,11 +1,22 @@
 import { AppError } from '../errors.js';
-import type { Capability, CapabilityRegistry, RequestCtx, Warning } from './capability.js';
+import {
+  agentOf,
+  leavesStepOut,
+  type Capability,
+  type CapabilityRegistry,
+  type RequestCtx,
+  type Warning,
+} from './capability.js';
 import type { Pattern, PatternStep } from './pattern.js';
 import { planOf, type PureCtx, type StepPlan } from './plan.js';
 import { parseTemplate, resolveTemplates, valueAtPath, type Ref } from './template.js';
 import { elapsedMs } from '../clock.js';
 
-export type StepStatus = 'ok' | 'skipped' | 'failed';
+/** `skipped`: its condition was false (or it read a skipped step); `left_out`: an optional step that failed, or read one that was left out. */
+export type StepStatus = 'ok' | 'skipped' | 'failed' | 'left_out';
+
+/** The warning each left-out step adds to the answer; its message depends only on which steps were left out. */
+export const STEP_LEFT_OUT = 'step_left_out';
 
 export interface StepReport {
   as: string;
@@ -44,9 +55,11 @@ export interface RunOutcome {
   result: Record<string, unknown>;
   warnings: Warning[];
   steps: StepReport[];
+  /** Names (`as`) of the steps left out, in step order; empty for a complete answer. */
+  left_out: string[];
 }
 
-type Outcome = { status: 'ok'; output: unknown } | { status: 'skipped' };
+type Outcome = { status: 'ok'; output: unknown } | { status: 'skipped' } | { status: 'left_out' };
 
 /**
  * Runs a pattern as a dependency graph: each step starts as soon as the steps it reads have
@@ -137,8 +150,19 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
       reports[index] = report;
       hooks.onStepEnd?.(report, error);
     };
+    const leaveOut = (reason: string, error?: unknown): Outcome => {
+      // Only the step's own left-out warning: what it said before failing depends on how far it got.
+      warnings[index] = [
+        { code: STEP_LEFT_OUT, message: `step "${step.as}" (${step.capability}) was left out: ${reason}` },
+      ];
+      end('left_out', error);
+      return { status: 'left_out' };
+    };
     try {
       hooks.onStepStart?.(info);
+      const leftOutDep = node.deps.find((_, i) => done[i]!.status === 'left_out');
+      if (leftOutDep !== undefined)
+        return leaveOut(`it reads step "${pattern.steps[leftOutDep]!.as}", which was left out`);
       if (done.some((d) => d.status === 'skipped') || (node.when && !node.when.evaluate(lookup))) {
         end('skipped');
         return { status: 'skipped' };
@@ -148,7 +172,7 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
         throw new Error(`pattern ${pattern.id} step "${step.as}": capability ${step.capability} is not registered`);
       const args = parseArgs(pattern, step, capability, resolveTemplates(step.args ?? {}, lookup));
       const warn = (w: Warning): void => void warnings[index]!.push({ code: w.code, message: w.message });
-      const call = { ctx, signal, warn };
+      const call = { ctx, signal, warn, optional: step.optional === true };
       const output =
         (await (hooks.wrapCapability
           ? hooks.wrapCapability(info, () => capability.run(args, call))
@@ -158,6 +182,9 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
       end('ok');
       return { status: 'ok', output };
     } catch (err) {
+      // Once the run is over (deadline, another step failed) nothing is left out: the run fails.
+      if (step.optional && !signal.aborted && leavesStepOut(err))
+        return leaveOut(`its agent ${agentOf(step.capability)} failed or is unavailable`, err);
       end('failed', err);
       controller.abort(err);
       throw err;
@@ -179,6 +206,7 @@ async function execute(run: Run, nodes: readonly StepPlan[]): Promise<RunOutcome
     result: Object.fromEntries(pattern.outputs.map((name) => [name, outputs.get(name) ?? null])),
     warnings: dedupe(warnings.flat()),
     steps: reports,
+    left_out: reports.filter((r) => r.status === 'left_out').map((r) => r.as),
   };
 }
 

@@ -14,15 +14,20 @@ import {
 const STATE_VALUE = { closed: 0, open: 1, half_open: 2 } as const;
 
 /**
- * The circuit-breaker and provider metrics of docs/metrics.md. State is read at scrape time;
- * events are counted through the breaker registry, which also reports breakers created after
- * this call, so a provider first used later is still counted. Returns the function that stops
+ * The circuit-breaker and provider metrics of docs/metrics.md, for the breakers of every
+ * registry in `sources` (the process's provider breakers, a runtime's agent breakers). State is
+ * read at scrape time; events are counted through each breaker registry, which also reports
+ * breakers created after this call, so a provider first used later is still counted. Returns the function that stops
  * the counting (a server calls it when it shuts down).
  */
-export function registerProviderMetrics(registry: Registry, breakers: BreakerRegistry = processBreakers): () => void {
+export function registerBreakerMetrics(
+  registry: Registry,
+  sources: readonly BreakerRegistry[] = [processBreakers],
+): () => void {
   gauge(BREAKER_STATE, registry, function () {
     const states = new Map<string, number>(PROVIDER_NAMES.map((n) => [n, STATE_VALUE.closed]));
-    for (const { name, state } of breakers.states()) states.set(name, STATE_VALUE[state]);
+    for (const breakers of sources)
+      for (const { name, state } of breakers.states()) states.set(name, STATE_VALUE[state]);
     for (const [breaker, value] of states) this.set({ breaker }, value);
   });
 
@@ -40,16 +45,19 @@ export function registerProviderMetrics(registry: Registry, breakers: BreakerReg
   const retries = counter(PROVIDER_RETRIES, registry);
   for (const provider of PROVIDER_NAMES) retries.inc({ provider }, 0);
 
-  return breakers.observe({
-    breakerAdded: zeroEvents,
-    breakerEvent(name, event) {
-      events.inc({ breaker: name, event });
-    },
-    providerCall({ provider, operation, status, seconds }) {
-      duration.observe({ provider, operation, status }, seconds);
-    },
-    providerRetry(provider) {
-      retries.inc({ provider });
-    },
-  });
+  const stops = sources.map((breakers) =>
+    breakers.observe({
+      breakerAdded: zeroEvents,
+      breakerEvent(name, event) {
+        events.inc({ breaker: name, event });
+      },
+      providerCall({ provider, operation, status, seconds }) {
+        duration.observe({ provider, operation, status }, seconds);
+      },
+      providerRetry(provider) {
+        retries.inc({ provider });
+      },
+    }),
+  );
+  return () => stops.forEach((stop) => stop());
 }

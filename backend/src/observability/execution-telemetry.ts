@@ -210,6 +210,12 @@ class TracingRecorder extends Recorder {
     super.onStepEnd(report, error);
     this.stepSpans.get(report.as)?.setAttribute('folio.step.status', report.status);
     if (report.status === 'skipped') this.span.addEvent('step skipped', { 'folio.step': report.as });
+    if (report.status === 'left_out') {
+      // The answer is still given, so the pattern span stays OK; the step span shows why it is missing.
+      this.span.addEvent('step left out', { 'folio.step': report.as });
+      const stepSpan = this.stepSpans.get(report.as);
+      if (stepSpan && error !== undefined) markFailure(stepSpan, error);
+    }
     if (report.status === 'failed') {
       this.span.addEvent('step failed', { 'folio.step': report.as, 'folio.error_code': errorCode(error) });
       const stepSpan = this.stepSpans.get(report.as);

@@ -98,7 +98,8 @@ function zeroKnownSeries(m: FolioMetrics, patterns: readonly Pattern[]): void {
     m.cacheMisses.inc({ pattern: p.id }, 0);
     for (const step of p.steps) {
       capabilities.add(step.capability);
-      for (const status of ['ok', 'skipped', 'failed']) m.stepDuration.zero({ pattern: p.id, step: step.as, status });
+      for (const status of ['ok', 'skipped', 'failed', ...(step.optional ? ['left_out'] : [])])
+        m.stepDuration.zero({ pattern: p.id, step: step.as, status });
     }
   }
   for (const capability of capabilities) {

@@ -10,6 +10,13 @@ export interface BreakerOptions {
   errorThresholdPercentage: number;
   resetTimeoutMs: number;
   volumeThreshold: number;
+  /** Whether an error says the guarded dependency is unhealthy; defaults to the providers' rule (errors.ts). */
+  isFailure?: (err: unknown) => boolean;
+  /**
+   * Whether calls that do not succeed (failure, timeout, reject, fallback) are also events of the
+   * active span; transitions always are.
+   */
+  traceCalls?: boolean;
 }
 
 /** The breaker runs whatever call it is given, so one breaker can guard every instance of a provider. */
@@ -37,6 +44,7 @@ export const BREAKER_EVENTS = {
 } as const;
 export type BreakerEvent = (typeof BREAKER_EVENTS)[keyof typeof BREAKER_EVENTS];
 const TRANSITIONS: ReadonlySet<BreakerEvent> = new Set(['open', 'half_open', 'close']);
+const TRACED_CALLS: ReadonlySet<BreakerEvent> = new Set([...TRANSITIONS, 'failure', 'timeout', 'reject', 'fallback']);
 
 /**
  * Metrics and other listeners: told of every event of every breaker, including breakers created
@@ -87,8 +95,9 @@ export class BreakerRegistry {
       resetTimeout: opts.resetTimeoutMs,
       volumeThreshold: opts.volumeThreshold,
       // Permanent errors (4xx, bad data) and 429s say nothing about the source being down.
-      errorFilter: (err: unknown) => !countsAsBreakerFailure(err),
+      errorFilter: (err: unknown) => !(opts.isFailure ?? countsAsBreakerFailure)(err),
     });
+    const traced = opts.traceCalls ? TRACED_CALLS : TRANSITIONS;
     const entry: Entry = { breaker, options, resetTimeoutMs: opts.resetTimeoutMs, openedAt: 0 };
     breaker.on('open', () => {
       entry.openedAt = Date.now();
@@ -96,7 +105,7 @@ export class BreakerRegistry {
     for (const [event, label] of Object.entries(BREAKER_EVENTS)) {
       (breaker as NodeJS.EventEmitter).on(event, () => {
         // A transition happens inside the call that caused it, so its span is the active one.
-        if (TRANSITIONS.has(label)) trace.getActiveSpan()?.addEvent(`breaker.${label}`, { 'breaker.name': name });
+        if (traced.has(label)) trace.getActiveSpan()?.addEvent(`breaker.${label}`, { 'breaker.name': name });
         // Only the breaker now registered under the name speaks for the provider.
         if (this.entries.get(name)?.breaker !== breaker) return;
         for (const o of this.observers) o.breakerEvent?.(name, label);
@@ -124,6 +133,15 @@ export class BreakerRegistry {
     const entry = this.entries.get(name);
     if (!entry || entry.breaker.closed) return 0;
     return Math.max(1, Math.ceil((entry.openedAt + entry.resetTimeoutMs - now) / 1000));
+  }
+
+  /**
+   * An event the breaker cannot see itself: the caller answered without the guarded call's result
+   * (a fallback), told to observers and the active span like the breaker's own events.
+   */
+  record(name: string, event: BreakerEvent): void {
+    trace.getActiveSpan()?.addEvent(`breaker.${event}`, { 'breaker.name': name });
+    for (const o of this.observers) o.breakerEvent?.(name, event);
   }
 
   /** Registers an observer; returns the function that removes it. */

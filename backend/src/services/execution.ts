@@ -206,7 +206,8 @@ export class ExecutionService {
       hooks: probe.hooks,
     });
     const entry = sealResult(run.result, [...pins.warnings, ...run.warnings]);
-    if (cacheable) cache.set(key, entry);
+    // A degraded answer (steps left out) is not the answer the key stands for; the next request tries again.
+    if (cacheable && run.left_out.length === 0) cache.set(key, entry);
     return this.respond(pattern, pins, meta, entry, false, started);
   }
 

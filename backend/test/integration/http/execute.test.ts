@@ -22,7 +22,7 @@ describeEachDb('POST /v1/execute', (dialect) => {
     assert.equal(res.headers.get('x-request-id'), `ov-${dialect}-1`);
     const { result, metadata, warnings } = res.body;
     assert.equal(metadata.pattern_id, 'portfolio_overview');
-    assert.equal(metadata.pattern_version, '1.2.0');
+    assert.equal(metadata.pattern_version, '1.3.0');
     assert.match(metadata.pricing_pack_id, /^PP_\d{4}-\d{2}-\d{2}$/);
     assert.equal(metadata.asof_date, metadata.pricing_pack_id.slice(3));
     assert.match(metadata.ledger_commit_hash, /^[0-9a-f]{64}$/);

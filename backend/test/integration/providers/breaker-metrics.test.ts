@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { registerProviderMetrics } from '../../../src/observability/breaker-metrics.js';
+import { registerBreakerMetrics } from '../../../src/observability/breaker-metrics.js';
 import { BreakerRegistry } from '../../../src/providers/breakers.js';
 import { guarded } from '../../../src/providers/guarded.js';
 import { httpProvider } from '../../../src/providers/http.js';
@@ -15,7 +15,7 @@ describe('provider and circuit-breaker metrics', () => {
   it('exports the known label sets at 0 and counts a breaker created after registration, and retries', async () => {
     const metrics = new Registry();
     const breakers = new BreakerRegistry();
-    registerProviderMetrics(metrics, breakers);
+    registerBreakerMetrics(metrics, [breakers]);
 
     let text = await metrics.metrics();
     for (const breaker of ['csv', 'demo', 'http']) {

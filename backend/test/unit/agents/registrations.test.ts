@@ -31,6 +31,6 @@ describe('agents/index registration table', () => {
       'metrics',
       'pricing',
     ]);
-    assert.equal(buildRegistry(reads, provider).list().length, table.length);
+    assert.equal(buildRegistry(table).list().length, table.length);
   });
 });
