@@ -71,6 +71,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   } catch (err) {
     // Nothing else may keep the process alive once it cannot serve.
     redis?.disconnect();
+    unlog();
     await runtime.db.destroy();
     throw err;
   }
