@@ -4,6 +4,7 @@ import {
   createMarketData,
   isCalendarDate,
   isProviderName,
+  packDateProblem,
   packJobSettings,
   PROVIDER_NAMES,
   todayUtc,
@@ -75,7 +76,8 @@ function paramsOf(v: BackfillValues): BackfillParams {
   if (!from || !to || !isCalendarDate(from) || !isCalendarDate(to))
     throw new UsageError('a backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD (real calendar dates), or --resume');
   if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
-  if (to > todayUtc()) throw new UsageError(`--to ${to} is in the future; packs are built for dates that have closed`);
+  const problem = packDateProblem(from, todayUtc()) ?? packDateProblem(to, todayUtc());
+  if (problem) throw new UsageError(`build-pack --from ${from} --to ${to}: ${problem}`);
   const provider = v.provider;
   if (provider !== undefined && !isProviderName(provider))
     throw new UsageError(`unknown provider ${provider}; one of ${PROVIDER_NAMES.join(', ')}`);

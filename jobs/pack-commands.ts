@@ -3,6 +3,7 @@ import {
   type Config,
   type Pack,
   isCalendarDate,
+  packDateProblem,
   parsePackId,
   createMarketData,
   isProviderName,
@@ -16,6 +17,8 @@ import {
   type JobReport,
   markPackFresh,
   reconcilePack,
+  retirePack,
+  todayUtc,
 } from '../backend/src/index.js';
 import { configuredPackScheduler } from './scheduler.js';
 import { BACKFILL_OPTIONS, BACKFILL_USAGE, backfillCommand, isBackfill } from './backfill-command.js';
@@ -28,6 +31,7 @@ ${BACKFILL_USAGE}
   reconcile PP_... [--json]               check a pack: content hash, ledger replay vs stored positions (1 bp)
   mark-fresh PP_... [--force] [--json]    publish a reconciled pack (--force: without reconciliation, recorded)
   packs [--limit N] [--json]              recent packs; warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS are flagged
+  packs retire PP_... [--json]            retire an error pack: out of /health/pack and the alerts, kept as history
   scheduler                               run the pack schedule (FOLIO_PACK_SCHEDULE) until SIGTERM/SIGINT`;
 
 const exitOf = (reports: readonly (JobReport | undefined)[]): number =>
@@ -95,6 +99,9 @@ export async function buildPackCommand(argv: string[], io: Out): Promise<number>
   }
   if (!values.date || !isCalendarDate(values.date))
     throw new UsageError('build-pack needs --date YYYY-MM-DD (a real calendar date)');
+  // Refused before the database is opened: a date no provider can serve would otherwise leave an error pack behind.
+  const problem = packDateProblem(values.date, todayUtc());
+  if (problem) throw new UsageError(`build-pack --date ${problem}`);
   if (values.provider !== undefined && !isProviderName(values.provider)) {
     throw new UsageError(`unknown provider ${values.provider}; one of ${PROVIDER_NAMES.join(', ')}`);
   }
@@ -160,6 +167,7 @@ export async function markFreshCommand(argv: string[], io: Out): Promise<number>
 }
 
 export async function packsCommand(argv: string[], io: Out): Promise<number> {
+  if (argv[0] === 'retire') return retireCommand(argv.slice(1), io);
   const { values, positionals } = parseArgs({
     args: argv,
     options: { limit: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
@@ -188,6 +196,20 @@ export async function packsCommand(argv: string[], io: Out): Promise<number> {
     }
     for (const p of stale) io.err(staleLine(p));
     return 0;
+  }, QUIET);
+}
+
+async function retireCommand(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  const id = packIdArg('packs retire', positionals);
+  return withJobs(async (_config, ctx) => {
+    const report = await retirePack(ctx, id);
+    printReports(io, values.json, { retire: report });
+    return exitOf([report]);
   }, QUIET);
 }
 

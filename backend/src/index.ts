@@ -8,7 +8,7 @@ export { AppError } from './errors.js';
 export { todayUtc } from './clock.js';
 export { createDb, migrateLatest } from './db/knex.js';
 export { isCalendarDate } from './domain/dates.js';
-export { localDateTime, previousTradingDay } from './domain/calendar.js';
+export { localDateTime, packDateProblem, previousTradingDay } from './domain/calendar.js';
 export { parsePackId } from './domain/pack.js';
 export { parseExecuteRequest, type ExecuteRequest } from './executor/request.js';
 export type { Pattern } from './executor/pattern.js';

@@ -48,6 +48,29 @@ export const NYSE_HOLIDAYS: readonly string[] = [
 
 const HOLIDAYS = new Set(NYSE_HOLIDAYS);
 
+/** The years whose NYSE closures are listed; outside them the calendar is Monday to Friday. */
+const HOLIDAY_YEARS = { first: Number(NYSE_HOLIDAYS[0]!.slice(0, 4)), last: Number(NYSE_HOLIDAYS.at(-1)!.slice(0, 4)) };
+
+/**
+ * The first date the calendar can tell trading days for: before the first year whose closures
+ * are listed it would take every holiday for a trading day. After the last listed year it
+ * knows weekends only, which a run records (calendarUsed), so later dates are accepted.
+ */
+export const CALENDAR_FIRST_DATE = `${HOLIDAY_YEARS.first}-01-01`;
+
+/**
+ * Why no pack can be built for `date` when today (UTC) is `today`, or null when one can: a
+ * date before the calendar's range has unknown closures, and a date after today has no closes
+ * yet. `date` must already be a real calendar date (isCalendarDate).
+ */
+export function packDateProblem(date: string, today: string): string | null {
+  if (date < CALENDAR_FIRST_DATE)
+    return `${date} is before the trading calendar's range (it lists NYSE closures from ${CALENDAR_FIRST_DATE})`;
+  if (date > today)
+    return `${date} is in the future (today is ${today} UTC); packs are built for dates that have closed`;
+  return null;
+}
+
 /** A trading day: a weekday that is not a NYSE holiday (holidays are known for 2022–2025; other years are Monday to Friday). */
 export function isTradingDay(date: string): boolean {
   const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
@@ -108,9 +131,6 @@ export function tradingDays(from: string, to: string): string[] {
   for (let d = from; d <= to; d = addDays(d, 1)) if (isTradingDay(d)) days.push(d);
   return days;
 }
-
-/** The years whose NYSE closures are listed; outside them the calendar is Monday to Friday. */
-const HOLIDAY_YEARS = { first: Number(NYSE_HOLIDAYS[0]!.slice(0, 4)), last: Number(NYSE_HOLIDAYS.at(-1)!.slice(0, 4)) };
 
 /** The trading calendar a range was built with, as a run records it. */
 export interface CalendarUsed {

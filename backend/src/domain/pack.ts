@@ -3,6 +3,17 @@ import { FxTable } from './fx.js';
 import { addDays } from './dates.js';
 import { localDateTime, previousTradingDay, zonedInstant } from './calendar.js';
 
+/**
+ * A pack's life: built `warming`, published `fresh` (later `superseded` by a forced rebuild's
+ * version), or `error` when its build failed; an operator `retired` an error pack to put it
+ * out of every current view without deleting what it recorded.
+ */
+export const PACK_STATUSES = ['warming', 'fresh', 'error', 'superseded', 'retired'] as const;
+export type PackStatus = (typeof PACK_STATUSES)[number];
+
+/** Statuses that are history, never a candidate for the newest or expected pack. */
+export const PAST_PACK_STATUSES: readonly PackStatus[] = ['superseded', 'retired'];
+
 /** One close in a pricing pack, in the security's listing currency. */
 export interface PackPrice {
   symbol: string;

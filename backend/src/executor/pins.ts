@@ -84,7 +84,7 @@ async function choosePack(
 ): Promise<Pack> {
   if (req.pricing_pack_id) {
     const pinned = await packs.get(db, req.pricing_pack_id);
-    if (!pinned || pinned.status === 'error') {
+    if (!pinned || pinned.status === 'error' || pinned.status === 'retired') {
       throw new AppError(
         'pricing_pack_not_found',
         `pricing pack ${req.pricing_pack_id} does not exist or failed to build`,

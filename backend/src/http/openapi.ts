@@ -4,6 +4,7 @@ import { executeRequestSchema } from '../executor/request.js';
 import { CURRENCY_CODE } from '../domain/fx.js';
 import { CHAIN_PROBLEMS } from '../domain/ledger/verify.js';
 import { SYMBOL, SYMBOL_RULE } from '../domain/symbol.js';
+import { PACK_STATUSES } from '../domain/pack.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -328,7 +329,7 @@ export function openApiDocument() {
             {
               name: 'status',
               in: 'query',
-              schema: { type: 'string', enum: ['warming', 'fresh', 'error', 'superseded'] },
+              schema: { type: 'string', enum: [...PACK_STATUSES] },
             },
           ],
           responses: { 200: ok('packs'), ...errors('invalid_request', ...authed) },

@@ -7,8 +7,8 @@ import {
   failedBuildDates,
   runStats,
 } from '../db/repositories/jobs.js';
-import { freshness, statusCounts, type PackStatus } from '../db/repositories/packs.js';
-import { EXPECTED_PACK_STATES, type FreshnessRule } from '../domain/pack.js';
+import { freshness, statusCounts } from '../db/repositories/packs.js';
+import { EXPECTED_PACK_STATES, PACK_STATUSES, type FreshnessRule } from '../domain/pack.js';
 import { BREAKER_EVENTS } from '../providers/breakers.js';
 import { PROVIDER_NAMES } from '../providers/index.js';
 import {
@@ -30,7 +30,6 @@ import {
   type MetricDefinition,
 } from './metrics-catalogue.js';
 
-const PACK_STATUSES: readonly PackStatus[] = ['warming', 'fresh', 'error', 'superseded'];
 const FINISHED = ['success', 'failure'] as const;
 
 export interface PackMetricsOptions extends FreshnessRule {

@@ -58,6 +58,7 @@ export {
 } from './packs/backfill.js';
 export { datesToBuild } from './packs/catch-up.js';
 export { markPackFresh } from './packs/mark-fresh.js';
+export { retirePack } from './packs/retire.js';
 export { reconcilePack, TOLERANCE_BP } from './packs/reconcile.js';
 export { recordRun, type JobContext, type JobEnd, type JobReport } from './packs/job-runs.js';
 export { tryLock, type Lease } from './packs/job-lock.js';

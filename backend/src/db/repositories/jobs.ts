@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { rawRows } from '../knex.js';
 
-export const JOB_NAMES = ['build-pack', 'reconcile', 'mark-fresh', 'backfill'] as const;
+export const JOB_NAMES = ['build-pack', 'reconcile', 'mark-fresh', 'backfill', 'retire-pack'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type JobStatus = 'running' | 'success' | 'failure' | 'skipped';
 /** How a run can end. */

@@ -5,6 +5,8 @@ import {
   packContentHash,
   packIdFor,
   packFreshness,
+  PAST_PACK_STATUSES,
+  type PackStatus,
   type FreshnessRule,
   type PackFreshness,
   type PackFx,
@@ -14,7 +16,7 @@ import { insertChunked } from '../bulk.js';
 import { AppError } from '../../errors.js';
 import { dialectOf } from '../knex.js';
 
-export type PackStatus = 'warming' | 'fresh' | 'error' | 'superseded';
+export type { PackStatus };
 
 export interface Pack {
   id: string;
@@ -72,7 +74,7 @@ export async function get(db: Knex, id: string): Promise<Pack | null> {
  */
 export async function newest(db: Knex): Promise<Pack | null> {
   const row = await db('pricing_packs')
-    .whereNot({ status: 'superseded' })
+    .whereNotIn('status', PAST_PACK_STATUSES)
     .orderBy('date', 'desc')
     .orderByRaw("case when status = 'fresh' then 0 else 1 end")
     .orderBy('created_at', 'desc')
@@ -99,7 +101,7 @@ export async function newestFresh(db: Knex, onOrBefore?: string): Promise<Pack |
 /** Whether the expected pack is fresh at `at`, by the one definition (domain/pack.ts). */
 export async function freshness(db: Knex, at: Date, rule: FreshnessRule): Promise<PackFreshness> {
   const [newest, versions] = await Promise.all([newestFresh(db), forDate(db, expectedPackDate(at, rule))]);
-  const current = versions.filter((v) => v.status !== 'superseded').at(-1);
+  const current = versions.filter((v) => !PAST_PACK_STATUSES.includes(v.status)).at(-1);
   return packFreshness(at, rule, newest?.date ?? null, current?.status ?? null);
 }
 
@@ -359,6 +361,11 @@ export async function writeContent(
         error: content.error,
       });
   });
+}
+
+/** Puts an `error` pack out of every current view; false when it is not (or no longer) `error`. */
+export async function retire(db: Knex, id: string): Promise<boolean> {
+  return (await db('pricing_packs').where({ id, status: 'error' }).update({ status: 'retired' })) === 1;
 }
 
 /** Ends a build that never got its content (the provider failed); a pack that got further is left alone. */
