@@ -5,7 +5,7 @@ import { replayLedger } from '../domain/ledger/replay.js';
 import { symbolsOf } from '../domain/ledger/securities.js';
 import { recall, type Capability } from '../executor/capability.js';
 import { currencyArg } from './args.js';
-import { entriesAtPin, lookbackAtPin, packContents } from './pinned-reads.js';
+import { entriesAtPin, lookbackAtPin } from './pinned-reads.js';
 
 const currencyArgs = z.strictObject({
   portfolio_id: z.string().min(1),
@@ -28,8 +28,9 @@ export const currency = (reads: ReadCache): Capability<z.infer<typeof currencyAr
 
     const entries = await entriesAtPin(reads, portfolio_id, ctx);
     const held = entries.filter((e) => e.date <= first.date);
+    const symbols = symbolsOf(held);
     const [securities, startData, endData] = await Promise.all([
-      reads.securities(symbolsOf(held)),
+      reads.securities(symbols),
       reads.packContent(first.id),
       reads.packContent(last.id),
     ]);
@@ -42,7 +43,11 @@ export const currency = (reads: ReadCache): Capability<z.infer<typeof currencyAr
     let earlier: PackCloses[] = [];
     if (closesMissing(atStart, start, end)) {
       const covering = await reads.freshPacksCovering(start.date, end.date);
-      const contents = await packContents(reads, covering, signal);
+      const contents = await reads.marketsOf(
+        covering.map((p) => p.id),
+        symbols,
+      );
+      signal.throwIfAborted();
       earlier = covering.map((p, i) => ({ id: p.id, date: p.date, closes: contents[i]!.closes }));
     }
 

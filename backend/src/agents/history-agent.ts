@@ -7,7 +7,7 @@ import { symbolsOf } from '../domain/ledger/securities.js';
 import { AppError, invalid } from '../errors.js';
 import { recall, remember, type Capability, type CapabilityCall, type Remembered } from '../executor/capability.js';
 import { currencyArg, symbolArg } from './args.js';
-import { entriesAtPin, lookbackAtPin, packContents } from './pinned-reads.js';
+import { entriesAtPin, lookbackAtPin } from './pinned-reads.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const valuesArgs = z
@@ -85,7 +85,12 @@ async function computeValues(reads: ReadCache, args: ValuesArgs, call: Capabilit
   if (benchmarkSecurity === undefined) {
     throw new AppError('security_not_found', `benchmark ${benchmark} is not a known security`, { symbol: benchmark });
   }
-  const contents = await packContents(reads, packs, signal);
+  // Only the portfolio's own closes (and the benchmark's) are read: no other close can value it.
+  const contents = await reads.marketsOf(
+    packs.map((p) => p.id),
+    symbols,
+  );
+  signal.throwIfAborted();
   const markets = packs.map((p, i) => ({ date: p.date, data: contents[i]! }));
 
   let history;

@@ -1,5 +1,4 @@
-import { setImmediate } from 'node:timers/promises';
-import type { PackData, ReadCache } from '../db/read-cache.js';
+import type { ReadCache } from '../db/read-cache.js';
 import type { Pack } from '../db/repositories/packs.js';
 import type { LedgerEntry } from '../domain/ledger/types.js';
 import { lookbackPackCount, lookbackWindow } from '../domain/lookback.js';
@@ -32,23 +31,4 @@ export async function lookbackAtPin(reads: ReadCache, days: number, { ctx, warn 
   const window = lookbackWindow(recent, days, ctx.pricing_pack_id);
   window.warnings.forEach(warn);
   return window.packs;
-}
-
-/**
- * Packs read per batch (one query for their prices, one for their FX), with a turn of the
- * event loop between batches: SQLite answers synchronously, so years of packs read at once
- * held the loop for most of a second.
- */
-const PACKS_PER_BATCH = 50;
-
-/** The closes and FX of `packs`, in their order, read in batches that let other requests in between. */
-export async function packContents(reads: ReadCache, packs: readonly Pack[], signal: AbortSignal): Promise<PackData[]> {
-  const contents: PackData[] = [];
-  for (let i = 0; i < packs.length; i += PACKS_PER_BATCH) {
-    if (i > 0) await setImmediate();
-    signal.throwIfAborted();
-    contents.push(...(await reads.packContents(packs.slice(i, i + PACKS_PER_BATCH).map((p) => p.id))));
-  }
-  signal.throwIfAborted();
-  return contents;
 }

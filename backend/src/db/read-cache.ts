@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { LRUCache } from 'lru-cache';
 import type { LedgerEntry, SecurityInfo } from '../domain/ledger/types.js';
@@ -13,6 +15,13 @@ export interface PackData {
   fx: readonly packs.PackFxRow[];
 }
 
+/**
+ * Packs per range read of a history's markets: a year of trading days, so a multi-year
+ * history costs a few queries, while SQLite (which answers synchronously) holds the event
+ * loop for one year's closes at a time, not for all of them.
+ */
+const PACKS_PER_READ = 250;
+
 /** Loads that fail are not cached; a missing commit resolves to null and is not cached either. */
 type Loader<V> = () => Promise<V>;
 
@@ -27,6 +36,7 @@ type Loader<V> = () => Promise<V>;
 export class ReadCache {
   private readonly entries: LRUCache<string, LedgerEntry[]>;
   private readonly packData: LRUCache<string, PackData>;
+  private readonly marketData: LRUCache<string, PackData>;
   private readonly securityInfo: LRUCache<string, SecurityInfo>;
   private readonly portfolioRows = new LRUCache<string, Portfolio>({ max: 100_000 });
   private readonly loading = new Map<string, Promise<unknown>>();
@@ -41,10 +51,12 @@ export class ReadCache {
       maxSize: Math.max(1, opts.maxLedgerEntries),
       sizeCalculation: (v) => Math.max(1, v.length),
     });
-    this.packData = new LRUCache({
+    const packRows = {
       maxSize: Math.max(1, opts.maxPackRows),
-      sizeCalculation: (v) => Math.max(1, v.closes.size + v.fx.length),
-    });
+      sizeCalculation: (v: PackData) => Math.max(1, v.closes.size + v.fx.length),
+    };
+    this.packData = new LRUCache(packRows);
+    this.marketData = new LRUCache(packRows);
     this.securityInfo = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.securityTtlMs) });
   }
 
@@ -98,29 +110,69 @@ export class ReadCache {
    * loading) are read together in one batch rather than two queries per pack.
    */
   packContents(packIds: readonly string[]): Promise<PackData[]> {
+    return this.perPack(this.packData, 'pack:', packIds, async (missing) => {
+      const rows = await packs.contentsOf(this.db, missing);
+      return (id) => {
+        const { prices, fx } = rows.get(id)!;
+        return { closes: new Map(prices.map((p) => [p.symbol, p.close])), fx };
+      };
+    });
+  }
+
+  /**
+   * The closes of `symbols` and all FX rates of each pack, in the order asked: what a history
+   * of a portfolio holding those symbols needs. Kept per pack and symbol set, both immutable
+   * identities; the packs not cached are read with one query for their closes and one for
+   * their FX, however many they are.
+   */
+  marketsOf(packIds: readonly string[], symbols: readonly string[]): Promise<PackData[]> {
+    const wanted = [...new Set(symbols)].sort();
+    const prefix = `market:${createHash('sha256').update(wanted.join('\n')).digest('base64url')}:`;
+    return this.perPack(this.marketData, prefix, packIds, async (missing) => {
+      const closes = new Map<string, Map<string, number>>();
+      const fx = new Map<string, packs.PackFxRow[]>();
+      for (let i = 0; i < missing.length; i += PACKS_PER_READ) {
+        if (i > 0) await setImmediate();
+        const part = missing.slice(i, i + PACKS_PER_READ);
+        const [c, f] = await Promise.all([packs.closesOf(this.db, part, wanted), packs.fxOf(this.db, part)]);
+        for (const [id, v] of c) closes.set(id, v);
+        for (const [id, v] of f) fx.set(id, v);
+      }
+      return (id) => ({ closes: closes.get(id) ?? new Map<string, number>(), fx: fx.get(id)! });
+    });
+  }
+
+  /**
+   * Values kept per pack under `prefix` + pack id, in the order asked: the ones neither cached
+   * nor already loading are loaded together by one call of `load`, which answers for each of them.
+   */
+  private perPack(
+    cache: LRUCache<string, PackData>,
+    prefix: string,
+    packIds: readonly string[],
+    load: (missing: string[]) => Promise<(id: string) => PackData>,
+  ): Promise<PackData[]> {
     const cached = (id: string): Promise<PackData> | undefined => {
-      const known = this.packData.get(`pack:${id}`);
-      return known ? Promise.resolve(known) : (this.loading.get(`pack:${id}`) as Promise<PackData> | undefined);
+      const known = cache.get(prefix + id);
+      return known ? Promise.resolve(known) : (this.loading.get(prefix + id) as Promise<PackData> | undefined);
     };
     const slots = packIds.map(cached);
-    const missing = packIds.filter((_, i) => slots[i] === undefined);
+    const missing = [...new Set(packIds.filter((_, i) => slots[i] === undefined))];
     if (missing.length > 0) {
-      const batch = packs.contentsOf(this.db, missing);
-      const load = (id: string): Promise<PackData> => {
-        const key = `pack:${id}`;
-        const one = batch.then((rows) => {
-          const { prices, fx } = rows.get(id)!;
-          const data: PackData = { closes: new Map(prices.map((p) => [p.symbol, p.close])), fx };
-          this.packData.set(key, data);
+      const batch = load(missing);
+      for (const id of missing) {
+        const key = prefix + id;
+        const one = batch.then((of) => {
+          const data = of(id);
+          cache.set(key, data);
           return data;
         });
         const forget = () => void this.loading.delete(key);
         one.then(forget, forget);
         this.loading.set(key, one);
-        return one;
-      };
+      }
       packIds.forEach((id, i) => {
-        slots[i] ??= load(id);
+        slots[i] ??= this.loading.get(prefix + id) as Promise<PackData>;
       });
     }
     return Promise.all(slots as Promise<PackData>[]);

@@ -171,20 +171,65 @@ export async function contentsOf(
   db: Knex,
   packIds: readonly string[],
 ): Promise<Map<string, { prices: PackPriceRow[]; fx: PackFxRow[] }>> {
-  const out = new Map(packIds.map((id) => [id, { prices: [] as PackPriceRow[], fx: [] as PackFxRow[] }]));
-  if (packIds.length === 0) return out;
-  const [priceRows, fxRows] = await Promise.all([
-    db('prices')
-      .whereIn('pack_id', packIds)
-      .select<(PackPriceRow & { pack_id: string })[]>('pack_id', 'symbol', 'close', 'currency'),
-    db('fx_rates')
-      .whereIn('pack_id', packIds)
-      .orderBy(['pack_id', 'base', 'quote'])
-      .select<(PackFxRow & { pack_id: string })[]>('pack_id', 'base', 'quote', 'rate'),
+  const [priceRows, fx] = await Promise.all([
+    packIds.length === 0
+      ? []
+      : db('prices')
+          .whereIn('pack_id', packIds)
+          .select<(PackPriceRow & { pack_id: string })[]>('pack_id', 'symbol', 'close', 'currency'),
+    fxOf(db, packIds),
   ]);
+  const out = new Map(packIds.map((id) => [id, { prices: [] as PackPriceRow[], fx: fx.get(id)! }]));
   for (const r of priceRows)
     out.get(r.pack_id)!.prices.push({ symbol: r.symbol, close: Number(r.close), currency: r.currency });
-  for (const r of fxRows) out.get(r.pack_id)!.fx.push({ base: r.base, quote: r.quote, rate: Number(r.rate) });
+  return out;
+}
+
+/**
+ * The closes of `symbols` in each of `packIds` (packs without any of them are absent), in one
+ * query: a history over hundreds of packs of a portfolio needs only its own symbols' closes,
+ * and a row per close costs far more to decode than the same closes aggregated per pack.
+ * The two aggregates see the pack's rows in the same order, so the lists align; symbols
+ * never contain the unit separator (char 31), and both databases render a double as text
+ * that parses back to the same double (SQLite 3.53 and PostgreSQL 12+ print round-trip digits).
+ */
+export async function closesOf(
+  db: Knex,
+  packIds: readonly string[],
+  symbols: readonly string[],
+): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  if (packIds.length === 0 || symbols.length === 0) return out;
+  const [symbolList, closeList] =
+    dialectOf(db) === 'postgres'
+      ? ['string_agg(symbol, chr(31))', "string_agg(close::text, ',')"]
+      : ['group_concat(symbol, char(31))', "group_concat(close, ',')"];
+  const rows = await db('prices')
+    .whereIn('pack_id', packIds)
+    .whereIn('symbol', symbols)
+    .groupBy('pack_id')
+    .select<{ pack_id: string; symbols: string; closes: string }[]>(
+      'pack_id',
+      db.raw(`${symbolList} as symbols`),
+      db.raw(`${closeList} as closes`),
+    );
+  for (const r of rows) {
+    const names = r.symbols.split('\x1f');
+    const closes = r.closes.split(',');
+    out.set(r.pack_id, new Map(names.map((s, i) => [s, Number(closes[i])])));
+  }
+  return out;
+}
+
+/** The FX rates of each of `packIds`, in one query; packs without rates map to empty lists. */
+export async function fxOf(db: Knex, packIds: readonly string[]): Promise<Map<string, PackFxRow[]>> {
+  const out = new Map(packIds.map((id) => [id, [] as PackFxRow[]]));
+  if (packIds.length === 0) return out;
+  const rows = await db('fx_rates')
+    .whereIn('pack_id', packIds)
+    .orderBy(['pack_id', 'base', 'quote'])
+    .select<(PackFxRow & { pack_id: string })[]>('pack_id', 'base', 'quote', 'rate');
+  for (const r of rows) out.get(r.pack_id)!.push({ base: r.base, quote: r.quote, rate: Number(r.rate) });
   return out;
 }
 
