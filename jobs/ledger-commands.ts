@@ -6,6 +6,7 @@ import {
   OPERATOR,
   verifyAllLedgers,
   verifyLedger,
+  utf8Text,
   type LedgerVerification,
 } from '../backend/src/index.js';
 import { withDatabase } from './database.js';
@@ -35,7 +36,7 @@ async function importCommand(argv: string[], io: Out): Promise<number> {
     throw new UsageError('ledger import needs --portfolio ID and exactly one file');
   }
   if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const text = fs.readFileSync(file, 'utf8');
+  const text = utf8Text(fs.readFileSync(file), file);
   // Ghostfolio exports are JSON; every other format is CSV text.
   const document = values.format === 'ghostfolio' ? { json: jsonOf(text, file) } : { csv: text };
   return withDatabase({ migrate: true }, async (_config, db) => {

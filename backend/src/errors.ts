@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  request_timeout: 408,
+  headers_too_large: 431,
   conflict: 409,
   portfolio_archived: 409,
   rate_limited: 429,

@@ -3,6 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
 import type { FreshnessRule } from './domain/pack.js';
 import { createApp } from './http/app.js';
+import { clientErrorHandler } from './http/error-handler.js';
 import { logBreakerEvents } from './observability/breaker-log.js';
 import { registerBreakerMetrics } from './observability/breaker-metrics.js';
 import { ExecutionTelemetry, executionTracing } from './observability/execution-telemetry.js';
@@ -60,6 +61,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   });
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);
+  server.on('clientError', clientErrorHandler(logger));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

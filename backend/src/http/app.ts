@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { FolioMetrics } from '../observability/metrics.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler } from './error-handler.js';
+import { guardJsonBody, guardPathAndQuery, verifyUtf8 } from './input-guard.js';
 import { openApiDocument } from './openapi.js';
 import { perKeyRateLimit } from './rate-limit.js';
 import { requestContext } from './request-context.js';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.tracer) app.use(traceRequests(deps.tracer, deps.traceSlowMs));
   app.use(requestContext);
   if (deps.metrics) app.use(httpMetrics(deps.metrics, new Set(deps.service.listPatterns().map((p) => p.id))));
+  app.use(guardPathAndQuery);
 
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
   const v1Chain = [
@@ -65,7 +67,8 @@ export function createApp(deps: AppDeps): Express {
           }),
         ]
       : []),
-    express.json({ limit: deps.bodyLimitBytes, strict: true }),
+    express.json({ limit: deps.bodyLimitBytes, strict: true, verify: verifyUtf8 }),
+    guardJsonBody,
   ];
   // The hot route sits directly on the app: one router fewer to walk for every execution.
   app.post('/v1/execute', ...v1Chain, executeHandler(deps.service));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ERROR_STATUS } from '../errors.js';
 import { executeRequestSchema } from '../executor/request.js';
 import { CURRENCY_CODE } from '../domain/fx.js';
+import { LEDGER_FORMATS } from '../domain/ledger/imports/formats.js';
 import { CHAIN_PROBLEMS } from '../domain/ledger/verify.js';
 import { SYMBOL, SYMBOL_RULE } from '../domain/symbol.js';
 import { PACK_STATUSES } from '../domain/pack.js';
@@ -249,7 +250,15 @@ export function openApiDocument() {
       '/v1/portfolios/{id}/transactions': {
         post: {
           summary: 'Import transactions as one ledger commit (all or nothing)',
-          parameters: [idParam('id', 'portfolio id')],
+          parameters: [
+            idParam('id', 'portfolio id'),
+            {
+              name: 'format',
+              in: 'query',
+              description: "another tool's export (docs/ledger.md); absent: Folio's ledger CSV or JSON",
+              schema: { type: 'string', enum: [...LEDGER_FORMATS] },
+            },
+          ],
           requestBody: {
             required: true,
             content: {

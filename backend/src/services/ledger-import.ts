@@ -6,6 +6,7 @@ import { todayUtc } from '../clock.js';
 import { importedTransactions, ledgerFormat, type LedgerDocument } from '../domain/ledger/imports/formats.js';
 import { validateImport } from '../domain/ledger/validate.js';
 import { AppError, invalid } from '../errors.js';
+import { checkJsonInput, checkText } from '../validation.js';
 import { requirePortfolio, type Actor } from './portfolios.js';
 
 export interface LedgerImportDeps {
@@ -36,11 +37,15 @@ export interface LedgerImportResult {
 
 /**
  * Imports one batch of transactions as one commit on the portfolio's chain, all or nothing:
- * every row is parsed (or mapped from another tool's export) and checked (a bad row or an
+ * text that breaks the string rule (validation.ts) is refused, every row is parsed (or mapped
+ * from another tool's export) and checked (a bad row or an
  * unknown security rejects the whole import, naming the row), then
  * validated against the chain inside the commit's transaction.
  */
 export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequest): Promise<LedgerImportResult> {
+  // The string rule first: text the database could not store byte for byte is never hashed.
+  if ('csv' in req.document) checkText(req.document.csv, 'the CSV');
+  else checkJsonInput(req.document.json, 'body');
   const portfolio = await requirePortfolio(deps.db, req.actor, req.portfolioId);
   if (portfolio.archived_at !== null) {
     throw new AppError('portfolio_archived', `portfolio ${portfolio.id} is archived and takes no more imports`, {

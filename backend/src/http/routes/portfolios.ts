@@ -13,6 +13,7 @@ import {
   updatePortfolio,
 } from '../../services/portfolios.js';
 import { authOf } from '../auth.js';
+import { verifyUtf8 } from '../input-guard.js';
 
 /** The ledger batch in whichever of the two accepted media types it was sent. */
 function ledgerDocument(req: Request): LedgerDocument {
@@ -57,7 +58,7 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
 
   r.post(
     '/portfolios/:id/transactions',
-    express.text({ type: 'text/csv', limit: bodyLimitBytes }),
+    express.text({ type: 'text/csv', limit: bodyLimitBytes, verify: verifyUtf8 }),
     async (req, res) => {
       const result = await importLedger(
         { db, current },

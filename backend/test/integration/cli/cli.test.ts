@@ -498,6 +498,28 @@ describeEachDb('folio CLI: ledger verify', (dialect) => {
     assert.match(text.stdout, /0 of 1 chain\(s\) verify/);
   });
 
+  it('refuses a file that is not UTF-8 or has a NUL in a note: exit 1, nothing written, chains still verify', async () => {
+    const id = (await portfolios.create(k, 'usr_demo', 'cli strings', 'USD')).id;
+    const dir = tempDir('folio-cli-strings-');
+    try {
+      const good = `${HEADER}\n2025-10-01,DEPOSIT,,,,100,USD,,caf`;
+      const latin1 = path.join(dir.path, 'latin1.csv');
+      fs.writeFileSync(latin1, Buffer.concat([Buffer.from(good), Buffer.from([0xe9, 0x0a])]));
+      const nul = path.join(dir.path, 'nul.csv');
+      fs.writeFileSync(nul, `${good}\u0000e\n`);
+      const a = await runFolio(['ledger', 'import', '--portfolio', id, latin1], { env: db.env });
+      expectExit(a, 1, 'latin-1 file');
+      assert.match(a.stderr, /is not valid UTF-8/);
+      const b = await runFolio(['ledger', 'import', '--portfolio', id, nul], { env: db.env });
+      expectExit(b, 1, 'NUL in a note');
+      assert.match(b.stderr, /the CSV line 2 contains a NUL character/);
+      assert.equal(Number((await k('ledger_commits').where({ portfolio_id: id }).count({ n: '*' }))[0]!.n), 0);
+    } finally {
+      dir.remove();
+    }
+    expectExit(await verify('--portfolio', id), 0, 'the untouched chain verifies');
+  });
+
   it('exits 1 for an unknown portfolio and 2 for a stray argument', async () => {
     const missing = await verify('--portfolio', 'pf_nope');
     expectExit(missing, 1, 'unknown portfolio');
