@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { describeEachDb, seededDatabase, type TestDatabase } from '../../support/databases.js';
+import { describeEachDb, postgresUnavailable, seededDatabase, type TestDatabase } from '../../support/databases.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
 import { until } from '../../support/until.js';
 import { startTracedService, type SpanRecord, type TracedService } from '../observability/support/traced-process.js';
 
@@ -77,7 +78,7 @@ describeEachDb('agent circuit breakers', (dialect) => {
 
     // A client's mistake reaching the agent (an unknown benchmark) is no failure.
     for (let i = 0; i < 3; i++) {
-      const bad = await risk({ benchmark: 'NO_SUCH_SYMBOL' });
+      const bad = await risk({ benchmark: 'ZZZZ' });
       assert.equal(bad.status, 404);
       assert.equal(bad.body.error, 'security_not_found');
     }
@@ -181,5 +182,65 @@ describeEachDb('agent circuit breakers', (dialect) => {
     assert.equal(replay.status, 200, JSON.stringify(replay.body));
     assert.equal(replay.body.match, false);
     assert.ok(replay.body.result.metrics);
+  });
+});
+
+/**
+ * The agent's call timeout, with a real fault: the pack table is locked by another transaction in
+ * the test's own PostgreSQL database, so the history agent's query waits. (SQLite has no table
+ * locks that block readers, so this fault exists on PostgreSQL only.)
+ */
+describe('agent call timeout [postgres]', function () {
+  const TIMEOUT_MS = 400;
+  let db: TestDatabase;
+  let srv: TestServer;
+
+  before(async function () {
+    const reason = await postgresUnavailable();
+    if (reason !== null) {
+      if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true: ${reason}`);
+      this.skip();
+    }
+    db = await seededDatabase('postgres');
+    srv = await startTestServer(db, {
+      FOLIO_CURRENT_STATE_TTL_MS: '60000',
+      FOLIO_CACHE_HISTORY_POINTS: '0',
+      FOLIO_AGENT_HISTORY_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
+  });
+  after(async () => {
+    await srv?.close();
+    await db?.drop();
+  });
+
+  it('fails a required step with 504 naming the agent and leaves an optional one out, while the table is locked', async () => {
+    const execute = (pattern_id: string, inputs: Record<string, unknown> = {}) =>
+      srv.request('POST', '/v1/execute', { body: { pattern_id, inputs: { portfolio_id: PORTFOLIO, ...inputs } } });
+    assert.equal((await execute('portfolio_overview', { top_n: 1 })).status, 200);
+
+    const k = db.open();
+    const locker = await k.transaction();
+    try {
+      await locker.raw('LOCK TABLE pricing_packs IN ACCESS EXCLUSIVE MODE');
+      const slow = await execute('risk');
+      assert.equal(slow.status, 504, JSON.stringify(slow.body));
+      assert.equal(slow.body.error, 'timeout');
+      assert.deepEqual(slow.body.details, { agent: 'history', capability: 'history.values', timeout_ms: TIMEOUT_MS });
+
+      const degraded = await execute('portfolio_overview', { top_n: 2 });
+      assert.equal(degraded.status, 200);
+      assert.equal(degraded.body.result.metrics, null);
+      assert.deepEqual(
+        degraded.body.warnings.map((w: { code: string }) => w.code),
+        ['step_left_out', 'step_left_out'],
+      );
+    } finally {
+      await locker.rollback();
+      await k.destroy();
+    }
+    const complete = await execute('portfolio_overview', { top_n: 2 });
+    assert.equal(complete.status, 200);
+    assert.ok(complete.body.result.metrics);
+    assert.deepEqual(complete.body.warnings, []);
   });
 });
