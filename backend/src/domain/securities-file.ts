@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { CURRENCY_CODE } from './fx.js';
+import { isIsoCurrency } from './currencies.js';
 import { figiProblem, isinProblem } from './identifiers.js';
 import { readRecords } from './ledger/parse.js';
 import { RowErrorList } from './ledger/row-errors.js';
@@ -60,8 +60,8 @@ export function parseSecuritiesCsv(text: string): SecurityRow[] {
     if (earlier !== undefined) return fail('symbol', `${symbol} appears twice (also row ${earlier})`);
     seen.set(symbol, at.row);
     const currency = cell('currency').toUpperCase();
-    if (!CURRENCY_CODE.test(currency))
-      fail('currency', `${symbol}: currency ${JSON.stringify(currency)} is not an ISO 4217 code`);
+    if (!isIsoCurrency(currency))
+      fail('currency', `${symbol}: currency ${JSON.stringify(currency)} is not an active ISO 4217 code`);
     for (const c of ['name', 'sector', 'asset_class'] as const) {
       if (cell(c) === '') fail(c, `${symbol}: ${c} is required`);
       else if (cell(c).length > MAX_LENGTH[c]) fail(c, `${symbol}: ${c} is longer than ${MAX_LENGTH[c]} characters`);

@@ -1,6 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { invalid } from '../errors.js';
-import { CURRENCY_CODE } from './fx.js';
+import { isIsoCurrency } from './currencies.js';
 import type { SecurityInfo } from './ledger/types.js';
 import { RowErrorList } from './ledger/row-errors.js';
 import { SYMBOL, SYMBOL_RULE } from './symbol.js';
@@ -53,11 +53,11 @@ export function parseSecurityMapping(text: string): SecurityInfo[] {
         field: 'symbol',
         message: `symbol ${JSON.stringify(symbol)} is not a symbol: ${SYMBOL_RULE}`,
       });
-    if (!CURRENCY_CODE.test(currency))
+    if (!isIsoCurrency(currency))
       return errors.add({
         row,
         field: 'currency',
-        message: `${symbol}: currency ${JSON.stringify(currency)} is not a 3-letter code`,
+        message: `${symbol}: currency ${JSON.stringify(currency)} is not an active ISO 4217 code`,
       });
     const earlier = seen.get(symbol);
     if (earlier !== undefined)

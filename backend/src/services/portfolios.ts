@@ -4,7 +4,7 @@ import * as ledger from '../db/repositories/ledger.js';
 import * as portfolios from '../db/repositories/portfolios.js';
 import type { User } from '../db/repositories/users.js';
 import { nowIso } from '../clock.js';
-import { CURRENCY_CODE } from '../domain/fx.js';
+import { isIsoCurrency } from '../domain/currencies.js';
 import { AppError } from '../errors.js';
 import { parseOr400 } from '../validation.js';
 
@@ -28,7 +28,7 @@ export interface PortfolioWithLedger extends PortfolioView {
 
 export const newPortfolioSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  base_currency: z.string().regex(CURRENCY_CODE, 'must be an ISO 4217 code such as USD'),
+  base_currency: z.string().refine(isIsoCurrency, 'must be an active ISO 4217 code such as USD'),
 });
 export type NewPortfolio = z.infer<typeof newPortfolioSchema>;
 

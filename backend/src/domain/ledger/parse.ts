@@ -2,6 +2,7 @@ import { CsvError, parse as parseCsv, type InfoRecord } from 'csv-parse/sync';
 import { z } from 'zod';
 import { invalid } from '../../errors.js';
 import { ISO_DATE, isCalendarDate } from '../dates.js';
+import { isIsoCurrency } from '../currencies.js';
 import { CURRENCY_CODE } from '../fx.js';
 import { SYMBOL, SYMBOL_RULE } from '../symbol.js';
 import { RowErrorList } from './row-errors.js';
@@ -200,7 +201,9 @@ function rowSchema(today: string) {
       .trim()
       .regex(CURRENCY_CODE, {
         error: (iss) => `currency must be an upper-case ISO 4217 code such as USD, got ${show(iss.input)}`,
-      }),
+        abort: true,
+      })
+      .refine(isIsoCurrency, { error: (iss) => `currency ${show(iss.input)} is not an active ISO 4217 code` }),
     fee: decimal('fee', { zeroAllowed: true })
       .nullable()
       .transform((v) => v ?? 0),

@@ -91,6 +91,16 @@ describe('securities: symbol grammar, identifiers, the securities file', () => {
         ],
       );
     }
+    assert.throws(
+      () =>
+        parseSecuritiesCsv('symbol,name,currency,asset_class,sector\nA,Ay,USD,Equity,Tech\nB,Bee,XXY,Equity,Tech\n'),
+      (e: unknown) =>
+        e instanceof AppError &&
+        JSON.stringify(e.details.errors) ===
+          JSON.stringify([
+            { row: 2, line: 3, field: 'currency', message: 'B: currency "XXY" is not an active ISO 4217 code' },
+          ]),
+    );
     assert.throws(() => parseSecuritiesCsv(''), /the file is empty/);
     assert.throws(() => parseSecuritiesCsv('symbol,name,currency,asset_class,sector\n'), /header but no rows/);
   });

@@ -181,6 +181,14 @@ describe('ledger CSV parsing', () => {
       assert.equal(parseCsv(csv('2024-01-02,DEPOSIT,,,,1, EUR ,,'))[0]!.currency, 'EUR');
     });
 
+    it('currencies that are three letters but not an active ISO 4217 code', () => {
+      for (const bad of ['XXY', 'ABC', 'DEM', 'XXX', 'XTS']) {
+        const e = onlyError(`2024-01-02,DEPOSIT,,,,1,${bad},,`);
+        assert.equal(e.field, 'currency');
+        assert.equal(e.message, `currency "${bad}" is not an active ISO 4217 code`);
+      }
+    });
+
     it('symbols that are not plain tickers, such as an injection attempt', () => {
       const e = onlyError(`2024-01-02,BUY,"'; DROP TABLE transactions; --",1,1,,USD,,`);
       assert.equal(e.field, 'symbol');
