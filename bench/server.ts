@@ -42,6 +42,7 @@ export function stop(child: ChildProcess): Promise<void> {
 
 export interface SeededDemo {
   apiKey: string;
+  dataDir: string;
   /** `folio serve` from dist/ on the seeded database, with `env` on top of the benchmark defaults. */
   start(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }>;
   remove(): void;
@@ -60,6 +61,7 @@ export async function seededDemo(): Promise<SeededDemo> {
   if (code !== 0) throw new Error(`seed-demo exited with ${code}`);
   return {
     apiKey,
+    dataDir,
     start: (env) =>
       start(['dist/jobs/folio.js', 'serve'], {
         PORT: '0',
