@@ -77,12 +77,15 @@ function agentGuard(agent: string, config: Config, breakers: BreakerRegistry): (
   return (capability) => ({
     ...capability,
     async run(args, call) {
-      // Aborted when the breaker gives up on the call, so a timed-out capability stops its work too.
+      // Aborted with the run, and when the breaker gives up on the call, so a timed-out capability
+      // stops its work too. (A listener rather than AbortSignal.any, which costs tens of µs a call.)
       const own = new AbortController();
-      const signal = AbortSignal.any([call.signal, own.signal]);
+      const forward = () => own.abort(call.signal.reason);
+      if (call.signal.aborted) forward();
+      else call.signal.addEventListener('abort', forward, { once: true });
       try {
         return await breaker.fire(() =>
-          capability.run(args, { ...call, signal }).catch((err: unknown) => {
+          capability.run(args, { ...call, signal: own.signal }).catch((err: unknown) => {
             if (call.signal.aborted && typeof err === 'object' && err !== null) cancelled.add(err);
             throw err;
           }),
@@ -94,6 +97,8 @@ function agentGuard(agent: string, config: Config, breakers: BreakerRegistry): (
         // An optional step's failure is answered without it: the breaker's fallback.
         if (call.optional && leavesStepOut(answer)) breakers.record(name, 'fallback');
         throw answer;
+      } finally {
+        call.signal.removeEventListener('abort', forward);
       }
     },
   });
