@@ -6,6 +6,7 @@ import { LEDGER_FORMATS } from '../domain/ledger/imports/formats.js';
 import { CHAIN_PROBLEMS } from '../domain/ledger/verify.js';
 import { SYMBOL, SYMBOL_RULE } from '../domain/symbol.js';
 import { PACK_STATUSES } from '../domain/pack.js';
+import { TX_TYPES } from '../domain/ledger/types.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -248,6 +249,47 @@ export function openApiDocument() {
         },
       },
       '/v1/portfolios/{id}/transactions': {
+        get: {
+          summary: "The portfolio's transactions in chain order, filtered, a page at a time",
+          parameters: [
+            idParam('id', 'portfolio id'),
+            { name: 'from', in: 'query', description: 'dated on or after', schema: { type: 'string', format: 'date' } },
+            { name: 'to', in: 'query', description: 'dated on or before', schema: { type: 'string', format: 'date' } },
+            { name: 'type', in: 'query', schema: { type: 'string', enum: [...TX_TYPES] } },
+            { name: 'symbol', in: 'query', schema: { type: 'string', pattern: SYMBOL.source } },
+            {
+              name: 'commit',
+              in: 'query',
+              description: 'only the rows this commit imported',
+              schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            },
+            limitParam(1000, 100),
+            cursorParam,
+          ],
+          responses: {
+            200: ok(
+              'a page of transactions',
+              page('transactions', {
+                type: 'object',
+                properties: {
+                  commit: { type: 'string' },
+                  seq: { type: 'integer', description: "the commit's place in the chain" },
+                  row: { type: 'integer', description: 'row within the commit, from 1' },
+                  date: { type: 'string', format: 'date' },
+                  type: { type: 'string', enum: [...TX_TYPES] },
+                  symbol: { type: ['string', 'null'] },
+                  quantity: { type: ['number', 'null'] },
+                  price: { type: ['number', 'null'] },
+                  amount: { type: ['number', 'null'] },
+                  currency: { type: 'string' },
+                  fee: { type: 'number' },
+                  note: { type: ['string', 'null'] },
+                },
+              }),
+            ),
+            ...errors('invalid_request', ...authed, 'portfolio_not_found', 'ledger_commit_not_found'),
+          },
+        },
         post: {
           summary: 'Import transactions as one ledger commit (all or nothing)',
           parameters: [
@@ -291,6 +333,48 @@ export function openApiDocument() {
               'payload_too_large',
               'unsupported_media_type',
             ),
+          },
+        },
+      },
+      '/v1/portfolios/{id}/commits': {
+        get: {
+          summary: "The portfolio's ledger commits, oldest first, a page at a time",
+          parameters: [idParam('id', 'portfolio id'), limitParam(500, 100), cursorParam],
+          responses: {
+            200: ok(
+              'a page of commits',
+              page('commits', {
+                type: 'object',
+                properties: {
+                  hash: { type: 'string' },
+                  parent_hash: { type: 'string' },
+                  seq: { type: 'integer' },
+                  tx_count: { type: 'integer', description: 'rows the commit imported' },
+                  source: { type: 'string' },
+                  created_at: { type: 'string' },
+                  transactions_hash: {
+                    type: 'string',
+                    description: 'sha256 of the canonical JSON of its transactions: the same on any chain',
+                  },
+                },
+              }),
+            ),
+            ...errors('invalid_request', ...authed, 'portfolio_not_found'),
+          },
+        },
+      },
+      '/v1/portfolios/{id}/ledger.csv': {
+        get: {
+          summary: "The portfolio's ledger as the ledger CSV with a commit column, streamed; re-importable",
+          parameters: [idParam('id', 'portfolio id')],
+          responses: {
+            200: {
+              description:
+                'header date,type,symbol,quantity,price,amount,currency,fee,note,commit; rows in chain order',
+              headers: { 'X-Ledger-Commit-Hash': { description: 'the head exported', schema: { type: 'string' } } },
+              content: { 'text/csv': { schema: { type: 'string' } } },
+            },
+            ...errors(...authed, 'portfolio_not_found'),
           },
         },
       },

@@ -22,6 +22,14 @@ export {
   type PortfolioWithLedger,
 } from './portfolios.js';
 export {
+  exportLedger,
+  listCommitPage,
+  listTransactions,
+  type CommitView,
+  type LedgerExport,
+  type TransactionView,
+} from './ledger-read.js';
+export {
   importLedger,
   type LedgerDocument,
   type LedgerImportDeps,

@@ -3,7 +3,8 @@ import type { CurrentState } from '../db/current-state.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as securities from '../db/repositories/securities.js';
 import { todayUtc } from '../clock.js';
-import { importedTransactions, ledgerFormat, type LedgerDocument } from '../domain/ledger/imports/formats.js';
+import { importedBatches, ledgerFormat, type LedgerDocument } from '../domain/ledger/imports/formats.js';
+import type { Transaction } from '../domain/ledger/types.js';
 import { validateImport } from '../domain/ledger/validate.js';
 import { AppError, invalid } from '../errors.js';
 import { checkJsonInput, checkText } from '../validation.js';
@@ -26,6 +27,8 @@ export interface LedgerImportRequest {
   format?: string | undefined;
   /** Recorded on the commit: where the batch came from (`api`, `cli`). */
   source: string;
+  /** Hears of each commit as it is written (an export carries several). */
+  onCommit?: ((done: number, total: number) => void) | undefined;
 }
 
 export interface LedgerImportResult {
@@ -33,6 +36,8 @@ export interface LedgerImportResult {
   parent_hash: string;
   seq: number;
   count: number;
+  /** Present when the file held several commits (an export): each one appended, oldest first. */
+  commits?: { hash: string; seq: number; count: number }[];
 }
 
 /**
@@ -55,9 +60,50 @@ export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequ
   }
   const known = await securities.all(deps.db);
   const format = ledgerFormat(req.format);
-  const batch = importedTransactions(format, req.document, known, { today: todayUtc() });
-  if (batch.length === 0) throw invalid('no transactions to import');
-  const commit = await ledger.appendCommit(deps.db, portfolio.id, batch, req.source, known, validateImport);
+  const batches = importedBatches(format, req.document, known, { today: todayUtc() });
+  const count = batches.reduce((n, b) => n + b.length, 0);
+  if (count === 0) throw invalid('no transactions to import');
+  let written = 0;
+  const commits = await ledger.appendCommits(
+    deps.db,
+    portfolio.id,
+    batches,
+    req.source,
+    known,
+    validateInFile(batches),
+    () => req.onCommit?.(++written, batches.length),
+  );
   deps.current?.ledgerChanged(portfolio.id);
-  return { ledger_commit_hash: commit.hash, parent_hash: commit.parent_hash, seq: commit.seq, count: batch.length };
+  const first = commits[0]!;
+  const last = commits.at(-1)!;
+  return {
+    ledger_commit_hash: last.hash,
+    parent_hash: first.parent_hash,
+    seq: last.seq,
+    count,
+    ...(commits.length > 1 ? { commits: commits.map((c) => ({ hash: c.hash, seq: c.seq, count: c.tx_count })) } : {}),
+  };
+}
+
+/**
+ * validateImport for each batch in turn, with the rows it names renumbered from the batch to
+ * the file, so an error in a file of several commits points at the file's row.
+ */
+function validateInFile(batches: readonly Transaction[][]): ledger.ImportValidator {
+  let index = 0;
+  return (existing, batch, securities, nextSeq) => {
+    const offset = batches.slice(0, index++).reduce((n, b) => n + b.length, 0);
+    try {
+      validateImport(existing, batch, securities, nextSeq);
+    } catch (e) {
+      if (!(e instanceof AppError) || offset === 0) throw e;
+      const errors = e.details.errors as { row: number }[] | undefined;
+      if (!errors?.length) throw e;
+      const shifted = errors.map((r) => ({ ...r, row: r.row + offset }));
+      throw new AppError(e.code, `row ${shifted[0]!.row}: ${e.message.replace(/^row \d+: /, '')}`, {
+        ...e.details,
+        errors: shifted,
+      });
+    }
+  };
 }

@@ -126,47 +126,138 @@ export type ImportValidator = (
 ) => void;
 
 /**
- * Appends one batch as one commit, all or nothing. Validation runs inside the transaction
- * against the chain as it is at that moment, and on PostgreSQL the portfolio row is locked,
- * so two concurrent imports are serialised rather than forking the chain.
+ * Appends batches as consecutive commits, all or nothing. Validation runs inside the
+ * transaction against the chain as it is at that moment (and each batch against the ones
+ * before it), and on PostgreSQL the portfolio row is locked, so two concurrent imports are
+ * serialised rather than forking the chain. `onCommit` hears of each commit as it is written.
  */
-export async function appendCommit(
+export async function appendCommits(
   db: Knex,
   portfolioId: string,
-  batch: readonly Transaction[],
+  batches: readonly (readonly Transaction[])[],
   source: string,
   securities: ReadonlyMap<string, SecurityInfo>,
   validate: ImportValidator,
-): Promise<Commit> {
+  onCommit?: (commit: Commit) => void,
+): Promise<Commit[]> {
   return db.transaction(async (trx) => {
     if (dialectOf(db) === 'postgres') {
       await trx('portfolios').where({ id: portfolioId }).forUpdate().first('id');
     }
-    const parent = await head(trx, portfolioId);
+    let parent = await head(trx, portfolioId);
     const existing = await entriesUpTo(trx, portfolioId, parent.seq);
-    const seq = parent.seq + 1;
-    validate(existing, batch, securities, seq);
-    const commit: Commit = {
-      hash: commitHash(parent.hash, batch),
-      portfolio_id: portfolioId,
-      parent_hash: parent.hash,
-      seq,
-      tx_count: batch.length,
-      source,
-      created_at: nowIso(),
-    };
-    await trx('ledger_commits').insert(commit);
-    const rows = batch.map((tx, i) => ({
-      ...tx,
-      commit_hash: commit.hash,
-      portfolio_id: portfolioId,
-      commit_seq: seq,
-      row_index: i,
-    }));
-    // Chunked so a large import stays under SQLite's and PostgreSQL's bind-parameter limits.
-    await trx.batchInsert('transactions', rows, 500);
-    return commit;
+    const commits: Commit[] = [];
+    for (const batch of batches) {
+      const seq = parent.seq + 1;
+      validate(existing, batch, securities, seq);
+      const commit: Commit = {
+        hash: commitHash(parent.hash, batch),
+        portfolio_id: portfolioId,
+        parent_hash: parent.hash,
+        seq,
+        tx_count: batch.length,
+        source,
+        created_at: nowIso(),
+      };
+      await trx('ledger_commits').insert(commit);
+      const rows = batch.map((tx, i) => ({
+        ...tx,
+        commit_hash: commit.hash,
+        portfolio_id: portfolioId,
+        commit_seq: seq,
+        row_index: i,
+      }));
+      // Chunked so a large import stays under SQLite's and PostgreSQL's bind-parameter limits.
+      await trx.batchInsert('transactions', rows, 500);
+      existing.push(...batch.map((tx, rowIndex) => ({ ...tx, commitSeq: seq, rowIndex })));
+      commits.push(commit);
+      onCommit?.(commit);
+      parent = { hash: commit.hash, seq };
+    }
+    return commits;
   });
+}
+
+/** A stored transaction with the commit it belongs to. */
+export interface StoredTransaction extends Transaction {
+  commit_hash: string;
+  commit_seq: number;
+  row_index: number;
+}
+
+export interface TransactionFilter {
+  /** Only commits up to this seq (the head a read pinned). */
+  upToSeq: number;
+  /** Resume after this row, in chain order. */
+  after?: { seq: number; row: number } | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  type?: string | undefined;
+  symbol?: string | undefined;
+  commitSeq?: number | undefined;
+  limit: number;
+}
+
+/** Transactions in chain order (commit, then row within it), filtered, up to `limit`. */
+export async function transactionsPage(
+  db: Knex,
+  portfolioId: string,
+  f: TransactionFilter,
+): Promise<StoredTransaction[]> {
+  const q = db('transactions')
+    .where({ portfolio_id: portfolioId })
+    .andWhere('commit_seq', '<=', f.upToSeq)
+    .orderBy([{ column: 'commit_seq' }, { column: 'row_index' }])
+    .limit(f.limit);
+  if (f.after) {
+    const { seq, row } = f.after;
+    q.andWhereRaw('(commit_seq > ? or (commit_seq = ? and row_index > ?))', [seq, seq, row]);
+  }
+  if (f.from !== undefined) q.andWhere('date', '>=', f.from);
+  if (f.to !== undefined) q.andWhere('date', '<=', f.to);
+  if (f.type !== undefined) q.andWhere({ type: f.type });
+  if (f.symbol !== undefined) q.andWhere({ symbol: f.symbol });
+  if (f.commitSeq !== undefined) q.andWhere({ commit_seq: f.commitSeq });
+  const rows = await q.select(...LEDGER_COLUMNS, 'commit_hash', 'commit_seq', 'row_index');
+  return rows.map((r: Record<string, unknown>) => ({
+    ...toTransaction(r),
+    commit_hash: String(r.commit_hash),
+    commit_seq: Number(r.commit_seq),
+    row_index: Number(r.row_index),
+  }));
+}
+
+/** Commits after seq `afterSeq`, oldest first, up to `limit`. */
+export async function commitsPage(db: Knex, portfolioId: string, afterSeq: number, limit: number): Promise<Commit[]> {
+  const rows = await db('ledger_commits')
+    .where({ portfolio_id: portfolioId })
+    .andWhere('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .select<Commit[]>(COMMIT_COLUMNS);
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), tx_count: Number(r.tx_count) }));
+}
+
+/** The batches of commits `fromSeq`..`toSeq` as imported (rows in order), by seq. */
+export async function batchesOf(
+  db: Knex,
+  portfolioId: string,
+  fromSeq: number,
+  toSeq: number,
+): Promise<Map<number, Transaction[]>> {
+  const rows = await db('transactions')
+    .where({ portfolio_id: portfolioId })
+    .andWhereBetween('commit_seq', [fromSeq, toSeq])
+    .orderBy([{ column: 'commit_seq' }, { column: 'row_index' }])
+    .select(...LEDGER_COLUMNS, 'commit_seq');
+  const out = new Map<number, Transaction[]>();
+  for (const r of rows as Record<string, unknown>[]) {
+    const seq = Number(r.commit_seq);
+    const batch = out.get(seq) ?? [];
+    batch.push(toTransaction(r));
+    out.set(seq, batch);
+  }
+  return out;
 }
 
 /**

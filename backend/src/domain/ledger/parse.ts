@@ -23,6 +23,12 @@ export const LEDGER_COLUMNS = [
 ] as const;
 type Column = (typeof LEDGER_COLUMNS)[number];
 
+/**
+ * The optional last column an export writes: the commit each row came from. Consecutive rows
+ * with the same value are imported as one commit, so an export re-imports commit by commit.
+ */
+export const COMMIT_COLUMN = 'commit';
+
 export const MAX_NOTE_LENGTH = 500;
 /** A double holds 15 significant decimal digits exactly; more would be silently rounded. */
 const MAX_SIGNIFICANT_DIGITS = 15;
@@ -33,24 +39,49 @@ export interface ParseOptions {
   today: string;
 }
 
-/** Parses the ledger CSV. All or nothing: any bad row rejects the whole file. */
-export function parseLedgerCsv(text: string, opts: ParseOptions): Transaction[] {
+/**
+ * Parses the ledger CSV into the commits it makes: one, or with a `commit` column (an
+ * export) one per run of rows sharing a commit value. All or nothing: any bad row rejects
+ * the whole file.
+ */
+export function parseLedgerCsv(text: string, opts: ParseOptions): Transaction[][] {
   const records = readRecords(text);
   const [header, ...rows] = records;
   if (!header) throw invalid('no transactions: the CSV is empty');
   const columns = readHeader(header);
   if (rows.length === 0) throw invalid('no transactions: the CSV has a header but no rows');
 
-  return validateRows(
+  const commitAt = columns.indexOf(COMMIT_COLUMN);
+  const labels = commitAt < 0 ? null : rows.map((r) => r.fields[commitAt] ?? '');
+  const transactions = validateRows(
     rows.map((r) => ({
       line: r.line,
       fields:
         r.fields.length === columns.length
-          ? Object.fromEntries(columns.map((c, i) => [c, r.fields[i]]))
+          ? Object.fromEntries(columns.flatMap((c, i) => (c === COMMIT_COLUMN ? [] : [[c, r.fields[i]] as const])))
           : `expected ${columns.length} fields, found ${r.fields.length}`,
     })),
     opts,
   );
+  return labels ? groupByCommit(transactions, labels, rows) : [transactions];
+}
+
+/** Consecutive rows with the same commit value form one batch; a value may not come back later. */
+function groupByCommit(transactions: Transaction[], labels: string[], rows: CsvRecord[]): Transaction[][] {
+  const list = new RowErrorList();
+  const batches: Transaction[][] = [];
+  const closed = new Set<string>();
+  labels.forEach((label, i) => {
+    const at = { row: i + 1, line: rows[i]!.line, field: COMMIT_COLUMN };
+    if (label === '') return list.add({ ...at, message: 'commit is required when the file has a commit column' });
+    if (i > 0 && label === labels[i - 1]) return batches.at(-1)!.push(transactions[i]!);
+    if (closed.has(label))
+      return list.add({ ...at, message: `commit ${show(label)} appears again after other commits' rows` });
+    if (i > 0) closed.add(labels[i - 1]!);
+    batches.push([transactions[i]!]);
+  });
+  if (!list.empty) throw list.toError();
+  return batches;
 }
 
 /** Parses `{"transactions": [...]}`; numeric fields may be JSON numbers or decimal strings. */
@@ -101,13 +132,13 @@ export function readRecords(text: string): CsvRecord[] {
   }));
 }
 
-function readHeader(header: CsvRecord): Column[] {
+function readHeader(header: CsvRecord): (Column | typeof COMMIT_COLUMN)[] {
   const names = header.fields.map((f) => f.trim().toLowerCase());
-  const known = new Set<string>(LEDGER_COLUMNS);
+  const known = new Set<string>([...LEDGER_COLUMNS, COMMIT_COLUMN]);
   const unknown = names.filter((n) => !known.has(n));
   const duplicated = names.filter((n, i) => known.has(n) && names.indexOf(n) !== i);
   const missing = LEDGER_COLUMNS.filter((c) => !names.includes(c));
-  if (unknown.length + duplicated.length + missing.length === 0) return names as Column[];
+  if (unknown.length + duplicated.length + missing.length === 0) return names as (Column | typeof COMMIT_COLUMN)[];
 
   const problems = [
     missing.length ? `missing column(s) ${missing.join(', ')}` : '',

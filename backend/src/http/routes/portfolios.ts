@@ -1,9 +1,12 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import type { CurrentState } from '../../db/current-state.js';
 import { AppError } from '../../errors.js';
 import { importLedger, type LedgerDocument } from '../../services/ledger-import.js';
 import { verifyLedger } from '../../services/ledger-verify.js';
+import { exportLedger, listCommitPage, listTransactions } from '../../services/ledger-read.js';
 import {
   asUser,
   createPortfolio,
@@ -73,6 +76,23 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
       res.status(201).json(result);
     },
   );
+
+  r.get('/portfolios/:id/transactions', async (req, res) => {
+    res.json(await listTransactions(db, asUser(authOf(req).user), req.params.id, req.query));
+  });
+
+  r.get('/portfolios/:id/commits', async (req, res) => {
+    res.json(await listCommitPage(db, asUser(authOf(req).user), req.params.id, req.query));
+  });
+
+  r.get('/portfolios/:id/ledger.csv', async (req, res) => {
+    const exported = await exportLedger(db, asUser(authOf(req).user), req.params.id);
+    res.type('text/csv; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="${exported.portfolio_id}-ledger.csv"`);
+    res.setHeader('x-ledger-commit-hash', exported.ledger_commit_hash);
+    // Streamed a page of rows at a time, so a long ledger never sits in memory as one string.
+    await pipeline(Readable.from(exported.chunks), res);
+  });
 
   r.get('/portfolios/:id/ledger/verify', async (req, res) => {
     res.json(await verifyLedger(db, asUser(authOf(req).user), req.params.id));

@@ -351,10 +351,10 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
 
   it('rejects a row the ledger cannot apply (selling more than held) and leaves the chain as it was', async () => {
     const id = await newPortfolio();
-    const first = await ledger.appendCommit(
+    const [first] = await ledger.appendCommits(
       k,
       id,
-      batch as Transaction[],
+      [batch as Transaction[]],
       'test',
       await securities.all(k),
       validateImport,
@@ -365,7 +365,7 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
     assert.match(r.stderr, /row 2\b/);
     assert.deepEqual(
       (await commitsOf(id)).map((c) => c.hash),
-      [first.hash],
+      [first!.hash],
     );
     assert.equal(await transactionsOf(id), 2, 'the good first row of the rejected file was not written either');
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { migratedDatabase, describeEachDb, type TestDatabase } from '../../support/databases.js';
 import { runFolio, tempDir, type Finished, type TempDir } from '../../support/folio-process.js';
@@ -117,6 +118,54 @@ describeEachDb('production set-up from an empty database', (dialect) => {
     const deleted = await asOwner('DELETE', `/v1/portfolios/${spareId}`);
     assert.equal(deleted.status, 204, deleted.text);
     assert.equal((await asOwner('GET', `/v1/portfolios/${spareId}`)).status, 404);
+  });
+
+  it('imports securities and a ledger, reads the transactions back page by page, and exports them into a copy', async () => {
+    const securities = path.join(dir.path, 'securities.csv');
+    fs.writeFileSync(
+      securities,
+      'symbol,name,currency,asset_class,sector,isin\n' +
+        'BRK.B,Berkshire Hathaway Inc. Class B,USD,Equity,Financials,US0846707026\n' +
+        'SAP.DE,SAP SE,EUR,Equity,Technology,DE0007164600\n',
+    );
+    const imported = JSON.parse((await folio(['securities', 'import', securities, '--json'])).stdout);
+    assert.deepEqual(imported, { securities: 2, inserted: 2, updated: 0, unchanged: 0 });
+    const brk = await asOwner('GET', '/v1/securities/brk.b');
+    assert.equal(brk.status, 200, brk.text);
+    assert.equal(brk.body.isin, 'US0846707026');
+
+    const header = 'date,type,symbol,quantity,price,amount,currency,fee,note';
+    const first = await srv.request('POST', `/v1/portfolios/${state.portfolio}/transactions`, {
+      headers: { authorization: `Bearer ${state.key}`, 'content-type': 'text/csv' },
+      raw: `${header}\n2025-01-02,DEPOSIT,,,,10000,USD,,\n2025-01-03,BUY,BRK.B,5,455.2,,USD,1,\n`,
+    });
+    assert.equal(first.status, 201, first.text);
+    const ledgerFile = path.join(dir.path, 'more.csv');
+    fs.writeFileSync(ledgerFile, `${header}\n2025-02-03,SELL,BRK.B,2,470,,USD,1,\n2025-02-04,INTEREST,,,,3.2,USD,,\n`);
+    await folio(['ledger', 'import', '--portfolio', state.portfolio, ledgerFile, '--json']);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await asOwner(
+        'GET',
+        `/v1/portfolios/${state.portfolio}/transactions?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      assert.equal(r.status, 200, r.text);
+      seen.push(...r.body.transactions.map((x: { seq: number; type: string }) => `${x.seq}:${x.type}`));
+      cursor = r.body.next_cursor;
+    } while (cursor);
+    assert.deepEqual(seen, ['1:DEPOSIT', '1:BUY', '2:SELL', '2:INTEREST']);
+
+    const exported = path.join(dir.path, 'main-ledger.csv');
+    await folio(['ledger', 'export', '--portfolio', state.portfolio, '--out', exported]);
+    const copy = (await folio(['portfolios', 'create', '--user', 'alice', '--currency', 'USD', 'Copy'])).stdout.trim();
+    await folio(['ledger', 'import', '--portfolio', copy, exported]);
+    const hashes = async (id: string) =>
+      (await asOwner('GET', `/v1/portfolios/${id}/commits`)).body.commits.map(
+        (c: { transactions_hash: string; tx_count: number }) => [c.tx_count, c.transactions_hash],
+      );
+    assert.deepEqual(await hashes(copy), await hashes(state.portfolio));
   });
 
   it('revokes the key with the CLI; the running service refuses it within the auth-cache TTL', async () => {

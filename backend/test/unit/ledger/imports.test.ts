@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { importedTransactions, ledgerFormat } from '../../../src/domain/ledger/imports/formats.js';
+import { importedBatches, ledgerFormat } from '../../../src/domain/ledger/imports/formats.js';
 import type { SecurityInfo } from '../../../src/domain/ledger/types.js';
 import { AppError } from '../../../src/errors.js';
 
@@ -14,8 +14,8 @@ const opts = { today: '2026-01-01' };
 const PP_HEADER =
   'Date,Ex-Date,Type,Value,Transaction Currency,Gross Amount,Currency Gross Amount,Exchange Rate,Fees,Taxes,Shares,ISIN,WKN,Ticker Symbol,Security Name,Note';
 
-const pp = (text: string, known = KNOWN) => importedTransactions('portfolio-performance', { csv: text }, known, opts);
-const ghostfolio = (body: unknown, known = KNOWN) => importedTransactions('ghostfolio', { json: body }, known, opts);
+const pp = (text: string, known = KNOWN) => importedBatches('portfolio-performance', { csv: text }, known, opts)[0]!;
+const ghostfolio = (body: unknown, known = KNOWN) => importedBatches('ghostfolio', { json: body }, known, opts)[0]!;
 
 /** The 400 an import is refused with, for its message and details. */
 function refusal(fn: () => unknown): AppError {

@@ -7,7 +7,7 @@ import { TODAY, tx } from './fixtures.js';
 
 const HEADER = 'date,type,symbol,quantity,price,amount,currency,fee,note';
 const csv = (...rows: string[]) => [HEADER, ...rows].join('\n');
-const parseCsv = (text: string) => parseLedgerCsv(text, { today: TODAY });
+const parseCsv = (text: string) => parseLedgerCsv(text, { today: TODAY }).flat();
 const parseJson = (body: unknown) => parseLedgerJson(body, { today: TODAY });
 
 /** The 400 a parse throws, with its row errors. */

@@ -21,22 +21,25 @@ export function ledgerFormat(name: string | undefined): LedgerFormat {
 /** The batch as it arrived: CSV text, or a parsed JSON body. */
 export type LedgerDocument = { csv: string } | { json: unknown };
 
-/** One batch of any format as the ledger's rows, all or nothing. */
-export function importedTransactions(
+/**
+ * A file of any format as the ledger's rows, all or nothing, in the commits it makes: one,
+ * or for a ledger CSV with a `commit` column (an export) one per commit it lists.
+ */
+export function importedBatches(
   format: LedgerFormat,
   doc: LedgerDocument,
   securities: ReadonlyMap<string, SecurityInfo>,
   opts: ParseOptions,
-): Transaction[] {
+): Transaction[][] {
   switch (format) {
     case 'folio':
-      return 'csv' in doc ? parseLedgerCsv(doc.csv, opts) : parseLedgerJson(doc.json, opts);
+      return 'csv' in doc ? parseLedgerCsv(doc.csv, opts) : [parseLedgerJson(doc.json, opts)];
     case PP_FORMAT:
       if (!('csv' in doc)) throw wrongMedia(format, 'text/csv');
-      return mappedTransactions(mapPortfolioPerformanceCsv(doc.csv), securities, opts);
+      return [mappedTransactions(mapPortfolioPerformanceCsv(doc.csv), securities, opts)];
     case GHOSTFOLIO_FORMAT:
       if (!('json' in doc)) throw wrongMedia(format, 'application/json');
-      return mappedTransactions(mapGhostfolioExport(doc.json), securities, opts);
+      return [mappedTransactions(mapGhostfolioExport(doc.json), securities, opts)];
   }
 }
 
