@@ -125,6 +125,11 @@ const schema = z
     /** Expected pack build time, used to estimate when a warming pack will be ready. */
     FOLIO_PACK_BUILD_ESTIMATE_SECONDS: intFromEnv(600, 1, 86_400),
     FOLIO_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000, 0, 600_000),
+    /**
+     * How long /health/ready, /health/pack and the database-read metrics of /metrics wait for
+     * the database before reporting it down, well under a probe's or a scrape's timeout.
+     */
+    FOLIO_DB_PROBE_TIMEOUT_MS: intFromEnv(2000, 1, 60_000),
     FOLIO_PRETTY_LOGS: boolFromEnv(false),
     /** false: no /metrics and no metric recording, to measure what they cost (the benchmark); keep it on in service. */
     FOLIO_METRICS: boolFromEnv(true),

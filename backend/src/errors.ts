@@ -1,3 +1,5 @@
+import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage } from './db/unavailable.js';
+
 /**
  * The one error taxonomy. Every failure a client can see is an AppError with a code from
  * this table; http/error-handler.ts maps it to a response and nothing else chooses statuses.
@@ -51,5 +53,26 @@ export const invalid = (message: string, details: Record<string, unknown> = {}) 
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
-/** The code a failure is reported under: its own for a taxonomy error, internal_error for anything else. */
-export const errorCodeOf = (e: unknown): ErrorCode => (isAppError(e) ? e.code : 'internal_error');
+/**
+ * The client-facing error for a database that cannot serve (db/unavailable.ts decides which
+ * driver errors mean that), or null for any other error. The details name the dependency and
+ * the reason only: the driver's message carries SQL, table names or addresses, which stay in
+ * the logs and the error report.
+ */
+export function databaseUnavailable(e: unknown): AppError | null {
+  const reason = databaseOutage(e);
+  if (reason === null) return null;
+  return new AppError(
+    'dependency_unavailable',
+    'the database is unavailable; retry later',
+    { dependency: 'database', reason },
+    DATABASE_RETRY_AFTER_SECONDS,
+  );
+}
+
+/**
+ * The code a failure is reported under: its own for a taxonomy error, dependency_unavailable
+ * for a database that cannot serve, internal_error for anything else.
+ */
+export const errorCodeOf = (e: unknown): ErrorCode =>
+  isAppError(e) ? e.code : databaseOutage(e) === null ? 'internal_error' : 'dependency_unavailable';

@@ -55,6 +55,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
     isShuttingDown: () => shuttingDown,
     freshnessRule: freshnessRule(config),
+    dbProbeTimeoutMs: config.FOLIO_DB_PROBE_TIMEOUT_MS,
     metrics: config.FOLIO_METRICS ? (observed?.metrics ?? null) : null,
     tracer: observed?.tracer ?? null,
     traceSlowMs: config.FOLIO_TRACE_SLOW_MS,
@@ -121,6 +122,8 @@ function observe(
   registerPackMetrics(metrics.registry, runtime.db, {
     ...freshnessRule(config),
     staleSeconds: config.FOLIO_PACK_WARMING_STALE_SECONDS,
+    timeoutMs: config.FOLIO_DB_PROBE_TIMEOUT_MS,
+    logger,
   });
   const tracing = executionTracing(config, logger);
   runtime.service.observeWith(new ExecutionTelemetry(metrics, tracing));

@@ -92,9 +92,16 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
   return applied;
 }
 
-/** Resolves once the database answers a trivial query; rejects when it cannot be reached. */
-export async function ping(db: Knex): Promise<void> {
-  await db.raw('select 1');
+/** The tables every request reads: keys, portfolios, ledger heads, packs, and provenance. */
+const SERVING_TABLES = ['api_keys', 'portfolios', 'ledger_commits', 'pricing_packs', 'executions'] as const;
+
+/**
+ * Resolves once the database can serve: a read of one row from each table a request needs
+ * answers. Unlike `ping`, it fails for a missing table, revoked privileges and a table locked
+ * against readers, not only for a connection that cannot be made.
+ */
+export async function servesRequests(db: Knex): Promise<void> {
+  for (const table of SERVING_TABLES) await db(table).select(db.raw('1')).limit(1);
 }
 
 /** True when every known migration has been applied. */

@@ -36,6 +36,8 @@ export interface AppDeps {
   isShuttingDown: () => boolean;
   /** When packs are due (FOLIO_PACK_FRESH_BY, FOLIO_PACK_SCHEDULE_TZ), for /health/pack. */
   freshnessRule: FreshnessRule;
+  /** FOLIO_DB_PROBE_TIMEOUT_MS: the longest the health routes wait for the database. */
+  dbProbeTimeoutMs: number;
   /** Null when FOLIO_METRICS=false: no recording and no /metrics. */
   metrics: FolioMetrics | null;
   /** Null without tracing: no server spans. */
@@ -81,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(securityRoutes(deps.db));
   app.use('/v1', v1);
 
-  app.use(healthRoutes(deps.db, deps.isShuttingDown, deps.freshnessRule));
+  app.use(healthRoutes(deps.db, deps.isShuttingDown, deps.freshnessRule, deps.dbProbeTimeoutMs));
   if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics.registry));
   const openapi = openApiDocument();
   app.get('/openapi.json', (_req, res) => {

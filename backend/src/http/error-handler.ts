@@ -3,7 +3,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { isRecord } from '../domain/record.js';
-import { AppError, invalid, isAppError } from '../errors.js';
+import { AppError, databaseUnavailable, invalid, isAppError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { captureServerError } from '../observability/sentry.js';
 import { uuidV7 } from './request-context.js';
@@ -39,8 +39,11 @@ function fromBodyParser(err: { type?: string; limit?: number; status?: number; e
   }
 }
 
+/** The taxonomy error a failure is answered with; a database that cannot serve is a 503, not a 500. */
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
+  const outage = databaseUnavailable(err);
+  if (outage) return outage;
   if (err && typeof err === 'object') {
     const mapped = fromBodyParser(err);
     if (mapped) return mapped;

@@ -235,6 +235,12 @@ export const PACKS_WARMING_STALE = define({
   help: 'Warming packs older than FOLIO_PACK_WARMING_STALE_SECONDS (a build that died).',
   labels: [],
 });
+export const METRICS_SOURCE_UP = define({
+  name: 'folio_metrics_source_up',
+  type: 'gauge',
+  help: '1 when this scrape read the source, 0 when it could not (its metrics are missing from this scrape).',
+  labels: ['source'],
+});
 
 /** The whole catalogue, in the order of docs/metrics.md. */
 export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
@@ -268,6 +274,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
   JOB_BREAKER_EVENTS,
   PACKS,
   PACKS_WARMING_STALE,
+  METRICS_SOURCE_UP,
   BUILD_INFO,
 ];
 

@@ -8,7 +8,9 @@ import {
   runStats,
 } from '../db/repositories/jobs.js';
 import { freshness, statusCounts } from '../db/repositories/packs.js';
+import { withinDeadline } from '../db/unavailable.js';
 import { EXPECTED_PACK_STATES, PACK_STATUSES, type FreshnessRule } from '../domain/pack.js';
+import type { Logger } from './logger.js';
 import { BREAKER_EVENTS } from '../providers/breakers.js';
 import { PROVIDER_NAMES } from '../providers/index.js';
 import {
@@ -16,6 +18,7 @@ import {
   JOB_LAST_SUCCESS,
   JOB_RUNNING,
   JOB_RUNS,
+  METRICS_SOURCE_UP,
   PACK_AGE,
   PACK_BUILD_BUCKETS,
   PACK_BUILD_DURATION,
@@ -35,6 +38,9 @@ const FINISHED = ['success', 'failure'] as const;
 export interface PackMetricsOptions extends FreshnessRule {
   /** FOLIO_PACK_WARMING_STALE_SECONDS. */
   staleSeconds: number;
+  /** FOLIO_DB_PROBE_TIMEOUT_MS: the longest a scrape waits for the database. */
+  timeoutMs: number;
+  logger: Logger;
   now?: () => Date;
 }
 
@@ -80,27 +86,47 @@ const dayStart = (date: string): number => Date.parse(`${date}T00:00:00Z`) / 100
 /**
  * The pricing-pack and job metrics of docs/metrics.md, read from the database at scrape time
  * so builds run by other processes (`folio build-pack`, a scheduler replica) count too.
- * One scrape runs one set of queries, shared by every metric of that scrape.
+ * One scrape runs one set of queries, shared by every metric of that scrape. A database that
+ * fails or does not answer within `timeoutMs` leaves these metrics out of the scrape and sets
+ * folio_metrics_source_up{source="database"} to 0: the scrape itself still succeeds, so the
+ * request metrics keep reaching Prometheus during a database outage.
  */
 export function registerPackMetrics(registry: Registry, db: Knex, opts: PackMetricsOptions): void {
   const now = opts.now ?? (() => new Date());
-  let current: { at: number; data: Promise<Snapshot> } | null = null;
+  let current: { at: number; data: Promise<Snapshot | null> } | null = null;
+  // A read still waiting on a hung database is waited on again rather than joined by another.
+  let reading: Promise<Snapshot> | null = null;
   // Metrics of one scrape are collected concurrently; a scrape a second later reads again.
-  const snapshot = (): Promise<Snapshot> => {
+  const snapshot = (): Promise<Snapshot | null> => {
     const t = Date.now();
     if (!current || t - current.at > 500) {
-      const data = read(db, now(), opts);
-      current = { at: t, data };
-      data.catch(() => {
+      const running = (reading ??= read(db, now(), opts).finally(() => {
+        if (reading === running) reading = null;
+      }));
+      const data: Promise<Snapshot | null> = withinDeadline(running, opts.timeoutMs).catch((err: unknown) => {
+        // A failed read is not reused: the next scrape asks again, so recovery shows at once.
         if (current?.data === data) current = null;
+        opts.logger.warn({ err, source: 'database' }, 'metrics could not read the database');
+        return null;
       });
+      current = { at: t, data };
     }
     return current.data;
   };
 
   const metric = (d: MetricDefinition, f: (s: Snapshot) => Sample[]) =>
-    registry.registerMetric(new ScrapedMetric(d, async () => f(await snapshot())) as never);
+    registry.registerMetric(
+      new ScrapedMetric(d, async () => {
+        const s = await snapshot();
+        return s ? f(s) : [];
+      }) as never,
+    );
 
+  registry.registerMetric(
+    new ScrapedMetric(METRICS_SOURCE_UP, async () => [
+      { labels: { source: 'database' }, value: (await snapshot()) ? 1 : 0 },
+    ]) as never,
+  );
   metric(PACK_BUILD_DURATION, (s) =>
     FINISHED.flatMap((status) => {
       const h = s.histogram.find((x) => x.status === status);

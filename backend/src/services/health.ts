@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { migrationsCurrent, ping } from '../db/knex.js';
+import { migrationsCurrent, servesRequests } from '../db/knex.js';
+import { databaseOutage, withinDeadline } from '../db/unavailable.js';
 import * as packs from '../db/repositories/packs.js';
 import type { FreshnessRule } from '../domain/pack.js';
 
@@ -8,15 +9,20 @@ export interface Readiness {
   checks: Record<string, string>;
 }
 
-/** Ready to take traffic: the database answers, its migrations are current, and the process is not shutting down. */
-export async function readiness(db: Knex, shuttingDown: boolean): Promise<Readiness> {
+/**
+ * Ready to take traffic: the database serves the tables requests read, within `timeoutMs`,
+ * its migrations are current, and the process is not shutting down. When the database cannot
+ * serve, `checks.database` names why in the words of db/unavailable.ts (`unreachable` for
+ * any other failure).
+ */
+export async function readiness(db: Knex, shuttingDown: boolean, timeoutMs: number): Promise<Readiness> {
   const checks: Record<string, string> = {};
   try {
-    await ping(db);
+    await withinDeadline(servesRequests(db), timeoutMs);
     checks.database = 'ok';
-    checks.migrations = (await migrationsCurrent(db)) ? 'ok' : 'pending';
-  } catch {
-    checks.database = 'unreachable';
+    checks.migrations = (await withinDeadline(migrationsCurrent(db), timeoutMs)) ? 'ok' : 'pending';
+  } catch (err) {
+    checks.database = databaseOutage(err) ?? 'unreachable';
   }
   if (shuttingDown) checks.lifecycle = 'shutting_down';
   return { ready: checks.database === 'ok' && checks.migrations === 'ok' && !shuttingDown, checks };

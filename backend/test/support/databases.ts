@@ -139,22 +139,27 @@ export async function dropTemplates(): Promise<void> {
 }
 
 /**
+ * A `before` hook that skips the suite `title` without PostgreSQL, except under CI=true where
+ * a missing database is a failure.
+ */
+export function requirePostgres(title: string): void {
+  before(async function () {
+    const reason = await postgresUnavailable();
+    if (reason === null) return;
+    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI=true but unreachable: ${reason}`);
+    console.warn(`    skipping PostgreSQL suite "${title}": ${reason} (set FOLIO_TEST_PG_ADMIN_URL)`);
+    this.skip();
+  });
+}
+
+/**
  * Declares a suite once per dialect. Without PostgreSQL the postgres variant is skipped
  * with the reason, except under CI=true where a missing database is a failure.
  */
 export function describeEachDb(title: string, body: (dialect: Dialect) => void): void {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     describe(`${title} [${dialect}]`, function () {
-      if (dialect === 'postgres') {
-        before(async function () {
-          const reason = await postgresUnavailable();
-          if (reason === null) return;
-          if (process.env.CI === 'true')
-            throw new Error(`PostgreSQL is required under CI=true but unreachable: ${reason}`);
-          console.warn(`    skipping PostgreSQL suite "${title}": ${reason} (set FOLIO_TEST_PG_ADMIN_URL)`);
-          this.skip();
-        });
-      }
+      if (dialect === 'postgres') requirePostgres(title);
       body(dialect);
     });
   }

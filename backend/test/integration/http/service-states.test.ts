@@ -97,17 +97,17 @@ describeEachDb('service states', (dialect) => {
     });
   });
 
-  it('500 internal_error without internals when the database breaks', async () => {
+  it('503 dependency_unavailable with Retry-After and without internals when a table is missing', async () => {
     await withServer({ FOLIO_RESULT_CACHE_SIZE: '0' }, async (srv) => {
       const k = db.open();
       await k.schema.renameTable('fx_rates', 'fx_rates_gone');
       try {
         const res = await srv.request('POST', '/v1/execute', { body });
-        assert.equal(res.status, 500);
+        assert.equal(res.status, 503);
+        assert.equal(res.headers.get('retry-after'), '5');
         assert.deepEqual(Object.keys(res.body).sort(), ['details', 'error', 'message', 'request_id', 'trace_id']);
-        assert.equal(res.body.error, 'internal_error');
-        assert.equal(res.body.message, 'internal error');
-        assert.deepEqual(res.body.details, {});
+        assert.equal(res.body.error, 'dependency_unavailable');
+        assert.deepEqual(res.body.details, { dependency: 'database', reason: 'missing_table' });
         assert.doesNotMatch(res.text, /fx_rates|select|sqlite|relation/i);
       } finally {
         await k.schema.renameTable('fx_rates_gone', 'fx_rates');

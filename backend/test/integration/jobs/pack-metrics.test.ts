@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import type { Knex } from 'knex';
 import { Registry } from 'prom-client';
 import * as packs from '../../../src/db/repositories/packs.js';
+import { createLogger } from '../../../src/observability/logger.js';
 import { registerPackMetrics } from '../../../src/observability/pack-metrics.js';
 import { describeEachDb } from '../../support/databases.js';
 import { runFolio } from '../../support/folio-process.js';
@@ -13,6 +14,9 @@ function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+/** How the service reads the database for metrics, quietly. */
+const reads = { timeoutMs: 10_000, logger: createLogger({ level: 'silent', pretty: false }) };
 
 function promtool(text: string, ctx: Mocha.Context): void {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -42,6 +46,7 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
       freshBy: '07:00',
       timeZone: 'UTC',
       staleSeconds: 3600,
+      ...reads,
       now: () => new Date('2025-10-28T08:00:00Z'),
     });
     const text = await registry.metrics();
@@ -90,7 +95,13 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
 
     const now = new Date('2025-10-28T08:00:00Z');
     const registry = new Registry();
-    registerPackMetrics(registry, db, { freshBy: '07:00', timeZone: 'UTC', staleSeconds: 600, now: () => now });
+    registerPackMetrics(registry, db, {
+      freshBy: '07:00',
+      timeZone: 'UTC',
+      staleSeconds: 600,
+      ...reads,
+      now: () => now,
+    });
     const text = await registry.metrics();
     for (const job of ['build-pack', 'reconcile', 'mark-fresh']) {
       assert.equal(sample(text, `folio_job_runs_total{job="${job}",status="success"}`), 1, job);
@@ -139,7 +150,13 @@ describeEachDb('jobs: pack metrics from the database', (dialect) => {
     const now = new Date('2025-10-30T08:00:00Z');
     const scrape = () => {
       const registry = new Registry();
-      registerPackMetrics(registry, db, { freshBy: '07:00', timeZone: 'UTC', staleSeconds: 3600, now: () => now });
+      registerPackMetrics(registry, db, {
+        freshBy: '07:00',
+        timeZone: 'UTC',
+        staleSeconds: 3600,
+        ...reads,
+        now: () => now,
+      });
       return registry.metrics();
     };
     let text = await scrape();
