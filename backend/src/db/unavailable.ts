@@ -54,13 +54,16 @@ const PG_CONNECTION_MESSAGES =
 /** Why `err` means the database cannot serve, or null when it is some other failure. */
 export function databaseOutage(err: unknown, depth = 0): DatabaseOutage | null {
   if (!err || typeof err !== 'object' || depth > 3) return null;
-  const { code, name, message, errors, cause } = err as {
+  const { code, name, message, errors, cause, status } = err as {
     code?: unknown;
     name?: unknown;
     message?: unknown;
     errors?: unknown;
     cause?: unknown;
+    status?: unknown;
   };
+  // An HTTP error (body-parser's, with a status) is about the client's request, never the database.
+  if (typeof status === 'number') return null;
   if (name === 'KnexTimeoutError') return 'pool_timeout';
   if (name === 'DatabaseDeadlineError') return 'timeout';
   if (typeof code === 'string') {

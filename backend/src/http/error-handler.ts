@@ -42,13 +42,12 @@ function fromBodyParser(err: { type?: string; limit?: number; status?: number; e
 /** The taxonomy error a failure is answered with; a database that cannot serve is a 503, not a 500. */
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
-  const outage = databaseUnavailable(err);
-  if (outage) return outage;
+  // Body-parser errors first: an aborted upload carries ECONNABORTED, the client's socket, not the database's.
   if (err && typeof err === 'object') {
     const mapped = fromBodyParser(err);
     if (mapped) return mapped;
   }
-  return new AppError('internal_error', 'internal error');
+  return databaseUnavailable(err) ?? new AppError('internal_error', 'internal error');
 }
 
 export function sendError(req: Request, res: Response, e: AppError): void {

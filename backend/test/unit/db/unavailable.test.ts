@@ -31,6 +31,11 @@ describe('database errors that mean the database cannot serve', () => {
       [driverError('SQLITE_ERROR', 'near "selec": syntax error'), null],
       [driverError('SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed'), null],
       [new TypeError('undefined is not a function'), null],
+      // A client that aborts its upload: body-parser's error, the client's socket.
+      [
+        Object.assign(new Error('request aborted'), { code: 'ECONNABORTED', status: 400, type: 'request.aborted' }),
+        null,
+      ],
       ['a string', null],
       [null, null],
     ];
