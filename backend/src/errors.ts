@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   headers_too_large: 431,
   conflict: 409,
   portfolio_archived: 409,
+  idempotency_key_reused: 422,
   rate_limited: 429,
   pricing_pack_warming: 503,
   dependency_unavailable: 503,

@@ -14,6 +14,7 @@ import { createMetrics, type FolioMetrics } from './observability/metrics.js';
 import { flushSentry } from './observability/sentry.js';
 import { breakers as providerBreakers } from './providers/breakers.js';
 import { connectRedis } from './redis.js';
+import { purgeExpiredIdempotencyKeys } from './services/idempotency.js';
 import { createRuntime, prepareDatabase, type Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -82,6 +83,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port, database: config.DATABASE_URL ? 'postgres' : config.sqliteFile }, `listening on port ${port}`);
   const background = opts.background?.(runtime) ?? null;
+  const purge = purgeIdempotencyKeys(runtime, logger);
 
   let closing: Promise<void> | undefined;
   const shutdown = () =>
@@ -94,6 +96,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       clearTimeout(timer);
       // A build in progress finishes (or fails) before the database closes under it.
       await background?.stop();
+      await purge.stop();
       observed?.detach();
       // Only requests count in Redis, and none is left in flight.
       redis?.disconnect();
@@ -105,6 +108,32 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       logger.info('shut down');
     })());
   return { server, runtime, port, shutdown };
+}
+
+const PURGE_INTERVAL_MS = 3600_000;
+
+/**
+ * Forgets expired Idempotency-Keys at start and then hourly. Every replica does it; the
+ * deletes are idempotent, and an expired key is ignored by lookups before it is deleted.
+ */
+function purgeIdempotencyKeys(runtime: Runtime, logger: Logger): BackgroundWork {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = purgeExpiredIdempotencyKeys(runtime.db).then(
+      (deleted) => {
+        if (deleted > 0) logger.info({ deleted }, 'deleted expired idempotency keys');
+      },
+      (err: unknown) => logger.warn({ err }, 'could not delete expired idempotency keys'),
+    );
+  };
+  run();
+  const timer = setInterval(run, PURGE_INTERVAL_MS).unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /**

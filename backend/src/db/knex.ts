@@ -6,6 +6,7 @@ import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_pack_jobs.js';
 import * as m003 from './migrations/003_job_breaker_events.js';
 import * as m004 from './migrations/004_accounts.js';
+import * as m005 from './migrations/005_idempotency_keys.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['002_pack_jobs', m002],
   ['003_job_breaker_events', m003],
   ['004_accounts', m004],
+  ['005_idempotency_keys', m005],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -24,6 +24,17 @@ function errors(...codes: (keyof typeof ERROR_STATUS)[]) {
 }
 
 const authed = ['unauthorized', 'rate_limited'] as const;
+/** Makes a POST safe to retry: docs/api.md#idempotent-writes. */
+const idempotencyKeyParam = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Same key (per user) and same request within 24 h: the first answer again (Idempotent-Replayed: true), ' +
+    'nothing written twice; same key with another request: 422 idempotency_key_reused',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+
 const idParam = (name: string, description: string) => ({
   name,
   in: 'path',
@@ -196,6 +207,7 @@ export function openApiDocument() {
         get: { summary: "The caller's portfolios", responses: { 200: ok('portfolios'), ...errors(...authed) } },
         post: {
           summary: 'Create a portfolio',
+          parameters: [idempotencyKeyParam],
           requestBody: {
             required: true,
             content: json({
@@ -209,7 +221,7 @@ export function openApiDocument() {
           },
           responses: {
             201: ok('created', ref('Portfolio')),
-            ...errors('invalid_request', ...authed, 'payload_too_large'),
+            ...errors('invalid_request', ...authed, 'idempotency_key_reused', 'payload_too_large'),
           },
         },
       },
@@ -300,6 +312,7 @@ export function openApiDocument() {
               description: "another tool's export (docs/ledger.md); absent: Folio's ledger CSV or JSON",
               schema: { type: 'string', enum: [...LEDGER_FORMATS] },
             },
+            idempotencyKeyParam,
           ],
           requestBody: {
             required: true,
@@ -330,6 +343,7 @@ export function openApiDocument() {
               ...authed,
               'portfolio_not_found',
               'portfolio_archived',
+              'idempotency_key_reused',
               'payload_too_large',
               'unsupported_media_type',
             ),

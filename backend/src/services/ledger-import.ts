@@ -73,7 +73,16 @@ export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequ
     validateInFile(batches),
     () => req.onCommit?.(++written, batches.length),
   );
-  deps.current?.ledgerChanged(portfolio.id);
+  const { current } = deps;
+  if (current) {
+    // Inside a caller's transaction (an idempotent write) the commit shows only once that commits.
+    if (deps.db.isTransaction)
+      void (deps.db as Knex.Transaction).executionPromise.then(
+        () => current.ledgerChanged(portfolio.id),
+        () => undefined,
+      );
+    else current.ledgerChanged(portfolio.id);
+  }
   const first = commits[0]!;
   const last = commits.at(-1)!;
   return {

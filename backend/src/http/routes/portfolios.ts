@@ -16,6 +16,7 @@ import {
   updatePortfolio,
 } from '../../services/portfolios.js';
 import { authOf } from '../auth.js';
+import { respondOnce } from '../idempotency.js';
 import { verifyUtf8 } from '../input-guard.js';
 
 /** The ledger batch in whichever of the two accepted media types it was sent. */
@@ -43,7 +44,8 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
   });
 
   r.post('/portfolios', async (req, res) => {
-    res.status(201).json(await createPortfolio(db, authOf(req).user, req.body));
+    const user = authOf(req).user;
+    await respondOnce(req, res, db, 201, (trx) => createPortfolio(trx, user, req.body));
   });
 
   r.get('/portfolios/:id', async (req, res) => {
@@ -63,17 +65,14 @@ export function portfolioRoutes(db: Knex, current: CurrentState, bodyLimitBytes:
     '/portfolios/:id/transactions',
     express.text({ type: 'text/csv', limit: bodyLimitBytes, verify: verifyUtf8 }),
     async (req, res) => {
-      const result = await importLedger(
-        { db, current },
-        {
-          actor: asUser(authOf(req).user),
-          portfolioId: req.params.id,
-          document: ledgerDocument(req),
-          format: formatParam(req),
-          source: 'api',
-        },
-      );
-      res.status(201).json(result);
+      const request = {
+        actor: asUser(authOf(req).user),
+        portfolioId: req.params.id,
+        document: ledgerDocument(req),
+        format: formatParam(req),
+        source: 'api',
+      };
+      await respondOnce(req, res, db, 201, (trx) => importLedger({ db: trx, current }, request));
     },
   );
 
