@@ -5,7 +5,8 @@ import { z } from 'zod';
 const optionalString = z.string().optional();
 const otlpProtocol = z.enum(['http/protobuf', 'http/json']);
 
-const intFromEnv = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const intFromEnv = (def: number, min: number, max: number) => intInRange(min, max).default(def);
 
 const boolFromEnv = (def: boolean) =>
   z
@@ -22,28 +23,25 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
+/** An agent setting: the default variable's schema and an override's (no default: unset means the default). */
+const agentSetting = (def: number, min: number, max: number) => ({
+  default: intFromEnv(def, min, max),
+  override: intInRange(min, max),
+});
+
 /**
  * The settings every agent's breaker has. FOLIO_AGENT_<SETTING> is the default for all agents;
  * FOLIO_AGENT_<AGENT>_<SETTING> (e.g. FOLIO_AGENT_HISTORY_TIMEOUT_MS) overrides it for one.
  */
 const AGENT_SETTINGS = {
   /** Deadline of one capability call; past it the call fails (and counts against the breaker). */
-  TIMEOUT_MS: { default: intFromEnv(8_000, 1, 600_000), override: z.coerce.number().int().min(1).max(600_000) },
+  TIMEOUT_MS: agentSetting(8_000, 1, 600_000),
   /** Failure percentage within the rolling window (10 s) that opens the agent's breaker. */
-  BREAKER_ERROR_THRESHOLD_PERCENT: {
-    default: intFromEnv(50, 1, 100),
-    override: z.coerce.number().int().min(1).max(100),
-  },
+  BREAKER_ERROR_THRESHOLD_PERCENT: agentSetting(50, 1, 100),
   /** How long an open breaker fails fast before letting one trial call through (half-open). */
-  BREAKER_RESET_TIMEOUT_MS: {
-    default: intFromEnv(30_000, 1, 3_600_000),
-    override: z.coerce.number().int().min(1).max(3_600_000),
-  },
+  BREAKER_RESET_TIMEOUT_MS: agentSetting(30_000, 1, 3_600_000),
   /** Calls within the rolling window before the breaker may open. */
-  BREAKER_VOLUME_THRESHOLD: {
-    default: intFromEnv(10, 0, 10_000),
-    override: z.coerce.number().int().min(0).max(10_000),
-  },
+  BREAKER_VOLUME_THRESHOLD: agentSetting(10, 0, 10_000),
 } as const;
 type AgentSetting = keyof typeof AGENT_SETTINGS;
 export type AgentSettings = Record<AgentSetting, number>;
