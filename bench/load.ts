@@ -17,6 +17,8 @@ export interface Figures {
   rssMb?: number;
   /** CPU time (all threads) the measured process spent per request during the run, in µs. */
   cpuUs?: number;
+  /** Requests answered, the warm-up's included. */
+  served: number;
 }
 
 export function rssMb(pid: number): number {
@@ -49,7 +51,7 @@ export async function load(
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   };
-  await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, page cache
+  const warmUp = await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, page cache
   // autocannon reports p97.5 but not p95, so percentiles come from every response time.
   const times: number[] = [];
   const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
@@ -67,6 +69,7 @@ export async function load(
     p99: pct(0.99),
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    served: warmUp.requests.total + r.requests.total,
     ...(pid === undefined ? {} : { cpuUs: ((cpuMs(pid) - cpuBefore) * 1000) / r.requests.total }),
   };
 }
@@ -83,6 +86,7 @@ export function medianFigures(name: string, runs: Figures[]): Figures {
     p99: pick('p99'),
     errors: runs.reduce((s, r) => s + r.errors, 0),
     non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+    served: runs.reduce((s, r) => s + r.served, 0),
     ...(runs.every((r) => r.cpuUs !== undefined) ? { cpuUs: median(runs.map((r) => r.cpuUs!)) } : {}),
   };
 }
