@@ -30,8 +30,10 @@ export function executionTracing(
 
 /**
  * Metrics for every execution and, when tracing is on, the span tree under the request's span:
- * pattern.execute -> pattern.step (one per step) -> `capability <name>` -> whatever the
- * capability calls (providers, the database).
+ * pattern.execute -> pattern.step (one per step, with its capability's attributes) -> whatever
+ * the capability calls (providers, the database). A step and its capability call share one span:
+ * each recorded span costs about as much CPU as the rest of a cached request's observability
+ * (docs/operations.md, Observability overhead).
  */
 export class ExecutionTelemetry implements ExecutionObserver {
   constructor(
@@ -194,13 +196,17 @@ class TracingRecorder extends Recorder {
   }
 
   /**
-   * The step span is started but not made current: nothing runs in the step outside its
-   * capability call, whose span (made current, for the provider and database spans under it)
-   * names the step span as parent. One context switch per step fewer.
+   * One span per step, carrying the capability it calls: the provider and database spans of that
+   * call sit under it. It is started here but made current only around the capability call
+   * (wrapCapability), as nothing else in the step makes spans.
    */
   wrapStep<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
     const span = this.tracer.startSpan('pattern.step', {
-      attributes: { 'folio.step': step.as, 'folio.capability': step.capability },
+      attributes: {
+        'folio.step': step.as,
+        'folio.capability': step.capability,
+        'folio.agent': agentOf(step.capability),
+      },
     });
     this.stepSpans.set(step.as, span);
     return run().finally(() => span.end());
@@ -224,19 +230,9 @@ class TracingRecorder extends Recorder {
   }
 
   override wrapCapability<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
-    const attributes = { 'folio.capability': step.capability, 'folio.agent': agentOf(step.capability) };
     const stepSpan = this.stepSpans.get(step.as);
-    const parent = stepSpan ? trace.setSpan(context.active(), stepSpan) : context.active();
-    return this.tracer.startActiveSpan(`capability ${step.capability}`, { attributes }, parent, async (span) => {
-      try {
-        return await super.wrapCapability(step, run);
-      } catch (err) {
-        markFailure(span, err);
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    if (!stepSpan) return super.wrapCapability(step, run);
+    return context.with(trace.setSpan(context.active(), stepSpan), () => super.wrapCapability(step, run));
   }
 }
 
