@@ -89,8 +89,9 @@ describeEachDb('tracing: spans of a request', (dialect) => {
     for (const step of steps) {
       assert.equal(step.parentSpanId, execute.spanId);
       assert.equal(step.attributes['folio.step.status'], 'ok');
-      assert.ok(step.attributes['folio.capability'], 'the step names its capability');
-      assert.equal(step.attributes['folio.agent'], String(step.attributes['folio.capability']).split('.')[0]);
+      const capability = step.attributes['folio.capability'];
+      assert.ok(typeof capability === 'string' && capability, 'the step names its capability');
+      assert.equal(step.attributes['folio.agent'], capability.split('.')[0]);
       assert.equal(step.status.code, SpanStatusCode.UNSET);
     }
     assert.ok(!spans.some((s) => s.name.startsWith('capability ')), 'a capability call has no span of its own');
