@@ -196,9 +196,10 @@ async function main() {
       const figures = medianFigures(v.name, runs.get(key)!);
       console.log(row(figures) + vs);
       // Spans per request from what the receiver got from this service over the whole run, and
-      // the service's extra CPU per request over its "off" pair spread over those spans.
+      // the service's extra CPU per request over its "off" pair spread over those spans (left
+      // out where next to no span is recorded, as with nothing sampled).
       const spans = seen.spans[key] ?? 0;
-      if (spans > 0 && v.vs) {
+      if (v.vs && spans / figures.served >= 0.05) {
         const perRequest = spans / figures.served;
         const extraUs = figures.cpuUs! - medianFigures('', runs.get(v.vs)!).cpuUs!;
         console.log(
