@@ -86,7 +86,7 @@ describe('tracing at 0% sampling: errors and slow requests still reach the colle
     assert.ok(performance.now() - fastStarted < SLOW_MS, 'the fast request is under the threshold');
     const slow = await execute(svc, 'pf_demo_cad', SLOW_MS + 200);
     assert.equal(slow.status, 200);
-    // A portfolio not read yet, whose ledger is gone: a 500.
+    // A portfolio not read yet, whose ledger is gone: a 503, the database cannot serve it.
     const db = createDb({ sqliteFile: path.join(dir.path, 'folio.sqlite') });
     try {
       await db.schema.dropTable('transactions');
@@ -94,7 +94,7 @@ describe('tracing at 0% sampling: errors and slow requests still reach the colle
       await db.destroy();
     }
     const failed = await execute(svc, 'pf_demo_eur');
-    assert.equal(failed.status, 500, JSON.stringify(failed.body));
+    assert.equal(failed.status, 503, JSON.stringify(failed.body));
 
     const ids = {
       fast: fast.body.metadata!.trace_id,
@@ -116,13 +116,13 @@ describe('tracing at 0% sampling: errors and slow requests still reach the colle
     assert.equal(error!.kind, 2, 'SPAN_KIND_SERVER');
     assert.equal(error!.parentSpanId.length, 0, 'the root of its trace');
     assert.equal(error!.status?.code, 2, 'STATUS_CODE_ERROR');
-    assert.equal(attribute(error!.attributes, 'http.response.status_code'), '500');
+    assert.equal(attribute(error!.attributes, 'http.response.status_code'), '503');
     assert.equal(attribute(error!.attributes, 'folio.kept'), 'error');
     assert.equal(attribute(error!.attributes, 'folio.pattern_id'), 'portfolio_overview');
-    assert.equal(attribute(error!.attributes, 'folio.error_code'), 'internal_error');
+    assert.equal(attribute(error!.attributes, 'folio.error_code'), 'dependency_unavailable');
     const failedSteps = error!.events.filter((e) => attribute(e.attributes, 'folio.step.status') === 'failed');
     assert.ok(failedSteps.length >= 1, 'the failed step is an event');
-    assert.equal(attribute(failedSteps[0]!.attributes, 'folio.error_code'), 'internal_error');
+    assert.equal(attribute(failedSteps[0]!.attributes, 'folio.error_code'), 'dependency_unavailable');
 
     const [late] = ofTrace(ids.slow);
     assert.equal(ofTrace(ids.slow).length, 1);

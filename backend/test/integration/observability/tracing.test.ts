@@ -193,7 +193,7 @@ describeEachDb('tracing: spans of a request', (dialect) => {
   });
 
   // Last: it breaks the database.
-  it('marks a server failure ERROR, with a step-failed event, and logs it with the request’s ids', async () => {
+  it('marks a server failure (the database lost a table: 503) ERROR, with a step-failed event, and logs it with the request’s ids', async () => {
     const k = db.open();
     try {
       await k.schema.dropTable('transactions');
@@ -205,16 +205,16 @@ describeEachDb('tracing: spans of a request', (dialect) => {
       pattern_id: 'portfolio_overview',
       inputs: { portfolio_id: 'pf_demo_eur' },
     });
-    assert.equal(res.status, 500, JSON.stringify(res.body));
+    assert.equal(res.status, 503, JSON.stringify(res.body));
     const spans = await traceOf(svc, res.body.trace_id);
     const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
     assert.equal(server.status.code, SpanStatusCode.ERROR);
-    assert.equal(server.attributes['error.type'], '500');
+    assert.equal(server.attributes['error.type'], '503');
     const execute = one(spans, 'pattern.execute');
     assert.equal(execute.status.code, SpanStatusCode.ERROR);
     const failed = execute.events.filter((e) => e.name === 'step failed');
     assert.ok(failed.length >= 1, 'a step-failed event');
-    assert.equal(failed[0]!.attributes['folio.error_code'], 'internal_error');
+    assert.equal(failed[0]!.attributes['folio.error_code'], 'dependency_unavailable');
     const failedStep = spans.find(
       (s) => s.name === 'pattern.step' && s.attributes['folio.step'] === failed[0]!.attributes['folio.step'],
     )!;
