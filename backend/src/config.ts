@@ -122,6 +122,11 @@ const schema = z
     FOLIO_CACHE_HISTORY_POINTS: intFromEnv(300_000, 0, 50_000_000),
     /** Expected pack build time, used to estimate when a warming pack will be ready. */
     FOLIO_PACK_BUILD_ESTIMATE_SECONDS: intFromEnv(600, 1, 86_400),
+    /**
+     * How long, on SIGTERM, the service keeps serving with /health/ready failing before it stops
+     * accepting connections, so a load balancer takes it out of rotation first.
+     */
+    FOLIO_SHUTDOWN_DRAIN_MS: intFromEnv(0, 0, 600_000),
     FOLIO_SHUTDOWN_TIMEOUT_MS: intFromEnv(10_000, 0, 600_000),
     /**
      * How long /health/ready, /health/pack and the database-read metrics of /metrics wait for

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
 import type { FreshnessRule } from './domain/pack.js';
@@ -21,7 +22,7 @@ export interface RunningServer {
   server: Server;
   runtime: Runtime;
   port: number;
-  /** Stops accepting, lets in-flight requests finish (up to the timeout), then closes the database. */
+  /** Fails readiness, keeps serving for FOLIO_SHUTDOWN_DRAIN_MS, stops accepting, lets in-flight requests finish (up to the timeout), then closes the database. */
   shutdown(): Promise<void>;
 }
 
@@ -89,6 +90,8 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   const shutdown = () =>
     (closing ??= (async () => {
       shuttingDown = true;
+      // Readiness fails first; requests keep being served until the balancer has seen it.
+      if (config.FOLIO_SHUTDOWN_DRAIN_MS > 0) await sleep(config.FOLIO_SHUTDOWN_DRAIN_MS);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.FOLIO_SHUTDOWN_TIMEOUT_MS);
