@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { Dialect } from '../../src/db/knex.js';
 import { createDb } from '../../src/db/knex.js';
 import { seededDatabase, type TestDatabase } from './databases.js';
-import { runFolio, tempDir, type Finished, type TempDir } from './folio-process.js';
+import { childEnv, REPO_ROOT, runFolio, tempDir, type Finished, type TempDir } from './folio-process.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startTestServer, type TestServer } from './server.js';
 
 export interface CliAndServer {
@@ -13,6 +15,8 @@ export interface CliAndServer {
   dir: TempDir;
   /** Runs `folio ARGS` against the same database as the server and checks its exit code. */
   folio(args: string[], code?: number): Promise<Finished>;
+  /** Runs `folio ARGS` on a pseudo-terminal (util-linux `script`): what an operator at a terminal sees. */
+  folioOnTerminal(args: string[]): Promise<string>;
 }
 
 /**
@@ -53,6 +57,14 @@ export function useSeededCliAndServer(dialect: Dialect): CliAndServer {
     const r = await runFolio(args, { env: ctx.env });
     assert.equal(r.code, code, `folio ${args.join(' ')}: exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     return r;
+  };
+  ctx.folioOnTerminal = async (args) => {
+    const command = [process.execPath, path.join(REPO_ROOT, 'bin/folio.js'), ...args].map((a) => `'${a}'`).join(' ');
+    const { stdout } = await promisify(execFile)('script', ['-qefc', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: childEnv(ctx.env),
+    });
+    return stdout;
   };
   return ctx;
 }

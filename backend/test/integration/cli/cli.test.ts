@@ -103,8 +103,10 @@ describe('folio CLI: usage and configuration', () => {
       'serve',
       'migrate',
       'seed-demo',
-      'ledger import --portfolio ID [--format F] FILE',
+      'ledger import --portfolio ID [--format F] [--json] FILE',
+      'ledger export --portfolio ID [--out FILE] [--json]',
       'ledger verify [--portfolio ID] [--json]',
+      'securities import FILE.csv [--json]',
       'execute PATTERN',
     ]) {
       assert.ok(none.stdout.includes(cmd), `usage mentions ${cmd}`);

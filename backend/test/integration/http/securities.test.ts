@@ -103,6 +103,23 @@ describeEachDb('securities: folio securities import and GET /v1/securities', (di
     await t.folio(['securities', 'import', path.join(t.dir.path, 'missing.csv')], 2);
   });
 
+  it('shows a progress line on a terminal, and none with --json or when not a terminal', async () => {
+    const f = file('progress.csv', [
+      'symbol,name,currency,asset_class,sector',
+      ...Array.from({ length: 1200 }, (_, i) => `PRG${i},Progress ${i},USD,Equity,Tech`),
+    ]);
+    const screen = await t.folioOnTerminal(['securities', 'import', f]);
+    // The line is redrawn in place: carriage return, erase to the end of the line, the count.
+    const redraw = '\r\u001b[K';
+    assert.ok(screen.includes(`${redraw}500/1200 securities written`), screen.slice(0, 200));
+    assert.ok(screen.includes(`${redraw}1200/1200 securities written\r\n`), 'the last count ends the line');
+    assert.match(screen, /securities: 1200 in the file, 1200 added, 0 updated, 0 unchanged/);
+    const quiet = await t.folioOnTerminal(['securities', 'import', f, '--json']);
+    assert.deepEqual(JSON.parse(quiet.trim()), { securities: 1200, inserted: 0, updated: 0, unchanged: 1200 });
+    const piped = await t.folio(['securities', 'import', f]);
+    assert.equal(piped.stderr, '');
+  });
+
   it('keeps a ledger row naming an unregistered symbol a 400 naming the row and the symbol', async () => {
     const portfolio = (
       await t.srv.request('POST', '/v1/portfolios', { body: { name: 'unknown', base_currency: 'EUR' } })
@@ -121,10 +138,10 @@ describeEachDb('securities: folio securities import and GET /v1/securities', (di
     do {
       const r = await t.srv.request(
         'GET',
-        `/v1/securities?limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        `/v1/securities?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       assert.equal(r.status, 200, r.text);
-      assert.ok(r.body.securities.length <= 7);
+      assert.ok(r.body.securities.length <= 50);
       seen.push(...r.body.securities.map((s: { symbol: string }) => s.symbol));
       cursor = r.body.next_cursor;
     } while (cursor);
