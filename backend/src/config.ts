@@ -225,8 +225,12 @@ const schema = z
     /** service.name of every span; wins over a service.name in OTEL_RESOURCE_ATTRIBUTES, as the spec says. */
     OTEL_SERVICE_NAME: z.string().min(1).default('folio-executor'),
     // Pricing-pack jobs (services/packs/, docs/operations.md#jobs).
-    /** Share (0..1) of held symbols and needed FX conversions a pack must cover; below it the build ends in error. */
-    FOLIO_PACK_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(1),
+    /**
+     * Share (0..1) of held symbols and needed FX conversions a pack must cover; below it the
+     * build ends in error. It catches a source that failed wholesale: a gap above it is some
+     * portfolios' own, recorded with the pack and shown only in their answers (docs/operations.md).
+     */
+    FOLIO_PACK_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.9),
     /** A warming pack older than this is reported as a dead build (CLI, folio_packs_warming_stale) and may be rebuilt. */
     FOLIO_PACK_WARMING_STALE_SECONDS: intFromEnv(3600, 1, 7 * 86_400),
     /** When the scheduler builds the previous trading day's pack (cron, in FOLIO_PACK_SCHEDULE_TZ); reruns of a fresh date are no-ops. */

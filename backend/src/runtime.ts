@@ -5,6 +5,7 @@ import { guardAgents } from './agents/breakers.js';
 import { buildRegistry, registrations } from './agents/index.js';
 import type { Config } from './config.js';
 import { createDb, migrateLatest } from './db/knex.js';
+import type { FreshnessRule } from './domain/pack.js';
 import { BreakerRegistry } from './providers/breakers.js';
 import { createMarketData } from './providers/index.js';
 import { CurrentState } from './db/current-state.js';
@@ -56,10 +57,19 @@ export function createRuntime(config: Config, db: Knex = createDb(config)): Runt
     registry,
     cache,
     timeoutMs: config.FOLIO_PATTERN_TIMEOUT_MS,
-    packEstimateSeconds: config.FOLIO_PACK_BUILD_ESTIMATE_SECONDS,
+    packGate: {
+      estimateSeconds: config.FOLIO_PACK_BUILD_ESTIMATE_SECONDS,
+      freshness: freshnessRule(config),
+    },
   });
   return { config, db, service, cache, provenance, current, agentBreakers };
 }
+
+/** When packs are due (FOLIO_PACK_FRESH_BY in FOLIO_PACK_SCHEDULE_TZ): for the freshness gate, /health/pack and the metrics. */
+export const freshnessRule = (config: Config): FreshnessRule => ({
+  freshBy: config.FOLIO_PACK_FRESH_BY,
+  timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
+});
 
 /** Migrates, then seeds the demo data on an empty database unless that is switched off (or production). */
 export async function prepareDatabase(rt: Runtime, logger: Logger): Promise<void> {

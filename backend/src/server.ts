@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
-import type { FreshnessRule } from './domain/pack.js';
 import { createApp } from './http/app.js';
 import { clientErrorHandler } from './http/error-handler.js';
 import { logBreakerEvents } from './observability/breaker-log.js';
@@ -16,7 +15,7 @@ import { flushSentry } from './observability/sentry.js';
 import { breakers as providerBreakers } from './providers/breakers.js';
 import { connectRedis } from './redis.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.js';
-import { createRuntime, prepareDatabase, type Runtime } from './runtime.js';
+import { createRuntime, freshnessRule, prepareDatabase, type Runtime } from './runtime.js';
 
 export interface RunningServer {
   server: Server;
@@ -161,11 +160,6 @@ function observe(
   runtime.service.observeWith(new ExecutionTelemetry(metrics, tracing));
   return { metrics, tracer: tracing?.tracer ?? null, detach };
 }
-
-const freshnessRule = (config: Config): FreshnessRule => ({
-  freshBy: config.FOLIO_PACK_FRESH_BY,
-  timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
-});
 
 /** Entry point for `folio serve` / `npm start`. */
 export async function main(

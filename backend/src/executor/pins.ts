@@ -4,6 +4,7 @@ import type { CurrentState } from '../db/current-state.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as packs from '../db/repositories/packs.js';
 import type { Pack } from '../db/repositories/packs.js';
+import { expectedPackDate, type FreshnessRule } from '../domain/pack.js';
 import type { Warning } from './capability.js';
 import { todayUtc } from '../clock.js';
 
@@ -12,6 +13,14 @@ export interface PinRequest {
   asof_date?: string | undefined;
   pricing_pack_id?: string | undefined;
   ledger_commit_hash?: string | undefined;
+}
+
+/** What the freshness gate needs: how long a build takes (Retry-After) and when packs are due. */
+export interface PackGate {
+  /** FOLIO_PACK_BUILD_ESTIMATE_SECONDS. */
+  estimateSeconds: number;
+  /** FOLIO_PACK_FRESH_BY in FOLIO_PACK_SCHEDULE_TZ: the expected pack, as the freshness SLO reads it. */
+  freshness: FreshnessRule;
 }
 
 export interface Pins {
@@ -26,22 +35,22 @@ export interface Pins {
 
 /**
  * Chooses the pack and ledger commit a request is pinned to. Explicit pins win (replay);
- * an as-of date picks the newest fresh pack on or before it; otherwise the newest pack must
- * be fresh unless the caller accepts the newest fresh one with a warning.
+ * an as-of date picks the newest fresh pack on or before it; otherwise the newest fresh pack,
+ * which `require_fresh` refuses only when the pack the freshness objective expects is overdue.
  */
 export async function resolvePins(
   db: Knex,
   current: CurrentState,
   portfolioId: string,
   req: PinRequest,
-  estimateSeconds: number,
+  gate: PackGate,
 ): Promise<Pins> {
   const warnings: Warning[] = [];
   const notices: Warning[] = [];
   if (req.asof_date && req.asof_date > todayUtc()) {
     throw invalid(`asof_date ${req.asof_date} is in the future`, { asof_date: req.asof_date });
   }
-  const pack = await choosePack(db, current, req, notices, estimateSeconds);
+  const pack = await choosePack(db, current, req, notices, gate);
   const asof = req.asof_date ?? pack.date;
   if (asof < pack.date) {
     throw invalid(
@@ -80,8 +89,9 @@ async function choosePack(
   current: CurrentState,
   req: PinRequest,
   notices: Warning[],
-  estimateSeconds: number,
+  gate: PackGate,
 ): Promise<Pack> {
+  const { estimateSeconds } = gate;
   if (req.pricing_pack_id) {
     const pinned = await packs.get(db, req.pricing_pack_id);
     if (!pinned || pinned.status === 'error' || pinned.status === 'retired') {
@@ -108,9 +118,13 @@ async function choosePack(
   const newest = await current.newestPack();
   if (!newest) throw new AppError('pricing_pack_not_found', 'no pricing pack has been built yet');
   if (newest.status === 'fresh') return newest;
-  if (req.require_fresh) throw warming(newest, estimateSeconds);
   const fallback = await current.newestFreshPack();
   if (!fallback) throw warming(newest, estimateSeconds);
+  // A newer pack being built (or whose build failed) turns no reader away while the newest
+  // fresh pack is the one the freshness objective expects: the nightly build of the next date
+  // starts before that date's pack is due, and a failed one is for the operator to mend.
+  if (fallback.date >= expectedPackDate(new Date(), gate.freshness)) return fallback;
+  if (req.require_fresh) throw warming(newest, estimateSeconds);
   notices.push({
     code: 'stale_pricing_pack',
     message: `newest pack ${newest.id} is ${newest.status}; using ${fallback.id} because require_fresh is false`,

@@ -11,7 +11,7 @@ import type { CapabilityRegistry, RequestCtx } from '../executor/capability.js';
 import type { ResultCache } from '../executor/cache.js';
 import { resolveInputs } from '../executor/inputs.js';
 import type { Pattern } from '../executor/pattern.js';
-import { resolvePins } from '../executor/pins.js';
+import { resolvePins, type PackGate } from '../executor/pins.js';
 import type { ExecuteRequest } from '../executor/request.js';
 import { cacheKey, sealResult, type SealedResult } from '../executor/result.js';
 import { unobserved, type ExecutionObserver, type ExecutionProbe } from '../executor/observer.js';
@@ -46,7 +46,7 @@ export interface ExecutionServiceDeps {
   registry: CapabilityRegistry;
   cache: ResultCache;
   timeoutMs: number;
-  packEstimateSeconds: number;
+  packGate: PackGate;
 }
 
 /** Every pattern reads one portfolio: that is what its ledger pin refers to. */
@@ -173,7 +173,7 @@ export class ExecutionService {
         portfolio_id: portfolioId,
       });
     }
-    const pins = await resolvePins(db, this.deps.current, portfolioId, req, this.deps.packEstimateSeconds);
+    const pins = await resolvePins(db, this.deps.current, portfolioId, req, this.deps.packGate);
     Object.assign(record, {
       pricing_pack_id: pins.pack.id,
       ledger_commit_hash: pins.ledger.hash,

@@ -153,6 +153,7 @@ const coverageDetails = (c: PackCoverage) => ({
   ratio: c.ratio,
   required: c.required,
   present: c.present,
-  missing_symbols: c.missingSymbols.map((m) => m.symbol),
-  missing_pairs: c.missingPairs.map((m) => m.pair),
+  // Who each gap affects: only those portfolios' answers lack the item (docs/operations.md).
+  missing_symbols: c.missingSymbols,
+  missing_pairs: c.missingPairs,
 });
