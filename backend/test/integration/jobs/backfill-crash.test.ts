@@ -14,8 +14,13 @@ import { writeEcbHistory, writeEodHistories, writeMapping, type Listing } from '
 import { jobsDatabase, quietCtx, testConfig, type JobsDb } from './support.js';
 
 const FROM = '2024-01-01';
-const TO = '2024-01-31';
-/** 2024-01-01 and 2024-01-15 are NYSE holidays: 21 trading days. */
+const TO = '2024-03-28';
+/**
+ * The first quarter of 2024 without Good Friday: 61 trading days (New Year, Martin Luther King
+ * and Presidents Day are NYSE holidays). A date takes a few milliseconds to build here, so a
+ * kill can land several dates past its target: the range is long enough that the kills never
+ * reach its end and the resumed run still has dates to finish.
+ */
 const DAYS = tradingDays(FROM, TO);
 const LISTINGS: Listing[] = Array.from({ length: 30 }, (_, i) => ({
   symbol: `KX${String(i).padStart(2, '0')}`,
@@ -109,13 +114,15 @@ describeEachDb('backfill: kill -9 at random points, then resume', (dialect) => {
       mapping,
       '--json',
     ];
-    // Each kill waits for one to three more dates to be done, then a random few milliseconds:
-    // it lands while starting up, fetching, writing, reconciling or publishing.
+    // Each kill waits for one to three more dates to be done (never past the first two thirds of
+    // the range), then a random few milliseconds: it lands while starting up, fetching, writing,
+    // reconciling or publishing.
+    const lastTarget = Math.floor((DAYS.length * 2) / 3);
     const points: string[] = [];
     let kills = 0;
     for (let k = 0; kills < KILLS && k < 3 * KILLS; k++) {
-      const target = Math.min(DAYS.length - 1, (await freshCount(db)) + 1 + Math.floor(Math.random() * 3));
-      const delayMs = Math.floor(Math.random() * 40);
+      const target = Math.min(lastTarget, (await freshCount(db)) + 1 + Math.floor(Math.random() * 3));
+      const delayMs = Math.floor(Math.random() * 20);
       const child = spawn(
         process.execPath,
         [path.join(REPO_ROOT, 'bin/folio.js'), ...(k % 2 === 1 ? ['build-pack', '--resume', '--json'] : args)],
