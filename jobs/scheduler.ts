@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import cron, { type ScheduledTask } from 'node-cron';
 import {
   type Config,
@@ -52,8 +53,13 @@ export function createPackScheduler(ctx: JobContext, opts: SchedulerOptions): Pa
     const provider = opts.provider();
     const outcomes: BuildOutcome[] = [];
     // A date that fails is reported (FolioPackBuildFailed) and does not hold up the later ones.
-    for (const date of await datesToBuild(ctx, target, opts.catchUpDays))
+    for (const date of await datesToBuild(ctx, target, opts.catchUpDays)) {
       outcomes.push(await buildPack(ctx, opts.settings, { date, provider, markFresh: true, force: false }));
+      // better-sqlite3 answers synchronously, so a build's promises settle as microtasks and a
+      // catch-up of many dates would hold the event loop from the requests this process serves
+      // (for seconds: keep-alive sockets then time out under clients mid-request).
+      await setImmediate();
+    }
     return outcomes;
   };
   // Ticks of one scheduler run one after another: the start-up catch-up and the first cron tick never overlap.
