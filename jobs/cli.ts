@@ -26,6 +26,7 @@ ${SECURITIES_USAGE}
 ${LEDGER_USAGE}
 ${EXECUTE_USAGE}
 ${PACK_USAGE}
+  help | --help | -h                      this text
 
 exit codes: 0 ok, 1 failure, 2 usage error`;
 

@@ -167,7 +167,7 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
     yield;
   }
 
-  const warnings = [...carried].map(([symbol, { first, last }]) => ({
+  const warnings = [...carried].map(([symbol, { first, last }]): AnalyticsWarning => ({
     code: 'price_carried_forward',
     message: `${symbol} has no close in the pricing pack in force on some days between ${first} and ${last}; its last known close was carried forward`,
   }));

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { isAppError } from '../errors.js';
+import type { WarningCode } from '../domain/warnings.js';
 
 export interface RequestUser {
   id: string;
@@ -18,7 +19,7 @@ export interface RequestCtx {
 }
 
 export interface Warning {
-  code: string;
+  code: WarningCode;
   message: string;
 }
 

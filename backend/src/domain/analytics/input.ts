@@ -1,4 +1,5 @@
 import { dayNumber, isCalendarDate } from '../dates.js';
+import type { WarningCode } from '../warnings.js';
 
 /**
  * Bad input to an analytics function: a malformed date, a non-finite number, series out of
@@ -19,7 +20,7 @@ export interface DatedValue {
 }
 
 export interface AnalyticsWarning {
-  code: string;
+  code: WarningCode;
   message: string;
 }
 

@@ -46,7 +46,7 @@ describe('executor/runner: optional steps', () => {
       ctx,
       registry(async (call) => {
         seen.push(call.optional);
-        call.warn({ code: 'said_before_failing', message: 'dropped with the step' });
+        call.warn({ code: 'negative_cash', message: 'dropped with the step' });
         throw new AppError('dependency_unavailable', 'agent flaky is unavailable', { agent: 'flaky' }, 3);
       }),
       opts,

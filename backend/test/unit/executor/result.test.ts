@@ -14,7 +14,7 @@ const key = {
 describe('executor/result', () => {
   it('hashes the canonical JSON of result and warnings', () => {
     const result = { positions: { total: 1 } };
-    const warnings = [{ code: 'c', message: 'm' }];
+    const warnings = [{ code: 'empty_ledger' as const, message: 'm' }];
     const hash = resultHash(result, warnings);
     assert.match(hash, /^[0-9a-f]{64}$/);
     assert.equal(hash, sha256Hex(canonicalJson({ result, warnings })));
@@ -22,7 +22,7 @@ describe('executor/result', () => {
 
   it('seals a result as its canonical text with the same hash', () => {
     const result = { z: [1, { b: -0, a: 'é' }], a: { y: null, x: 2.5 } };
-    const warnings = [{ message: 'm', code: 'c' }];
+    const warnings = [{ message: 'm', code: 'empty_ledger' as const }];
     const sealed = sealResult(result, warnings);
     assert.equal(sealed.result_json.toString('utf8'), '{"a":{"x":2.5,"y":null},"z":[1,{"a":"é","b":0}]}');
     assert.deepEqual(JSON.parse(sealed.result_json.toString('utf8')), {
@@ -33,11 +33,14 @@ describe('executor/result', () => {
   });
 
   it('gives the same hash whatever the key order, and a different one for different content', () => {
-    const a = resultHash({ x: { b: 2, a: [1, { d: 4, c: 3 }] }, y: null }, [{ code: 'w', message: 'm' }]);
-    const b = resultHash({ y: null, x: { a: [1, { c: 3, d: 4 }], b: 2 } }, [{ message: 'm', code: 'w' }]);
+    const a = resultHash({ x: { b: 2, a: [1, { d: 4, c: 3 }] }, y: null }, [{ code: 'negative_cash', message: 'm' }]);
+    const b = resultHash({ y: null, x: { a: [1, { c: 3, d: 4 }], b: 2 } }, [{ message: 'm', code: 'negative_cash' }]);
     assert.equal(a, b);
     assert.notEqual(a, resultHash({ x: { b: 2, a: [1, { d: 4, c: 3 }] }, y: null }, []));
-    assert.notEqual(a, resultHash({ x: { b: 2, a: [{ d: 4, c: 3 }, 1] }, y: null }, [{ code: 'w', message: 'm' }]));
+    assert.notEqual(
+      a,
+      resultHash({ x: { b: 2, a: [{ d: 4, c: 3 }, 1] }, y: null }, [{ code: 'negative_cash', message: 'm' }]),
+    );
   });
 
   it('keys results by pattern, version, inputs and pins, not by key order or stray fields', () => {

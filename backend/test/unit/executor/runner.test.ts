@@ -379,7 +379,7 @@ describe('executor/runner', () => {
         return 1;
       }),
       cap('second', async (_args, { warn }) => {
-        warn({ code: 'fx_fallback', message: 'EUR via USD' });
+        warn({ code: 'missing_fx_rate', message: 'no FX rate EUR/USD' });
         warn({ code: 'missing_price', message: 'no close for MSFT' });
         secondDone.resolve();
         return 2;
@@ -397,7 +397,7 @@ describe('executor/runner', () => {
     assert.deepEqual(run.warnings, [
       { code: 'missing_price', message: 'no close for AAPL' },
       { code: 'missing_price', message: 'no close for MSFT' },
-      { code: 'fx_fallback', message: 'EUR via USD' },
+      { code: 'missing_fx_rate', message: 'no FX rate EUR/USD' },
     ]);
   });
 
