@@ -66,6 +66,8 @@ interface Entry {
   options: string;
   resetTimeoutMs: number;
   openedAt: number;
+  /** Half-open, and the trial call has not started yet: it carries the transition on its span. */
+  trialPending: boolean;
 }
 
 /**
@@ -98,14 +100,27 @@ export class BreakerRegistry {
       errorFilter: (err: unknown) => !(opts.isFailure ?? countsAsBreakerFailure)(err),
     });
     const traced = opts.traceCalls ? TRACED_CALLS : TRANSITIONS;
-    const entry: Entry = { breaker, options, resetTimeoutMs: opts.resetTimeoutMs, openedAt: 0 };
+    const entry: Entry = { breaker, options, resetTimeoutMs: opts.resetTimeoutMs, openedAt: 0, trialPending: false };
+    const spanEvent = (label: BreakerEvent) =>
+      trace.getActiveSpan()?.addEvent(`breaker.${label}`, { 'breaker.name': name });
     breaker.on('open', () => {
       entry.openedAt = Date.now();
     });
+    breaker.on('halfOpen', () => {
+      entry.trialPending = true;
+    });
+    // 'fire' is emitted synchronously inside fire(), in the caller's context, before the state check.
+    breaker.on('fire', () => {
+      if (!entry.trialPending) return;
+      entry.trialPending = false;
+      spanEvent('half_open');
+    });
     for (const [event, label] of Object.entries(BREAKER_EVENTS)) {
       (breaker as NodeJS.EventEmitter).on(event, () => {
-        // A transition happens inside the call that caused it, so its span is the active one.
-        if (traced.has(label)) trace.getActiveSpan()?.addEvent(`breaker.${label}`, { 'breaker.name': name });
+        // A transition happens inside the call that caused it, so its span is the active one;
+        // except half-open, which opossum's reset timer makes with no call of its own: the trial
+        // call that follows carries it instead (the 'fire' listener above).
+        if (traced.has(label) && label !== 'half_open') spanEvent(label);
         // Only the breaker now registered under the name speaks for the provider.
         if (this.entries.get(name)?.breaker !== breaker) return;
         for (const o of this.observers) o.breakerEvent?.(name, label);
