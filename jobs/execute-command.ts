@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
   activeTraceId,
+  createDb,
   createLogger,
   createMetrics,
   createRuntime,
@@ -44,8 +45,9 @@ export async function executeCommand(argv: string[], io: Out): Promise<number> {
     raw[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const config = loadConfig();
-  const rt = createRuntime(config);
-  const tracing = executionTracing(config, createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS }));
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });
+  const rt = createRuntime(config, createDb(config, logger));
+  const tracing = executionTracing(config, logger);
   // The pattern spans of the service; the metrics they also record are never served here.
   if (tracing) rt.service.observeWith(new ExecutionTelemetry(createMetrics(rt.service.listPatterns()), tracing));
   try {

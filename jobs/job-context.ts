@@ -1,4 +1,4 @@
-import { BreakerTally, createLogger, type Config, type JobContext } from '../backend/src/index.js';
+import { BreakerTally, type Config, type JobContext } from '../backend/src/index.js';
 import { withDatabase } from './database.js';
 
 /** One-shot commands print their own results; logs would only interleave with --json on stdout. */
@@ -11,12 +11,8 @@ export async function withJobs(
 ): Promise<number> {
   const breakerTally = new BreakerTally();
   try {
-    return await withDatabase({ migrate: true }, (config, db) =>
-      fn(config, {
-        db,
-        logger: createLogger({ level: logLevel ?? config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS }),
-        breakerTally,
-      }),
+    return await withDatabase({ migrate: true, ...(logLevel ? { logLevel } : {}) }, (config, db, logger) =>
+      fn(config, { db, logger, breakerTally }),
     );
   } finally {
     breakerTally.stop();

@@ -8,6 +8,9 @@ const otlpProtocol = z.enum(['http/protobuf', 'http/json']);
 const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const intFromEnv = (def: number, min: number, max: number) => intInRange(min, max).default(def);
 
+/** Default of FOLIO_DB_ACQUIRE_TIMEOUT_MS, also for databases opened without a configuration (tests, tools). */
+export const DB_ACQUIRE_TIMEOUT_DEFAULT_MS = 5000;
+
 const boolFromEnv = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -133,6 +136,11 @@ const schema = z
      * the database before reporting it down, well under a probe's or a scrape's timeout.
      */
     FOLIO_DB_PROBE_TIMEOUT_MS: intFromEnv(2000, 1, 60_000),
+    /**
+     * How long a query waits for a pooled connection (or a new one to open) before it fails as
+     * 503 `pool_timeout`, so a hung database answers requests in seconds rather than holding them.
+     */
+    FOLIO_DB_ACQUIRE_TIMEOUT_MS: intFromEnv(DB_ACQUIRE_TIMEOUT_DEFAULT_MS, 1, 600_000),
     FOLIO_PRETTY_LOGS: boolFromEnv(false),
     /** false: no /metrics and no metric recording, to measure what they cost (the benchmark); keep it on in service. */
     FOLIO_METRICS: boolFromEnv(true),

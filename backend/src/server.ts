@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
+import { createDb } from './db/knex.js';
 import { createApp } from './http/app.js';
 import { clientErrorHandler } from './http/error-handler.js';
 import { logBreakerEvents } from './observability/breaker-log.js';
@@ -36,7 +37,7 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, logger: Logger, opts: ServerOptions = {}): Promise<RunningServer> {
-  const runtime = createRuntime(config);
+  const runtime = createRuntime(config, createDb(config, logger));
   await prepareDatabase(runtime, logger);
   const unlog = logBreakerEvents(runtime.agentBreakers, logger);
   // Pattern spans are recorded by the same execution telemetry, so tracing keeps it even without /metrics.

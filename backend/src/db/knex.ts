@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { DB_ACQUIRE_TIMEOUT_DEFAULT_MS, type Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_pack_jobs.js';
 import * as m003 from './migrations/003_job_breaker_events.js';
@@ -62,9 +64,32 @@ export function rawRows<R>(result: unknown): R[] {
   return (Array.isArray(result) ? result : (result as { rows: R[] }).rows) as R[];
 }
 
-export function createDb(config: { DATABASE_URL?: string | undefined; sqliteFile: string }): Knex {
+/** What opening the database needs of the configuration; a database opened without one (tests, tools) gives only where it is. */
+export type DbSettings = Pick<Config, 'sqliteFile'> & {
+  DATABASE_URL?: string | undefined;
+  FOLIO_DB_ACQUIRE_TIMEOUT_MS?: number;
+};
+
+/** knex's own messages (a failed connection attempt, a deprecated call) as the process's log lines, not console output. */
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const to =
+    (level: 'debug' | 'warn' | 'error') =>
+    (message: unknown): void => {
+      if (typeof message === 'string') logger[level]({ component: 'knex' }, message);
+      else logger[level]({ component: 'knex', detail: message }, 'knex');
+    };
+  return { debug: to('debug'), warn: to('warn'), error: to('error'), deprecate: to('warn') };
+}
+
+/** Opens the configured database; with a logger, knex's own messages go to it. */
+export function createDb(config: DbSettings, logger?: Logger): Knex {
+  const common: Knex.Config = {
+    acquireConnectionTimeout: config.FOLIO_DB_ACQUIRE_TIMEOUT_MS ?? DB_ACQUIRE_TIMEOUT_DEFAULT_MS,
+    ...(logger ? { log: knexLog(logger) } : {}),
+  };
   if (config.DATABASE_URL) {
     return knexFactory({
+      ...common,
       client: 'pg',
       connection: config.DATABASE_URL,
       pool: { min: 0, max: 10 },
@@ -72,6 +97,7 @@ export function createDb(config: { DATABASE_URL?: string | undefined; sqliteFile
   }
   if (config.sqliteFile !== ':memory:') fs.mkdirSync(path.dirname(config.sqliteFile), { recursive: true });
   return knexFactory({
+    ...common,
     client: sqliteClient(),
     connection: { filename: config.sqliteFile },
     useNullAsDefault: true,

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { hideTable, refuseConnections } from '../../support/database-outage.js';
-import { describeEachDb } from '../../support/databases.js';
+import {
+  DEMO_KEY,
+  describeEachDb,
+  requirePostgres,
+  seededDatabase,
+  type TestDatabase,
+} from '../../support/databases.js';
+import { startService, type ServiceProcess } from '../../support/folio-process.js';
 import { useSeededServer, type TestResponse, type TestServer } from '../../support/server.js';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 
 const EXECUTE = { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } };
 const CSV = 'date,type,symbol,quantity,price,amount,currency,fee,note\n2025-10-24,DEPOSIT,,,,100,USD,,outage\n';
@@ -159,3 +167,71 @@ describeEachDb(
     }
   },
 );
+
+/**
+ * A database host that stops answering (a hung server, a network partition): `folio serve`
+ * reaches PostgreSQL through a proxy that cuts the open connections and leaves new ones
+ * unanswered. Requests wait at most FOLIO_DB_ACQUIRE_TIMEOUT_MS for a connection.
+ */
+describe('a hung database: 503 pool_timeout within the acquire timeout, knex messages as log lines [postgres]', () => {
+  requirePostgres('hung database');
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let svc: ServiceProcess;
+
+  before(async () => {
+    db = await seededDatabase('postgres');
+    const url = new URL(db.config.DATABASE_URL!);
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    url.host = `127.0.0.1:${proxy.port}`;
+    svc = await startService({
+      DATABASE_URL: url.toString(),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      FOLIO_SEED_DEMO: 'false',
+      FOLIO_DEMO_API_KEY: DEMO_KEY,
+      FOLIO_DB_ACQUIRE_TIMEOUT_MS: '500',
+      FOLIO_DB_PROBE_TIMEOUT_MS: '1000',
+    });
+  });
+  after(async () => {
+    await svc?.stop();
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  const request = async (method: string, path: string): Promise<TestResponse> => {
+    const res = await fetch(svc.url + path, { method, headers: { authorization: `Bearer ${DEMO_KEY}` } });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
+  };
+
+  it('answers /v1 with 503 pool_timeout and Retry-After while it hangs, logs through the logger, and recovers', async () => {
+    assert.equal((await request('GET', '/v1/portfolios')).status, 200);
+
+    proxy.hang();
+    try {
+      for (const path of ['/v1/portfolios', '/v1/packs'])
+        assertUnavailable(await request('GET', path), 'pool_timeout', path);
+      const ready = await request('GET', '/health/ready');
+      assert.equal(ready.status, 503, ready.text);
+    } finally {
+      proxy.resume();
+    }
+    assert.equal((await request('GET', '/v1/portfolios')).status, 200, 'served again without a restart');
+
+    // knex's own warning about the failed acquisition is a log line of the service; nothing is
+    // printed beside the JSON log lines.
+    const warning = svc.logs().find((l) => l.component === 'knex' && /Acquire connection error/.test(l.msg));
+    assert.ok(warning, svc.stdout());
+    assert.equal(warning.level, 40);
+    for (const line of svc
+      .stdout()
+      .split('\n')
+      .filter((l) => l.trim() !== ''))
+      assert.doesNotThrow(() => JSON.parse(line), `not a log line: ${line}`);
+    assert.equal(svc.stderr(), '');
+  });
+});
