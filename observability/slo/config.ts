@@ -14,6 +14,7 @@ const duration = z.string().regex(/^\d+[smhdw]$/, 'a Prometheus duration such as
 const objective = z.number().gt(0).lt(1);
 const alertName = z.string().regex(/^Folio[A-Za-z0-9]+$/);
 const sloName = z.string().regex(/^[a-z0-9-]+$/);
+const metricName = z.string().regex(/^[a-z_:][a-z0-9_:]*$/);
 
 const requestSlo = z
   .object({
@@ -75,7 +76,7 @@ const schema = z
         target_down_for: duration,
         target_absent_for: duration,
         metric_absent_for: duration,
-        required_metrics: z.array(z.string().regex(/^[a-z_:][a-z0-9_:]*$/)).min(1),
+        required_metrics: z.object({ service: z.array(metricName).min(1), database: z.array(metricName) }).strict(),
       })
       .strict(),
   })

@@ -238,18 +238,28 @@ function serviceRules(c: SloConfig): Rule[] {
         ...links(c, 'FolioTargetAbsent'),
       },
     },
-    ...s.required_metrics.map((metric): Rule => ({
-      alert: 'FolioMetricAbsent',
-      // Only while the target is up: a down target already pages as FolioTargetDown.
-      expr: `absent(${metric}) and on() (max(up{job="folio"}) == 1)`,
-      for: s.metric_absent_for,
-      labels: { severity: 'page', metric },
-      annotations: {
-        summary: `Folio Executor does not export ${metric}`,
-        description: `The service is scraped but ${metric} has been missing for ${s.metric_absent_for}; the SLO alerts built on it cannot fire.`,
-        ...links(c, 'FolioMetricAbsent'),
-      },
-    })),
+    ...Object.entries(s.required_metrics).flatMap(([source, metrics]) =>
+      metrics.map((metric): Rule => ({
+        alert: 'FolioMetricAbsent',
+        // Only while the target is up: a down target already pages as FolioTargetDown. A series
+        // read from a source (the database) is left out of the scrape while no instance can read
+        // that source; the outage pages through the availability alerts, not as a lost metric.
+        // absent() has no instance label to match, so the source is compared across instances.
+        expr:
+          `absent(${metric}) and on() (max(up{job="folio"}) == 1)` +
+          (source === 'service' ? '' : `\nunless on() (max(folio_metrics_source_up{source="${source}"}) == 0)`),
+        for: s.metric_absent_for,
+        labels: { severity: 'page', metric },
+        annotations: {
+          summary: `Folio Executor does not export ${metric}`,
+          description:
+            source === 'service'
+              ? `The service is scraped but ${metric} has been missing for ${s.metric_absent_for}; the SLO alerts built on it cannot fire.`
+              : `The service is scraped and reads the ${source} but ${metric} has been missing for ${s.metric_absent_for}; the SLO alerts built on it cannot fire.`,
+          ...links(c, 'FolioMetricAbsent'),
+        },
+      })),
+    ),
   ];
 }
 
@@ -260,6 +270,11 @@ function breakerRules(c: SloConfig): Rule[] {
   // A value about the alert's own breaker: `%q` in the query becomes its quoted name.
   const query = (expr: string) =>
     `{{ with query (printf ${JSON.stringify(expr)} $labels.breaker) }}{{ . | first | value | printf "%.0f" }}{{ end }}`;
+  // Agent breakers (`agent:<name>`) have per-agent settings; provider breakers share the FOLIO_BREAKER_* ones.
+  const byKind = (agent: string, provider: string) =>
+    `{{ if match "^agent:" $labels.breaker }}${agent}{{ else }}${provider}{{ end }}`;
+  const agentSetting = (setting: string) =>
+    `FOLIO_AGENT_{{ reReplaceAll "^agent:" "" $labels.breaker | toUpper }}_${setting}`;
   return [
     {
       record: events,
@@ -283,7 +298,14 @@ function breakerRules(c: SloConfig): Rule[] {
         description:
           `Circuit breaker {{ $labels.breaker }} is in state ${query('max(folio_circuit_breaker_state{breaker=%q})')} ` +
           `(0 closed, 1 open, 2 half-open) and rejected ${query(`sum(${events}{breaker=%q,event="reject"}) or vector(0)`)} call(s) ` +
-          `in the last ${b.window} without trying them; it closes after a trial call succeeds.`,
+          `in the last ${b.window} without trying them; it closes after a trial call succeeds. ` +
+          byKind(
+            `Steps calling agent {{ reReplaceAll "^agent:" "" $labels.breaker }} fail fast with 503 dependency_unavailable ` +
+              `(optional steps are left out); the trial call is let through ${agentSetting('BREAKER_RESET_TIMEOUT_MS')} ` +
+              `(default FOLIO_AGENT_BREAKER_RESET_TIMEOUT_MS) after it opened.`,
+            `Pack builds and source checks using provider {{ $labels.breaker }} fail fast; ` +
+              `the trial call is let through FOLIO_BREAKER_RESET_TIMEOUT_MS after it opened.`,
+          ),
         ...links(c, 'FolioCircuitBreakerOpen'),
       },
     },
@@ -299,7 +321,12 @@ function breakerRules(c: SloConfig): Rule[] {
         description:
           `{{ $value | humanizePercentage }} of the calls through {{ $labels.breaker }} failed in the last ${b.window} ` +
           `(${query(`sum(${events}{breaker=%q,event="failure"}) or vector(0)`)} failures, timeouts included); ` +
-          `it opens at FOLIO_BREAKER_ERROR_THRESHOLD_PERCENT once enough calls are made.`,
+          byKind(
+            `calls time out after ${agentSetting('TIMEOUT_MS')}, and it opens at ${agentSetting('BREAKER_ERROR_THRESHOLD_PERCENT')} ` +
+              `once ${agentSetting('BREAKER_VOLUME_THRESHOLD')} calls are made (each defaults to FOLIO_AGENT_<SETTING>).`,
+            `attempts time out after FOLIO_PROVIDER_TIMEOUT_MS, and it opens at FOLIO_BREAKER_ERROR_THRESHOLD_PERCENT ` +
+              `once FOLIO_BREAKER_VOLUME_THRESHOLD calls are made.`,
+          ),
         ...links(c, 'FolioCircuitBreakerFailures'),
       },
     },
