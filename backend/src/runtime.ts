@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { guardAgents } from './agents/breakers.js';
 import { buildRegistry, registrations } from './agents/index.js';
 import type { Config } from './config.js';
-import { createDb, migrateLatest } from './db/knex.js';
+import { createDb, dialectOf, migrateLatest } from './db/knex.js';
+import * as jobs from './db/repositories/jobs.js';
 import type { FreshnessRule } from './domain/pack.js';
 import { BreakerRegistry } from './providers/breakers.js';
 import { createMarketData } from './providers/index.js';
@@ -12,6 +13,7 @@ import { CurrentState } from './db/current-state.js';
 import { ProvenanceWriter } from './db/provenance-writer.js';
 import { ReadCache } from './db/read-cache.js';
 import { isDatabaseEmpty, seedDemo } from './services/demo-seed.js';
+import { advisoryKey } from './services/packs/job-lock.js';
 import { ResultCache } from './executor/cache.js';
 import { loadPatterns } from './executor/loader.js';
 import { ExecutionService } from './services/execution.js';
@@ -71,16 +73,27 @@ export const freshnessRule = (config: Config): FreshnessRule => ({
   timeZone: config.FOLIO_PACK_SCHEDULE_TZ,
 });
 
-/** Migrates, then seeds the demo data on an empty database unless that is switched off (or production). */
+/**
+ * Migrates, then seeds the demo data on an empty database unless that is switched off (or
+ * production). On PostgreSQL, processes starting together (replicas of `docker-compose up
+ * --scale folio=N`) do this one at a time under an advisory lock: the others wait, then find
+ * the migrations applied and the database no longer empty.
+ */
 export async function prepareDatabase(rt: Runtime, logger: Logger): Promise<void> {
-  const applied = await migrateLatest(rt.db);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-  const mode = rt.config.FOLIO_SEED_DEMO;
-  const wanted = mode === 'true' || (mode === 'auto' && !rt.config.isProduction);
-  if (!wanted || !(await isDatabaseEmpty(rt.db))) return;
-  const summary = await seedDemo(rt.db, { apiKey: rt.config.FOLIO_DEMO_API_KEY, seed: rt.config.FOLIO_DEMO_SEED });
-  logger.info(
-    { demo: summary, api_key: rt.config.FOLIO_DEMO_API_KEY },
-    `seeded demo data: user demo, API key ${rt.config.FOLIO_DEMO_API_KEY}`,
-  );
+  const lock =
+    dialectOf(rt.db) === 'postgres' ? await jobs.advisoryLockWait(rt.db, advisoryKey('folio-prepare-database')) : null;
+  try {
+    const applied = await migrateLatest(rt.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    const mode = rt.config.FOLIO_SEED_DEMO;
+    const wanted = mode === 'true' || (mode === 'auto' && !rt.config.isProduction);
+    if (!wanted || !(await isDatabaseEmpty(rt.db))) return;
+    const summary = await seedDemo(rt.db, { apiKey: rt.config.FOLIO_DEMO_API_KEY, seed: rt.config.FOLIO_DEMO_SEED });
+    logger.info(
+      { demo: summary, api_key: rt.config.FOLIO_DEMO_API_KEY },
+      `seeded demo data: user demo, API key ${rt.config.FOLIO_DEMO_API_KEY}`,
+    );
+  } finally {
+    await lock?.commit();
+  }
 }

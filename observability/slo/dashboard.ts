@@ -497,28 +497,52 @@ function serviceRows(l: Layout, c: SloConfig): void {
     thresholds: [{ value: 1, color: 'orange' }],
   });
 
+  // Replicas of a scaled deployment (Prometheus discovers each through DNS): each instance's
+  // series beside the total over the chosen ones.
   l.row('Per instance ($instance)');
-  const perInstance = (title: string, expr: string, unit?: string) =>
+  l.add({
+    type: 'stat',
+    title: "Replicas scraped up, and in the balancer's rotation",
+    w: 8,
+    h: 8,
+    decimals: 0,
+    targets: [
+      { expr: `count(up{job="folio", ${by('instance')}} == 1)`, legend: 'up' },
+      { expr: 'sum(haproxy_server_status{proxy="folio", state="UP"})', legend: 'in rotation' },
+    ],
+  });
+  const perInstance = (title: string, expr: string, total: string, unit?: string) =>
     l.add({
       type: 'timeseries',
       title,
       w: 8,
       h: 8,
       ...(unit ? { unit } : {}),
-      targets: [{ expr, legend: '{{instance}}' }],
+      targets: [
+        { expr, legend: '{{instance}}' },
+        { expr: total, legend: 'total' },
+      ],
     });
-  perInstance('Execute requests', `sum by (instance) (rate(${execute}[5m]))`, 'reqps');
+  const filtered = (metric: string) => `${metric}{${by('instance')}}`;
+  perInstance('Execute requests', `sum by (instance) (rate(${execute}[5m]))`, `sum(rate(${execute}[5m]))`, 'reqps');
+  const errors5xx = `folio_execute_requests_total{code=~"5..", ${by('instance', 'pattern')}}`;
   perInstance(
     'Execute 5xx ratio',
-    `sum by (instance) (rate(folio_execute_requests_total{code=~"5..", ${by('instance', 'pattern')}}[5m])) / sum by (instance) (rate(${execute}[5m]))`,
+    `sum by (instance) (rate(${errors5xx}[5m])) / sum by (instance) (rate(${execute}[5m]))`,
+    `sum(rate(${errors5xx}[5m])) / sum(rate(${execute}[5m]))`,
     'percentunit',
   );
+  const durations = `folio_execute_duration_seconds_bucket{${by('instance', 'pattern')}}`;
   perInstance(
     'Execute p99',
-    `histogram_quantile(0.99, sum by (instance, le) (rate(folio_execute_duration_seconds_bucket{${by('instance', 'pattern')}}[5m])))`,
+    `histogram_quantile(0.99, sum by (instance, le) (rate(${durations}[5m])))`,
+    `histogram_quantile(0.99, sum by (le) (rate(${durations}[5m])))`,
     's',
   );
-  perInstance('CPU', `rate(folio_process_cpu_seconds_total{${by('instance')}}[5m])`, 'percentunit');
-  perInstance('Resident memory', `folio_process_resident_memory_bytes{${by('instance')}}`, 'bytes');
-  perInstance('Event loop lag p99', `folio_nodejs_eventloop_lag_p99_seconds{${by('instance')}}`, 's');
+  const cpu = `rate(${filtered('folio_process_cpu_seconds_total')}[5m])`;
+  perInstance('CPU', cpu, `sum(${cpu})`, 'percentunit');
+  const rss = filtered('folio_process_resident_memory_bytes');
+  perInstance('Resident memory', rss, `sum(${rss})`, 'bytes');
+  const lag = filtered('folio_nodejs_eventloop_lag_p99_seconds');
+  perInstance('Event loop lag p99 (total: the worst)', lag, `max(${lag})`, 's');
 }

@@ -70,7 +70,8 @@ function sqliteHandle(file: string): TestDatabase {
 
 const uniqueName = () => `folio_t_${process.pid}_${randomBytes(4).toString('hex')}`;
 
-async function emptyDatabase(dialect: Dialect): Promise<TestDatabase> {
+/** A database with no tables at all, as a new deployment starts. */
+export async function emptyDatabase(dialect: Dialect): Promise<TestDatabase> {
   const name = uniqueName();
   if (dialect === 'sqlite') return sqliteHandle(path.join(tmpRoot, `${name}.sqlite`));
   await withAdmin((a) => a.raw(`create database ${name}`));

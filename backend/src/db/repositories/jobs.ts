@@ -236,6 +236,21 @@ export async function tryAdvisoryLock(db: Knex, key: string): Promise<Knex.Trans
 }
 
 /**
+ * Waits for the transaction-scoped advisory lock `key` and returns the transaction holding it,
+ * until committed (or until its connection dies with a crashed holder).
+ */
+export async function advisoryLockWait(db: Knex, key: string): Promise<Knex.Transaction> {
+  const trx = await db.transaction();
+  try {
+    await trx.raw('select pg_advisory_xact_lock(?::bigint)', [key]);
+    return trx;
+  } catch (e) {
+    await trx.rollback().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
  * Takes the lease `name` for `holder` until `expiresAt` when nobody holds it or the holder's
  * lease has expired. The insert-or-take-over is one statement, so two processes cannot both
  * win, and it is the transaction's first statement, so SQLite takes the write lock before

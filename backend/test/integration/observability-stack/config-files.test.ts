@@ -324,6 +324,17 @@ describe('observability: Grafana provisioning and dashboards', () => {
     });
     assert.ok(perInstance.length >= 4);
     for (const p of perInstance) assert.match(p.targets[0].expr, /instance=~"\$instance"/, p.title);
+    // Each replica's series, and the total over the chosen ones beside them.
+    for (const p of perInstance.filter((x: { type: string }) => x.type === 'timeseries')) {
+      assert.equal(p.targets[0].legendFormat, '{{instance}}', p.title);
+      const total = p.targets.find((t: { legendFormat: string }) => t.legendFormat === 'total');
+      assert.ok(total, `${p.title}: a total series`);
+      assert.match(total.expr, /instance=~"\$instance"/, p.title);
+      assert.doesNotMatch(total.expr, /by \(instance/, p.title);
+    }
+    const replicas = panel('Replicas scraped up');
+    assert.match(replicas.exprs, /count\(up\{job="folio"/);
+    assert.match(replicas.exprs, /haproxy_server_status\{proxy="folio", state="UP"\}/);
   });
 });
 
@@ -355,12 +366,14 @@ describe('observability: compose files and Dockerfile', () => {
     const c = (await import('yaml')).parse(r.stdout);
     assert.deepEqual(Object.keys(c.services).sort(), [
       'alertmanager',
+      'balancer',
       'folio',
       'grafana',
       'jaeger',
       'jaeger-data-owner',
       'postgres',
       'prometheus',
+      'redis',
     ]);
     const folio = c.services.folio;
     assert.match(folio.environment.DATABASE_URL, /^postgres:\/\/folio:pw@postgres:5432\/folio$/);
@@ -397,6 +410,58 @@ describe('observability: compose files and Dockerfile', () => {
     assert.ok(Object.keys(c.volumes).includes('jaeger-data'));
     for (const dir of Object.values<string>(badger.directories)) assert.ok(dir.startsWith('/badger/'), dir);
     assert.equal(c.services.jaeger.depends_on['jaeger-data-owner'].condition, 'service_completed_successfully');
+  });
+
+  it('scales: folio replicas without a fixed name or host port, behind the balancer, sharing Redis, draining longer than the balancer takes', async () => {
+    const r = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const c = (await import('yaml')).parse(r.stdout);
+    const folio = c.services.folio;
+    // `--scale folio=N` needs every replica to get its own name and no host port of its own.
+    assert.equal(folio.container_name, undefined);
+    assert.equal(folio.ports, undefined);
+    assert.deepEqual(folio.expose, [folio.environment.PORT]);
+    assert.ok(folio.healthcheck.test.join(' ').includes(`http://127.0.0.1:${folio.environment.PORT}/health/ready`));
+    // The balancer publishes the one port and balances the service by name (Docker's DNS).
+    const balancer = c.services.balancer;
+    assert.match(balancer.image, /^haproxy:\d+\.\d+-alpine$/);
+    assert.deepEqual(balancer.ports, [{ published: 8000, target: 8000 }]);
+    assert.deepEqual(balancer.volumes, [
+      `${path.join(REPO_ROOT, 'deploy/haproxy/haproxy.cfg')}:/usr/local/etc/haproxy/haproxy.cfg:ro`,
+    ]);
+    const cfg = fs.readFileSync(path.join(REPO_ROOT, 'deploy/haproxy/haproxy.cfg'), 'utf8');
+    assert.match(
+      cfg,
+      new RegExp(`^\\s*server-template folio \\d+ folio:${folio.environment.PORT} check resolvers docker `, 'm'),
+    );
+    assert.match(cfg, /^\s*nameserver dns 127\.0\.0\.11:53$/m);
+    assert.match(cfg, /^\s*option httpchk GET \/health\/ready$/m);
+    // One Redis counts the rate limit for all replicas.
+    assert.equal(folio.environment.FOLIO_REDIS_URL, 'redis://redis:6379');
+    assert.match(c.services.redis.image, /^redis:\d/);
+    assert.equal(folio.depends_on.redis.condition, 'service_healthy');
+    // A stopping replica fails readiness and keeps serving until the balancer has dropped it,
+    // then finishes in-flight requests before Docker's SIGKILL.
+    const [, inter, fall] = /default-server inter (\d+)s fall (\d+)/.exec(cfg)!;
+    const drainMs = Number(folio.environment.FOLIO_SHUTDOWN_DRAIN_MS);
+    assert.ok(drainMs > Number(inter) * Number(fall) * 1000, `drain ${drainMs} ms`);
+    const grace = Number(/^(\d+)s$/.exec(folio.stop_grace_period)![1]) * 1000;
+    assert.ok(
+      grace > drainMs + loadConfig({}).FOLIO_SHUTDOWN_TIMEOUT_MS,
+      `stop_grace_period ${folio.stop_grace_period}`,
+    );
+  });
+
+  it("Prometheus discovers every replica through Docker's DNS, and scrapes the balancer", () => {
+    const prom = readYaml(path.join(OBS, 'prometheus/prometheus.yml'));
+    const job = (name: string) => prom.scrape_configs.find((s: { job_name: string }) => s.job_name === name);
+    assert.deepEqual(job('folio').dns_sd_configs, [
+      { names: ['folio'], type: 'A', port: 8000, refresh_interval: '15s' },
+    ]);
+    assert.equal(job('folio').static_configs, undefined);
+    assert.deepEqual(job('balancer').static_configs, [{ targets: ['balancer:8404'] }]);
+    const cfg = fs.readFileSync(path.join(REPO_ROOT, 'deploy/haproxy/haproxy.cfg'), 'utf8');
+    assert.match(cfg, /^\s*bind :8404\n\s*http-request use-service prometheus-exporter if \{ path \/metrics \}$/m);
   });
 
   it('the Dockerfile builds in stages and runs as a non-root user with a health check', () => {

@@ -37,7 +37,7 @@ export function requireBinaries(...names: string[]): void {
   before(function () {
     const missing = names.filter((n) => which(n) === null);
     if (missing.length === 0) return;
-    const why = `${missing.join(', ')} not on the PATH (Debian packages prometheus, prometheus-alertmanager, docker-compose)`;
+    const why = `${missing.join(', ')} not on the PATH (Debian packages prometheus, prometheus-alertmanager, docker-compose, haproxy)`;
     if (process.env.CI === 'true') throw new Error(`required under CI=true: ${why}`);
     console.warn(`    skipping: ${why}`);
     this.skip();
@@ -181,7 +181,8 @@ export function testPrometheusConfig(opts: { folioTarget: string; alertmanagerTa
     alerting: opts.alertmanagerTarget
       ? { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanagerTarget] }] }] }
       : undefined,
-    scrape_configs: [{ ...folio, static_configs: [{ targets: [opts.folioTarget] }] }],
+    // The one test target in place of the replicas that the real job discovers through DNS.
+    scrape_configs: [{ ...folio, dns_sd_configs: undefined, static_configs: [{ targets: [opts.folioTarget] }] }],
   };
   return YAML.stringify(config);
 }
