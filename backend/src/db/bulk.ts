@@ -1,19 +1,81 @@
 import type { Knex } from 'knex';
-import { dialectOf, type Dialect } from './knex.js';
+import { dialectOf } from './knex.js';
 
 /**
- * Rows per INSERT. knex writes a multi-row SQLite insert as a UNION ALL of SELECTs, which
- * SQLite caps at 500 terms; both dialects cap bind parameters per statement.
+ * Multi-row inserts for the tables written thousands of rows at a time (a pack's 5,000 prices
+ * per date, a ledger import). knex compiles a multi-row SQLite insert as a UNION ALL of
+ * SELECTs and a PostgreSQL one as one bind parameter per value, and both are parsed and
+ * planned again for every statement: a three-year backfill spent most of its time there. So
+ * SQLite runs one prepared statement of SQLITE_ROWS rows, kept per connection and SQL text,
+ * and PostgreSQL receives each chunk as one JSON array expanded by json_populate_recordset,
+ * which converts every value with its column type's own input function, as a bind parameter
+ * would (numbers are written in JavaScript's shortest round-trip form either way). A column a
+ * row leaves out is NULL, as knex writes it on SQLite.
  */
-const INSERT_LIMITS: Readonly<Record<Dialect, { rows: number; params: number }>> = {
-  sqlite: { rows: 500, params: 32_766 },
-  postgres: { rows: 5_000, params: 65_535 },
-};
+const SQLITE_ROWS = 100;
+/** SQLite's bind-parameter limit per statement. */
+const SQLITE_PARAMS = 32_766;
+/** Rows per PostgreSQL statement: bounds the JSON text held at once. */
+const POSTGRES_ROWS = 5_000;
 
+/** The slice of a better-sqlite3 connection used here. */
+interface SqliteConnection {
+  prepare(sql: string): { run(params: unknown[]): unknown };
+}
+type Statement = ReturnType<SqliteConnection['prepare']>;
+
+const prepared = new WeakMap<SqliteConnection, Map<string, Statement>>();
+
+/** Inserts `rows` (objects with the same columns) into `table` within the transaction `trx`. */
 export async function insertChunked(trx: Knex.Transaction, table: string, rows: readonly object[]): Promise<void> {
   const first = rows[0];
   if (!first) return;
-  const limits = INSERT_LIMITS[dialectOf(trx)];
-  const size = Math.max(1, Math.min(limits.rows, Math.floor(limits.params / Object.keys(first).length)));
-  for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
+  const columns = columnsOf(rows);
+  if (dialectOf(trx) === 'postgres') {
+    const list = columns.map(quote).join(', ');
+    const sql = `insert into ${quote(table)} (${list}) select ${list} from json_populate_recordset(null::${quote(table)}, ?::json)`;
+    for (let i = 0; i < rows.length; i += POSTGRES_ROWS)
+      await trx.raw(sql, [JSON.stringify(rows.slice(i, i + POSTGRES_ROWS))]);
+    return;
+  }
+  // The transaction's own connection, so these statements are part of it.
+  const conn = (await (trx.client as Knex.Client).acquireConnection()) as SqliteConnection;
+  const size = Math.max(1, Math.min(SQLITE_ROWS, Math.floor(SQLITE_PARAMS / columns.length)));
+  for (let i = 0; i < rows.length; i += size) {
+    const chunk = rows.slice(i, i + size);
+    const params: unknown[] = [];
+    for (const row of chunk) for (const c of columns) params.push(sqliteValue((row as Record<string, unknown>)[c]));
+    statement(conn, table, columns, chunk.length).run(params);
+  }
+}
+
+/** Every column any row names, sorted as knex sorts them; a row without one inserts NULL there. */
+function columnsOf(rows: readonly object[]): string[] {
+  const names = new Set<string>();
+  for (const row of rows) for (const k of Object.keys(row)) names.add(k);
+  return [...names].sort();
+}
+
+function statement(conn: SqliteConnection, table: string, columns: readonly string[], count: number): Statement {
+  let byText = prepared.get(conn);
+  if (!byText) prepared.set(conn, (byText = new Map<string, Statement>()));
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const sql = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array(count).fill(tuple).join(', ')}`;
+  let s = byText.get(sql);
+  if (!s) {
+    s = conn.prepare(sql);
+    // Only full chunks repeat; a last, shorter chunk's statement is not worth keeping.
+    if (count === SQLITE_ROWS) byText.set(sql, s);
+  }
+  return s;
+}
+
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** A value as knex binds it on SQLite: no value is NULL, booleans are 0/1, dates are epoch milliseconds. */
+function sqliteValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof Date) return v.valueOf();
+  return v;
 }
