@@ -27,6 +27,18 @@ describe('pricing pack identity', () => {
     assert.equal(packContentHash('2025-10-24', rows, fx), h);
   });
 
+  it('keeps the hash packs were stored with, so stored packs still reconcile', () => {
+    assert.equal(
+      packContentHash('2025-10-24', prices, fx),
+      'e3f0e1b066c61593e560fa1fb814ad37d377d82c9ae43f26833ab6dc69070f11',
+    );
+    const odd = [...prices, { symbol: 'Q"\\\u00e9', close: -0, currency: 'USD' }];
+    assert.equal(
+      packContentHash('2025-10-24', odd, [...fx.slice(0, 2), { base: 'EUR', quote: 'CHF', rate: 1e-7 }]),
+      'cd0e67ddd01d72eebc3f2ade9545ff3e863677593d4f48d9b4fa5ea9075b31d0',
+    );
+  });
+
   it('changes with the date, a close or a rate', () => {
     const h = packContentHash('2025-10-24', prices, fx);
     assert.notEqual(packContentHash('2025-10-23', prices, fx), h);
