@@ -17,6 +17,11 @@ export interface CsvTable {
 
 /** Parses CSV text into its header and rows with their line numbers; malformed CSV names the line. */
 export function readCsvTable(provider: string, text: string, file: string): CsvTable {
+  return plainCsvTable(text) ?? parsedCsvTable(provider, text, file);
+}
+
+/** The full CSV parser: quoting, any whitespace trimmed around fields, any line ending. */
+export function parsedCsvTable(provider: string, text: string, file: string): CsvTable {
   let records: { record: string[]; info: InfoRecord }[];
   try {
     // csv-parse's typings do not model `info: true`, which wraps each record with its position.
@@ -38,6 +43,35 @@ export function readCsvTable(provider: string, text: string, file: string): CsvT
     headerLine: header.info.lines,
     rows: rows.map((r) => ({ record: r.record, line: r.info.lines })),
   };
+}
+
+/** Printable ASCII except the quote, and line breaks: nothing to unquote or to trim but spaces. */
+const PLAIN = /^[\x20\x21\x23-\x7e\n\r]*$/;
+/** A space the full parser would trim: at the start or end of a field. */
+const EDGE_SPACE = /(?:^|[,\n\r]) | (?:[,\n\r]|$)/;
+/** A line break other than \r\n, in text that has \r\n ones. */
+const MIXED_BREAK = /\r(?!\n)|(?<!\r)\n/;
+
+/**
+ * The same table as `parsedCsvTable`, split directly when the text has nothing the full
+ * parser would change (quotes, whitespace around fields, mixed line endings); null otherwise.
+ * Most history files are plain, and a three-year backfill reads millions of their lines:
+ * splitting them is an order of magnitude faster than the character-by-character parser.
+ */
+export function plainCsvTable(text: string): CsvTable | null {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (!PLAIN.test(body) || EDGE_SPACE.test(body)) return null;
+  const crlf = body.includes('\r');
+  if (crlf && MIXED_BREAK.test(body)) return null;
+  const lines = body.split(crlf ? '\r\n' : '\n');
+  let header: CsvTable | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    if (header) header.rows.push({ record: line.split(','), line: i + 1 });
+    else header = { header: line.split(','), headerLine: i + 1, rows: [] };
+  }
+  return header;
 }
 
 const DECIMAL_RE = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
