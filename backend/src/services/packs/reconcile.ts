@@ -29,13 +29,14 @@ export function reconcilePack(ctx: JobContext, packId: string): Promise<JobRepor
         `pricing pack ${packId} is ${pack.status} without complete content; rebuild it with folio build-pack --date ${pack.date}`,
       );
     }
-    const [priceRows, fx, snapshots, securities, portfolios] = await Promise.all([
+    const [priceRows, fx, snapshots, portfolios] = await Promise.all([
       packs.prices(ctx.db, packId),
       packs.fx(ctx.db, packId),
       packs.snapshots(ctx.db, packId),
-      securitiesRepo.all(ctx.db),
       portfoliosRepo.all(ctx.db),
     ]);
+    // Only a ledger replay needs the securities, and a pack without portfolios has none to replay.
+    const securities = snapshots.length > 0 ? await securitiesRepo.all(ctx.db) : new Map();
     const problems: string[] = [];
     const storedHash = packContentHash(pack.date, [...priceRows.values()], fx);
     if (storedHash !== pack.content_hash)
