@@ -3,11 +3,10 @@ import type { CurrentState } from '../db/current-state.js';
 import * as ledger from '../db/repositories/ledger.js';
 import * as securities from '../db/repositories/securities.js';
 import { todayUtc } from '../clock.js';
-import { importedBatches, ledgerFormat, type LedgerDocument } from '../domain/ledger/imports/formats.js';
-import type { Transaction } from '../domain/ledger/types.js';
-import { validateImport } from '../domain/ledger/validate.js';
-import { AppError, invalid } from '../errors.js';
+import { ledgerFormat, type LedgerDocument } from '../domain/ledger/imports/formats.js';
+import { AppError } from '../errors.js';
 import { checkJsonInput, checkText } from '../validation.js';
+import { prepareImport } from './ledger-prepare.js';
 import { requirePortfolio, type Actor } from './portfolios.js';
 
 export interface LedgerImportDeps {
@@ -43,9 +42,9 @@ export interface LedgerImportResult {
 /**
  * Imports one batch of transactions as one commit on the portfolio's chain, all or nothing:
  * text that breaks the string rule (validation.ts) is refused, every row is parsed (or mapped
- * from another tool's export) and checked (a bad row or an
- * unknown security rejects the whole import, naming the row), then
- * validated against the chain inside the commit's transaction.
+ * from another tool's export) and checked (a bad row or an unknown security rejects the whole
+ * import, naming the row) and validated against the chain, off the event loop for a large
+ * file (ledger-prepare.ts), then written as one transaction.
  */
 export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequest): Promise<LedgerImportResult> {
   // The string rule first: text the database could not store byte for byte is never hashed.
@@ -60,28 +59,32 @@ export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequ
   }
   const known = await securities.all(deps.db);
   const format = ledgerFormat(req.format);
-  const batches = importedBatches(format, req.document, known, { today: todayUtc() });
-  const count = batches.reduce((n, b) => n + b.length, 0);
-  if (count === 0) throw invalid('no transactions to import');
-  let written = 0;
-  const commits = await ledger.appendCommits(
-    deps.db,
-    portfolio.id,
-    batches,
-    req.source,
-    known,
-    validateInFile(batches),
-    () => req.onCommit?.(++written, batches.length),
-  );
+  const today = todayUtc();
+  // Prepared against the chain as read, and written only if the head is still the one it was
+  // validated and hashed on; otherwise another import landed meanwhile, and this one is
+  // prepared again on top of it. Preparing outside the write's transaction keeps a large file
+  // from holding SQLite's one connection (or a PostgreSQL row lock) while it is parsed.
+  for (;;) {
+    const tip = await ledger.tip(deps.db, portfolio.id);
+    const prepared = await prepareImport({ format, document: req.document, securities: known, today, tip });
+    let written = 0;
+    const commits = await ledger.appendCommits(deps.db, portfolio.id, tip.hash, prepared, req.source, () =>
+      req.onCommit?.(++written, prepared.length),
+    );
+    if (commits) return landed(deps, portfolio.id, commits);
+  }
+}
+
+function landed(deps: LedgerImportDeps, portfolioId: string, commits: ledger.Commit[]): LedgerImportResult {
   const { current } = deps;
   if (current) {
     // Inside a caller's transaction (an idempotent write) the commit shows only once that commits.
     if (deps.db.isTransaction)
       void (deps.db as Knex.Transaction).executionPromise.then(
-        () => current.ledgerChanged(portfolio.id),
+        () => current.ledgerChanged(portfolioId),
         () => undefined,
       );
-    else current.ledgerChanged(portfolio.id);
+    else current.ledgerChanged(portfolioId);
   }
   const first = commits[0]!;
   const last = commits.at(-1)!;
@@ -89,30 +92,7 @@ export async function importLedger(deps: LedgerImportDeps, req: LedgerImportRequ
     ledger_commit_hash: last.hash,
     parent_hash: first.parent_hash,
     seq: last.seq,
-    count,
+    count: commits.reduce((n, c) => n + c.tx_count, 0),
     ...(commits.length > 1 ? { commits: commits.map((c) => ({ hash: c.hash, seq: c.seq, count: c.tx_count })) } : {}),
-  };
-}
-
-/**
- * validateImport for each batch in turn, with the rows it names renumbered from the batch to
- * the file, so an error in a file of several commits points at the file's row.
- */
-function validateInFile(batches: readonly Transaction[][]): ledger.ImportValidator {
-  let index = 0;
-  return (existing, batch, securities, nextSeq) => {
-    const offset = batches.slice(0, index++).reduce((n, b) => n + b.length, 0);
-    try {
-      validateImport(existing, batch, securities, nextSeq);
-    } catch (e) {
-      if (!(e instanceof AppError) || offset === 0) throw e;
-      const errors = e.details.errors as { row: number }[] | undefined;
-      if (!errors?.length) throw e;
-      const shifted = errors.map((r) => ({ ...r, row: r.row + offset }));
-      throw new AppError(e.code, `row ${shifted[0]!.row}: ${e.message.replace(/^row \d+: /, '')}`, {
-        ...e.details,
-        errors: shifted,
-      });
-    }
   };
 }

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { commitHash, genesisParent } from '../../domain/ledger/commit.js';
 import { LEDGER_COLUMNS } from '../../domain/ledger/parse.js';
-import type { LedgerEntry, SecurityInfo, Transaction } from '../../domain/ledger/types.js';
+import type { ChainTip, PreparedCommit } from '../../domain/ledger/imports/prepare.js';
+import type { LedgerEntry, Transaction } from '../../domain/ledger/types.js';
 import type { StoredCommit, StoredRow } from '../../domain/ledger/verify.js';
-import { insertChunked } from '../bulk.js';
+import { insertChunked, insertInSlices } from '../bulk.js';
 import { dialectOf } from '../knex.js';
 import { nowIso } from '../../clock.js';
 
@@ -118,61 +119,54 @@ export async function storedChain(
   };
 }
 
-export type ImportValidator = (
-  existing: readonly LedgerEntry[],
-  batch: readonly Transaction[],
-  securities: ReadonlyMap<string, SecurityInfo>,
-  nextSeq: number,
-) => void;
+/** The chain as an import finds it: the head and every entry up to it. */
+export async function tip(db: Knex, portfolioId: string): Promise<ChainTip> {
+  const at = await head(db, portfolioId);
+  return { ...at, entries: await entriesUpTo(db, portfolioId, at.seq) };
+}
 
 /**
- * Appends batches as consecutive commits, all or nothing. Validation runs inside the
- * transaction against the chain as it is at that moment (and each batch against the ones
- * before it), and on PostgreSQL the portfolio row is locked, so two concurrent imports are
- * serialised rather than forking the chain. `onCommit` hears of each commit as it is written.
+ * Appends prepared commits (domain/ledger/imports/prepare.ts) as consecutive commits onto
+ * `parentHash`, all or nothing. Null, with nothing written, when the chain's head is no longer
+ * `parentHash`: another import landed after these were prepared and validated. On PostgreSQL
+ * the portfolio row is locked, so two concurrent imports are serialised rather than forking
+ * the chain. Rows go in a slice at a time, letting other requests run in between (bulk.ts).
+ * `onCommit` hears of each commit as it is written.
  */
 export async function appendCommits(
   db: Knex,
   portfolioId: string,
-  batches: readonly (readonly Transaction[])[],
+  parentHash: string,
+  prepared: readonly PreparedCommit[],
   source: string,
-  securities: ReadonlyMap<string, SecurityInfo>,
-  validate: ImportValidator,
   onCommit?: (commit: Commit) => void,
-): Promise<Commit[]> {
+): Promise<Commit[] | null> {
   return db.transaction(async (trx) => {
     if (dialectOf(db) === 'postgres') {
       await trx('portfolios').where({ id: portfolioId }).forUpdate().first('id');
     }
-    let parent = await head(trx, portfolioId);
-    const existing = await entriesUpTo(trx, portfolioId, parent.seq);
+    if ((await head(trx, portfolioId)).hash !== parentHash) return null;
     const commits: Commit[] = [];
-    for (const batch of batches) {
-      const seq = parent.seq + 1;
-      validate(existing, batch, securities, seq);
+    for (const { hash, parent_hash, seq, transactions } of prepared) {
       const commit: Commit = {
-        hash: commitHash(parent.hash, batch),
+        hash,
         portfolio_id: portfolioId,
-        parent_hash: parent.hash,
+        parent_hash,
         seq,
-        tx_count: batch.length,
+        tx_count: transactions.length,
         source,
         created_at: nowIso(),
       };
       await trx('ledger_commits').insert(commit);
-      const rows = batch.map((tx, i) => ({
+      await insertInSlices(trx, 'transactions', transactions, (tx, i) => ({
         ...tx,
-        commit_hash: commit.hash,
+        commit_hash: hash,
         portfolio_id: portfolioId,
         commit_seq: seq,
         row_index: i,
       }));
-      // Chunked so a large import stays under SQLite's and PostgreSQL's bind-parameter limits.
-      await trx.batchInsert('transactions', rows, 500);
-      existing.push(...batch.map((tx, rowIndex) => ({ ...tx, commitSeq: seq, rowIndex })));
       commits.push(commit);
       onCommit?.(commit);
-      parent = { hash: commit.hash, seq };
     }
     return commits;
   });

@@ -3,17 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { todayUtc } from '../../../src/clock.js';
 import { createDb, type Dialect } from '../../../src/db/knex.js';
 import * as ledger from '../../../src/db/repositories/ledger.js';
 import * as portfolios from '../../../src/db/repositories/portfolios.js';
-import * as securities from '../../../src/db/repositories/securities.js';
 import { hashApiKey } from '../../../src/domain/apikey.js';
 import { canonicalJson, sha256Hex } from '../../../src/domain/canonical.js';
 import { genesisParent } from '../../../src/domain/ledger/commit.js';
+import { parseLedgerCsv } from '../../../src/domain/ledger/parse.js';
 import type { Transaction } from '../../../src/domain/ledger/types.js';
-import { validateImport } from '../../../src/domain/ledger/validate.js';
 import { describeEachDb, PG_ADMIN_URL, seededDatabase, withAdmin } from '../../support/databases.js';
 import { runFolio, tempDir, type Finished, type TempDir } from '../../support/folio-process.js';
+import { largeLedgerCsv } from '../../support/large-ledger.js';
 
 const HEADER = 'date,type,symbol,quantity,price,amount,currency,fee,note';
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -331,6 +332,21 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
     ); // 10000 - 1500 - 1.5
   });
 
+  it('imports a file near 1 MiB (prepared in a worker thread) with the hash its rows give', async function () {
+    this.timeout(240_000); // seconds of parsing, twice over, on a loaded machine
+    const id = await newPortfolio();
+    const { csv: text, rows } = largeLedgerCsv(1_048_576 - 64);
+    const file = path.join(files.path, 'large.csv');
+    fs.writeFileSync(file, text);
+    const r = await runFolio(['ledger', 'import', '--portfolio', id, file], { env: db.env, timeoutMs: 180_000 });
+    expectExit(r, 0, 'large import');
+    const [rowsAsParsed] = parseLedgerCsv(text, { today: todayUtc() });
+    const expected = sha256Hex(genesisParent(id) + canonicalJson(rowsAsParsed));
+    assert.deepEqual(json(r), { ledger_commit_hash: expected, parent_hash: genesisParent(id), seq: 1, count: rows });
+    assert.deepEqual(await commitsOf(id), [{ hash: expected, seq: 1, tx_count: rows, source: 'cli' }]);
+    assert.equal(await transactionsOf(id), rows);
+  });
+
   it('rejects files with a bad row: exit 1, the row named on stderr, nothing written', async () => {
     const [negative, unknown] = [await newPortfolio(), await newPortfolio()];
     const [r, s] = await Promise.all([
@@ -353,21 +369,14 @@ describeEachDb('folio CLI: ledger import and execute', (dialect) => {
 
   it('rejects a row the ledger cannot apply (selling more than held) and leaves the chain as it was', async () => {
     const id = await newPortfolio();
-    const [first] = await ledger.appendCommits(
-      k,
-      id,
-      [batch as Transaction[]],
-      'test',
-      await securities.all(k),
-      validateImport,
-    );
+    const { head } = await k.transaction((trx) => ledger.insertChain(trx, id, [batch as Transaction[]], 'test'));
 
     const r = await importFile(id, csv(['2025-10-03,DEPOSIT,,,,100,USD,,', '2025-10-03,SELL,AAPL,11,150,,USD,,']));
     expectExit(r, 1, 'selling 11 of 10 held');
     assert.match(r.stderr, /row 2\b/);
     assert.deepEqual(
       (await commitsOf(id)).map((c) => c.hash),
-      [first!.hash],
+      [head],
     );
     assert.equal(await transactionsOf(id), 2, 'the good first row of the rejected file was not written either');
   });
