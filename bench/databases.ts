@@ -39,6 +39,34 @@ export const BENCH_CURRENCIES = [
   'AED',
 ];
 
+/** A scratch PostgreSQL database, or null (the reason printed) when FOLIO_BENCH_PG_ADMIN_URL is unreachable. */
+export async function scratchPostgres(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 },
+    pool: { min: 0, max: 1 },
+  });
+  const name = `folio_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    await admin.raw(`create database ${name}`);
+  } catch (e) {
+    console.log(
+      `PostgreSQL: skipped, ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (${(e as Error).message})`,
+    );
+    await admin.destroy();
+    return null;
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.destroy();
+    },
+  };
+}
+
 /**
  * Runs `fn` on a scratch SQLite file in `scratch`, then on a scratch PostgreSQL database that is
  * dropped afterwards (skipped, with the reason printed, when FOLIO_BENCH_PG_ADMIN_URL is unreachable).
@@ -54,32 +82,16 @@ export async function onScratchDatabases(
     await sqlite.destroy();
   }
 
-  const admin = knexFactory({
-    client: 'pg',
-    connection: { connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 },
-    pool: { min: 0, max: 1 },
-  });
-  const name = `folio_bench_${randomBytes(4).toString('hex')}`;
+  const scratchPg = await scratchPostgres();
+  if (!scratchPg) return;
   try {
-    await admin.raw(`create database ${name}`);
-  } catch (e) {
-    console.log(
-      `PostgreSQL: skipped, ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (${(e as Error).message})`,
-    );
-    await admin.destroy();
-    return;
-  }
-  try {
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${name}`;
-    const pg = createDb({ DATABASE_URL: url.toString(), sqliteFile: '' });
+    const pg = createDb({ DATABASE_URL: scratchPg.url, sqliteFile: '' });
     try {
       await fn('PostgreSQL', pg);
     } finally {
       await pg.destroy();
     }
   } finally {
-    await admin.raw(`drop database if exists ${name} with (force)`);
-    await admin.destroy();
+    await scratchPg.drop();
   }
 }

@@ -48,13 +48,16 @@ export interface SeededDemo {
   remove(): void;
 }
 
-/** A SQLite database with the demo data, seeded once up front so no measured run pays for it. */
-export async function seededDemo(): Promise<SeededDemo> {
+/**
+ * A database with the demo data, seeded once up front so no measured run pays for it: SQLite
+ * in a scratch directory, or the database `env` names (DATABASE_URL).
+ */
+export async function seededDemo(env: Record<string, string> = {}): Promise<SeededDemo> {
   const apiKey = 'bench-demo-key-0123456789';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-bench-'));
   const seed = spawn(process.execPath, ['dist/jobs/folio.js', 'seed-demo'], {
     cwd: root,
-    env: { ...process.env, FOLIO_DATA_DIR: dataDir, FOLIO_DEMO_API_KEY: apiKey, LOG_LEVEL: 'warn' },
+    env: { ...process.env, FOLIO_DATA_DIR: dataDir, FOLIO_DEMO_API_KEY: apiKey, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const code = await new Promise<number | null>((r) => seed.once('exit', r));
@@ -62,7 +65,7 @@ export async function seededDemo(): Promise<SeededDemo> {
   return {
     apiKey,
     dataDir,
-    start: (env) =>
+    start: (startEnv) =>
       start(['dist/jobs/folio.js', 'serve'], {
         PORT: '0',
         HOST: '127.0.0.1',
@@ -74,6 +77,7 @@ export async function seededDemo(): Promise<SeededDemo> {
         NODE_ENV: 'production',
         FOLIO_SEED_DEMO: 'false',
         ...env,
+        ...startEnv,
       }),
     remove: () => fs.rmSync(dataDir, { recursive: true, force: true }),
   };
