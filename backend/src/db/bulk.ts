@@ -82,17 +82,17 @@ function sqliteValue(v: unknown): unknown {
 }
 
 /**
- * Rows per INSERT for a write that must not hold the event loop (insertInSlices). A SQLite
- * statement runs on the event loop: 100 ledger rows take a few milliseconds, 500 take tens
- * (knex's UNION ALL grows worse than linearly). On PostgreSQL only building the statement
- * does.
+ * Rows per slice of insertInSlices: on SQLite every statement runs on the event loop, and 500
+ * ledger rows (five prepared statements) take a few milliseconds; on PostgreSQL only encoding
+ * the JSON does.
  */
-const SLICE_ROWS: Readonly<Record<Dialect, number>> = { sqlite: 100, postgres: 500 };
+const SLICE_ROWS = 500;
 
 /**
- * Inserts `items` (as `toRow` shapes each) a slice at a time, giving the event loop a turn
- * between slices: on SQLite every statement blocks it, and awaited statements settle as
- * microtasks, so without the turn a long batch holds every other request until it ends.
+ * Inserts `items` (as `toRow` shapes each) a slice at a time with insertChunked, giving the
+ * event loop a turn between slices: on SQLite every statement blocks it, and awaited
+ * statements settle as microtasks, so without the turn a long batch holds every other request
+ * until it ends.
  */
 export async function insertInSlices<T>(
   trx: Knex.Transaction,
@@ -100,9 +100,12 @@ export async function insertInSlices<T>(
   items: readonly T[],
   toRow: (item: T, index: number) => object,
 ): Promise<void> {
-  const size = SLICE_ROWS[dialectOf(trx)];
-  for (let i = 0; i < items.length; i += size) {
+  for (let i = 0; i < items.length; i += SLICE_ROWS) {
     if (i > 0) await setImmediate();
-    await trx(table).insert(items.slice(i, i + size).map((item, j) => toRow(item, i + j)));
+    await insertChunked(
+      trx,
+      table,
+      items.slice(i, i + SLICE_ROWS).map((item, j) => toRow(item, i + j)),
+    );
   }
 }
