@@ -9,6 +9,7 @@ import * as m002 from './migrations/002_pack_jobs.js';
 import * as m003 from './migrations/003_job_breaker_events.js';
 import * as m004 from './migrations/004_accounts.js';
 import * as m005 from './migrations/005_idempotency_keys.js';
+import * as m006 from './migrations/006_pack_closes.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['003_job_breaker_events', m003],
   ['004_accounts', m004],
   ['005_idempotency_keys', m005],
+  ['006_pack_closes', m006],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

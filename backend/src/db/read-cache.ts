@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { LRUCache } from 'lru-cache';
 import type { LedgerEntry, SecurityInfo } from '../domain/ledger/types.js';
 import * as ledger from './repositories/ledger.js';
+import * as packCloses from './repositories/pack-closes.js';
 import * as packs from './repositories/packs.js';
 import * as portfolios from './repositories/portfolios.js';
 import type { Portfolio } from './repositories/portfolios.js';
@@ -122,20 +123,33 @@ export class ReadCache {
   /**
    * The closes of `symbols` and all FX rates of each pack, in the order asked: what a history
    * of a portfolio holding those symbols needs. Kept per pack and symbol set, both immutable
-   * identities; the packs not cached are read with one query for their closes and one for
-   * their FX, however many they are.
+   * identities. The packs not cached are read with one query for their compact closes (one
+   * row per pack, repositories/pack-closes.ts), one for the symbol lists those use and one
+   * for their FX, however many packs they are; a pack without compact closes has its closes
+   * read from its price rows.
    */
   marketsOf(packIds: readonly string[], symbols: readonly string[]): Promise<PackData[]> {
     const wanted = [...new Set(symbols)].sort();
     const prefix = `market:${createHash('sha256').update(wanted.join('\n')).digest('base64url')}:`;
     return this.perPack(this.marketData, prefix, packIds, async (missing) => {
-      const closes = new Map<string, Map<string, number>>();
+      const wantedSet = new Set(wanted);
+      const slots = new Map<string, packCloses.ListSlots>();
+      const closes = new Map<string, ReadonlyMap<string, number>>();
       const fx = new Map<string, packs.PackFxRow[]>();
       for (let i = 0; i < missing.length; i += PACKS_PER_READ) {
         if (i > 0) await setImmediate();
         const part = missing.slice(i, i + PACKS_PER_READ);
-        const [c, f] = await Promise.all([packs.closesOf(this.db, part, wanted), packs.fxOf(this.db, part)]);
-        for (const [id, v] of c) closes.set(id, v);
+        const [stored, f] = await Promise.all([packCloses.readCloses(this.db, part), packs.fxOf(this.db, part)]);
+        const lists = [...new Set([...stored.values()].map((s) => s.symbolListId))].filter((id) => !slots.has(id));
+        for (const [id, list] of await packCloses.symbolLists(this.db, lists))
+          slots.set(id, packCloses.listSlots(list, wantedSet));
+        for (const [id, s] of stored) closes.set(id, packCloses.pickCloses(slots.get(s.symbolListId)!, s.closes));
+        for (const [id, v] of await packs.closesOf(
+          this.db,
+          part.filter((id) => !stored.has(id)),
+          wanted,
+        ))
+          closes.set(id, v);
         for (const [id, v] of f) fx.set(id, v);
       }
       return (id) => ({ closes: closes.get(id) ?? new Map<string, number>(), fx: fx.get(id)! });

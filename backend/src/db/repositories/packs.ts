@@ -13,6 +13,7 @@ import {
   type PackPrice,
 } from '../../domain/pack.js';
 import { insertChunked } from '../bulk.js';
+import { writeCloses } from './pack-closes.js';
 import { AppError } from '../../errors.js';
 import { dialectOf } from '../knex.js';
 
@@ -272,6 +273,10 @@ export async function insertPublished(
   await insertChunked(trx, 'pricing_packs', packs);
   await insertChunked(trx, 'prices', prices);
   await insertChunked(trx, 'fx_rates', fx);
+  await writeCloses(
+    trx,
+    days.map((d) => packIdFor(d.date)),
+  );
   return { prices: prices.length, fx_rates: fx.length };
 }
 
@@ -324,7 +329,7 @@ export async function startBuild(
         'conflict',
         `pricing pack ${p.id} is no longer warming or error; it cannot be rebuilt in place`,
       );
-    for (const table of ['prices', 'fx_rates', 'pack_portfolios', 'pack_positions'])
+    for (const table of ['pack_closes', 'prices', 'fx_rates', 'pack_portfolios', 'pack_positions'])
       await trx(table).where({ pack_id: p.id }).delete();
   });
 }
@@ -405,6 +410,7 @@ export async function writeContent(
         status: content.error === null ? 'warming' : 'error',
         error: content.error,
       });
+    await writeCloses(trx, [id]);
   });
 }
 
