@@ -89,7 +89,6 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
   const entries = input.entries.every((e, i) => i === 0 || compareEntries(input.entries[i - 1]!, e) <= 0)
     ? input.entries
     : [...input.entries].sort(compareEntries);
-  const lastClose = new Map<string, number>();
   const carried = new Map<string, { first: string; last: string }>();
   let market: DayMarket | null = null;
   let fx = new FxTable([]);
@@ -97,6 +96,7 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
   // FxTable.rate builds a key string per call: over hundreds of holdings and years of days
   // that was a large share of the whole computation.
   const rates = new Map<string, number | null>();
+  const lastClose = lastCloses();
 
   const toBase = (amount: number, currency: string, date: string): number => {
     if (amount === 0 || currency === baseCurrency) return amount;
@@ -115,20 +115,24 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
 
   // A close from the pack in force just before the period is as good as one from inside it.
   if (days.length > 0) {
-    for (const [symbol, close] of input.marketOn(addDays(days[0]!, -1))?.closes ?? []) lastClose.set(symbol, close);
+    const before = input.marketOn(addDays(days[0]!, -1));
+    if (before) lastClose.seen(before);
   }
 
   const points: HistoryPoint[] = [];
   let next = 0;
   // Rebuilt only on days with entries: the book is unchanged in between, and building it daily dominated the garbage.
-  let open = book.openQuantities();
+  let open = openHoldings(book);
+  // The holdings valued at a carried close on the last day valued in full.
+  let carriedToday: string[] = [];
   for (const date of days) {
     const today = input.marketOn(date);
-    if (today !== market) {
+    const newMarket = today !== market;
+    if (newMarket) {
       market = today;
       fx = new FxTable(today?.fx ?? []);
       rates.clear();
-      for (const [symbol, close] of today?.closes ?? []) lastClose.set(symbol, close);
+      if (today) lastClose.seen(today);
     }
 
     let inflow = 0;
@@ -142,14 +146,23 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
       if (flow > 0) inflow += toBase(flow, e.currency, date);
       else if (flow < 0) outflow -= toBase(flow, e.currency, date);
     }
-    if (next > applied) open = book.openQuantities();
+    const previous = points.at(-1);
+    if (!newMarket && next === applied && previous) {
+      // The same book at the same pack: the same value, to the last bit, as the day before.
+      for (const symbol of carriedToday) carried.get(symbol)!.last = date;
+      points.push({ date, value: previous.value, inflow, outflow });
+      yield;
+      continue;
+    }
+    if (next > applied) open = openHoldings(book);
 
     let value = 0;
     for (const [currency, balance] of book.cashBalances()) value += toBase(balance, currency, date);
-    for (const [symbol, { currency, quantity }] of open) {
+    carriedToday = [];
+    for (const { symbol, currency, quantity } of open) {
       let close = market?.closes.get(symbol);
       if (close === undefined) {
-        close = lastClose.get(symbol);
+        close = lastClose.of(symbol);
         if (close === undefined) {
           throw new HistoryDataError(
             `no close for ${symbol} on or before ${date}, so the holding cannot be valued`,
@@ -157,6 +170,7 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
             { symbol },
           );
         }
+        carriedToday.push(symbol);
         const span = carried.get(symbol);
         if (span) span.last = date;
         else carried.set(symbol, { first: date, last: date });
@@ -172,6 +186,38 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
     message: `${symbol} has no close in the pricing pack in force on some days between ${first} and ${last}; its last known close was carried forward`,
   }));
   return { points, warnings };
+}
+
+/** The open holdings of the book, in its order, as a list: valued on every day with a new pack. */
+function openHoldings(book: LedgerBook): { symbol: string; currency: string; quantity: number }[] {
+  return [...book.openQuantities()].map(([symbol, { currency, quantity }]) => ({ symbol, currency, quantity }));
+}
+
+/**
+ * The last known close of a symbol over the markets seen so far, asked for only when the
+ * market in force lacks it: each market's closes are looked at once per symbol carried,
+ * instead of every close of every market being copied into a map as it comes into force.
+ */
+function lastCloses(): { seen(market: DayMarket): void; of(symbol: string): number | undefined } {
+  const markets: DayMarket[] = [];
+  /** Per symbol asked for: its newest close in markets[0..upTo]. */
+  const known = new Map<string, { upTo: number; close: number | undefined }>();
+  return {
+    seen: (market) => void markets.push(market),
+    of(symbol) {
+      const memo = known.get(symbol);
+      let close = memo?.close;
+      for (let i = markets.length - 1; i > (memo?.upTo ?? -1); i--) {
+        const c = markets[i]!.closes.get(symbol);
+        if (c !== undefined) {
+          close = c;
+          break;
+        }
+      }
+      known.set(symbol, { upTo: markets.length - 1, close });
+      return close;
+    },
+  };
 }
 
 /**

@@ -95,6 +95,34 @@ describe('domain valuationHistory', () => {
     assert.equal(h.warnings.length, 1);
   });
 
+  it('carries the newest earlier close through packs and weekends that lack it, up to the last day carried', () => {
+    const h = valuationHistory({
+      entries,
+      securities: SECURITIES,
+      baseCurrency: 'EUR',
+      days: calendarDays('2024-01-05', '2024-01-10'),
+      marketOn: series([
+        ['2024-01-04', pack({ SAP: 100, AAPL: 200 }, 1.25)],
+        ['2024-01-05', pack({ SAP: 102 }, 1.25)],
+        ['2024-01-08', pack({ SAP: 105, AAPL: 220 }, 1.25)],
+        ['2024-01-09', pack({ SAP: 104 }, 1.25)],
+        ['2024-01-10', pack({ SAP: 103 }, 1.25)],
+      ]),
+    });
+    // Fri: EUR 9000 + USD 3000 x 0.8 + SAP 10 x 102 + AAPL 10 x 200 (Thursday's, carried) x 0.8.
+    close(h.points[0]!.value, 9000 + 2400 + 1020 + 1600, 'friday value');
+    for (const i of [1, 2]) assert.equal(h.points[i]!.value, h.points[0]!.value, `weekend day ${i}`);
+    // Wed: EUR 8512; USD 4000 x 0.8; SAP 15 x 103; AAPL 10 x 220 (Monday's, carried) x 0.8.
+    close(h.points[5]!.value, 8512 + 3200 + 1545 + 1760, 'wednesday value');
+    assert.deepEqual(h.warnings, [
+      {
+        code: 'price_carried_forward',
+        message:
+          'AAPL has no close in the pricing pack in force on some days between 2024-01-05 and 2024-01-10; its last known close was carried forward',
+      },
+    ]);
+  });
+
   it('never takes a close from a later pack', () => {
     const later = commit(1, [deposit('2024-01-05', 1_000), buy('2024-01-05', 'MSFT', 2, 300)]);
     const run = () =>
