@@ -15,8 +15,10 @@ export interface Figures {
   errors: number;
   non2xx: number;
   rssMb?: number;
-  /** CPU time (all threads) the measured process spent per request during the run, in µs. */
+  /** CPU time (all threads) the measured processes spent per request during the run, in µs. */
   cpuUs?: number;
+  /** The same for each measured process, in the order given. */
+  cpuUsEach?: number[];
   /** Requests answered, the warm-up's included. */
   served: number;
 }
@@ -35,14 +37,18 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** Loads the service on `port`; with `pid`, also measures that process's CPU time per request. */
+/**
+ * Loads the service on `port`; with `pid`, also measures the CPU time per request of that
+ * process (of those processes together, with `cpuUsEach` for each).
+ */
 export async function load(
   name: string,
   port: number,
   body: object,
   headers: Record<string, string>,
-  pid?: number,
+  pid?: number | number[],
 ): Promise<Figures> {
+  const pids = pid === undefined ? [] : [pid].flat();
   const opts = {
     url: `http://127.0.0.1:${port}/v1/execute`,
     method: 'POST' as const,
@@ -54,7 +60,7 @@ export async function load(
   const warmUp = await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, page cache
   // autocannon reports p97.5 but not p95, so percentiles come from every response time.
   const times: number[] = [];
-  const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
+  const cpuBefore = pids.map(cpuMs);
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(opts, (err, result) => (err ? reject(err as Error) : resolve(result)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
@@ -70,8 +76,13 @@ export async function load(
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
     served: warmUp.requests.total + r.requests.total,
-    ...(pid === undefined ? {} : { cpuUs: ((cpuMs(pid) - cpuBefore) * 1000) / r.requests.total }),
+    ...(pids.length === 0 ? {} : cpuPerRequest(pids, cpuBefore, r.requests.total)),
   };
+}
+
+function cpuPerRequest(pids: number[], before: number[], requests: number) {
+  const each = pids.map((p, i) => ((cpuMs(p) - before[i]!) * 1000) / requests);
+  return { cpuUs: each.reduce((a, b) => a + b, 0), cpuUsEach: each };
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

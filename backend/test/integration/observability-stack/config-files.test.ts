@@ -443,6 +443,9 @@ describe('observability: compose files and Dockerfile', () => {
     // A stopping replica fails readiness and keeps serving until the balancer has dropped it,
     // then finishes in-flight requests before Docker's SIGKILL.
     const [, inter, fall] = /default-server inter (\d+)s fall (\d+)/.exec(cfg)!;
+    // A busy replica's readiness answer (bounded by its probe timeout) arrives before the check gives up.
+    const checkMs = Number(/^\s*timeout check (\d+)s$/m.exec(cfg)![1]) * 1000;
+    assert.ok(checkMs > loadConfig({}).FOLIO_DB_PROBE_TIMEOUT_MS, `timeout check ${checkMs} ms`);
     const drainMs = Number(folio.environment.FOLIO_SHUTDOWN_DRAIN_MS);
     assert.ok(drainMs > Number(inter) * Number(fall) * 1000, `drain ${drainMs} ms`);
     const grace = Number(/^(\d+)s$/.exec(folio.stop_grace_period)![1]) * 1000;
