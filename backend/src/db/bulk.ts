@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { dialectOf, type Dialect } from './knex.js';
+import { dialectOf } from './knex.js';
 
 /**
  * Multi-row inserts for the tables written thousands of rows at a time (a pack's 5,000 prices
