@@ -18,7 +18,7 @@ export const ACCOUNT_USAGE = `  users create NAME [--json]              create a
   keys create --user NAME [--label L] [--expires YYYY-MM-DD] [--json]
                                           create an API key; it is printed once, only its hash is stored
   keys list [--user NAME] [--json]        keys (never the keys themselves): id, user, label, expiry, revocation
-  keys revoke ID [--json]                 revoke a key; serving processes refuse it within FOLIO_AUTH_CACHE_TTL_MS
+  keys revoke ID [--json]                 revoke a key; serving processes refuse it at once (PostgreSQL) or within FOLIO_AUTH_CACHE_TTL_MS
   portfolios create --user NAME --currency CCY NAME [--json]
                                           create an empty portfolio owned by the user; prints its id
   portfolios list [--user NAME] [--json]  portfolios with owner, base currency and archived state`;
@@ -120,8 +120,12 @@ export async function keysCommand(argv: string[], io: Out): Promise<number> {
     return run(async (config, db) => {
       const key = await revokeApiKey(db, id!);
       const ttlMs = config.FOLIO_AUTH_CACHE_TTL_MS;
+      // On PostgreSQL every serving process hears of the revocation; the TTL bounds one that missed it.
+      const when = config.DATABASE_URL
+        ? `at once (within ${ttlMs} ms, FOLIO_AUTH_CACHE_TTL_MS, should one miss the notification)`
+        : `within ${ttlMs} ms (FOLIO_AUTH_CACHE_TTL_MS)`;
       if (json) io.out(JSON.stringify({ ...key, auth_cache_ttl_ms: ttlMs }));
-      else io.out(`${keyLine(key)}\nserving processes refuse it within ${ttlMs} ms (FOLIO_AUTH_CACHE_TTL_MS)`);
+      else io.out(`${keyLine(key)}\nserving processes refuse it ${when}`);
       return 0;
     });
   }

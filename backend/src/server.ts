@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
 import { createDb } from './db/knex.js';
+import { ChangeListener } from './db/change-listener.js';
+import type { Change } from './db/changes.js';
 import { createApp } from './http/app.js';
 import { clientErrorHandler } from './http/error-handler.js';
 import { logBreakerEvents } from './observability/breaker-log.js';
@@ -15,6 +17,7 @@ import { createMetrics, type FolioMetrics } from './observability/metrics.js';
 import { flushSentry } from './observability/sentry.js';
 import { breakers as providerBreakers } from './providers/breakers.js';
 import { connectRedis } from './redis.js';
+import { ApiKeyAuthenticator } from './services/authentication.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.js';
 import { createRuntime, freshnessRule, prepareDatabase, type Runtime } from './runtime.js';
 
@@ -45,6 +48,8 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   const redis = config.FOLIO_REDIS_URL
     ? await connectRedis(config.FOLIO_REDIS_URL, config.FOLIO_REDIS_TIMEOUT_MS, logger)
     : null;
+  const authenticator = new ApiKeyAuthenticator(runtime.db, config.FOLIO_AUTH_CACHE_TTL_MS);
+  const listener = listenForChanges(runtime, authenticator, config, logger, observed?.metrics ?? null);
   let shuttingDown = false;
   const app = createApp({
     db: runtime.db,
@@ -54,7 +59,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     bodyLimitBytes: config.FOLIO_BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.FOLIO_RATE_LIMIT_PER_MINUTE,
     redis: redis ? { client: redis, prefix: config.FOLIO_REDIS_PREFIX } : null,
-    authCacheTtlMs: config.FOLIO_AUTH_CACHE_TTL_MS,
+    authenticator,
     isShuttingDown: () => shuttingDown,
     freshnessRule: freshnessRule(config),
     dbProbeTimeoutMs: config.FOLIO_DB_PROBE_TIMEOUT_MS,
@@ -75,6 +80,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     });
   } catch (err) {
     // Nothing else may keep the process alive once it cannot serve.
+    await listener?.stop();
     redis?.disconnect();
     unlog();
     await runtime.db.destroy();
@@ -100,6 +106,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       // A build in progress finishes (or fails) before the database closes under it.
       await background?.stop();
       await purge.stop();
+      await listener?.stop();
       observed?.detach();
       // Only requests count in Redis, and none is left in flight.
       redis?.disconnect();
@@ -137,6 +144,53 @@ function purgeIdempotencyKeys(runtime: Runtime, logger: Logger): BackgroundWork 
       await running;
     },
   };
+}
+
+/**
+ * On PostgreSQL, hears of the writes of every process (replicas and CLI commands) and drops
+ * the cached answers they change: ledger heads, which pack is newest, verified API keys. When
+ * the listener (re)connects every cached answer is dropped, since changes made while it was
+ * away were not heard. SQLite has no listener: one process serves it, and writes by CLI
+ * commands show within the caches' TTLs.
+ */
+function listenForChanges(
+  runtime: Runtime,
+  authenticator: ApiKeyAuthenticator,
+  config: Config,
+  logger: Logger,
+  metrics: FolioMetrics | null,
+): ChangeListener | null {
+  metrics?.changeListenerUp.set(0);
+  if (!config.DATABASE_URL) return null;
+  const forget: Record<Change['kind'], (id: string) => void> = {
+    ledger: (id) => runtime.current.ledgerChanged(id),
+    pack: () => runtime.current.packChanged(),
+    key: (id) => authenticator.keyChanged(id),
+  };
+  const listener = new ChangeListener(config.DATABASE_URL, {
+    listening(reconnected) {
+      runtime.current.forgetAll();
+      authenticator.forgetAll();
+      metrics?.changeListenerUp.set(1);
+      if (reconnected) logger.info('change listener reconnected; cached ledger heads, packs and keys dropped');
+      else logger.debug('change listener listening');
+    },
+    changed(change) {
+      forget[change.kind](change.id);
+      metrics?.changeNotifications.inc({ kind: change.kind });
+    },
+    lost(err, retryInMs, failures) {
+      metrics?.changeListenerUp.set(0);
+      // The first failure in a row is worth a warning; the retries after it are not news.
+      const level = failures === 1 ? 'warn' : 'debug';
+      logger[level](
+        { err, retry_in_ms: retryInMs, failures },
+        'change listener lost its connection: writes by other processes show within the cache TTLs until it is back',
+      );
+    },
+  });
+  listener.start();
+  return listener;
 }
 
 /**

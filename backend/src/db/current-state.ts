@@ -5,10 +5,11 @@ import * as packs from './repositories/packs.js';
 
 /**
  * The mutable "what is newest" questions a request asks before it pins: the newest pack
- * and a portfolio's ledger head. Answers are reused for `ttlMs`, so a pack built or a commit
- * made by another process becomes visible within that time; commits made through this
- * process are visible at once because the importer calls `ledgerChanged`. A TTL of 0
- * asks the database every time.
+ * and a portfolio's ledger head. Answers are reused for `ttlMs`. Commits made through this
+ * process are visible at once because the importer calls `ledgerChanged`; on PostgreSQL the
+ * invalidation listener calls `ledgerChanged` and `packChanged` for the writes of every other
+ * process, so the TTL bounds staleness only while notifications are lost. A TTL of 0 asks
+ * the database every time.
  */
 export class CurrentState {
   private readonly answers: LRUCache<string, Promise<unknown>> | null;
@@ -47,5 +48,16 @@ export class CurrentState {
 
   ledgerChanged(portfolioId: string): void {
     this.answers?.delete(`head:${portfolioId}`);
+  }
+
+  /** Any pack's status changed: which pack is newest (fresh or not) is asked again. */
+  packChanged(): void {
+    this.answers?.delete('pack:newest');
+    this.answers?.delete('pack:newest-fresh');
+  }
+
+  /** Changes may have been missed (the listener reconnected): every answer is asked again. */
+  forgetAll(): void {
+    this.answers?.clear();
   }
 }

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { CurrentState } from '../db/current-state.js';
 import type { FreshnessRule } from '../domain/pack.js';
+import type { ApiKeyAuthenticator } from '../services/authentication.js';
 import type { ExecutionService } from '../services/execution.js';
 import { httpMetrics, noteErrorCode } from './request-metrics.js';
 import { traceRequests } from './request-tracing.js';
@@ -32,7 +33,8 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   /** Where the rate-limit counters are shared between replicas; null counts in this process. */
   redis: { client: Redis; prefix: string } | null;
-  authCacheTtlMs: number;
+  /** Who a bearer key belongs to; it remembers verified keys (FOLIO_AUTH_CACHE_TTL_MS). */
+  authenticator: ApiKeyAuthenticator;
   isShuttingDown: () => boolean;
   /** When packs are due (FOLIO_PACK_FRESH_BY, FOLIO_PACK_SCHEDULE_TZ), for /health/pack. */
   freshnessRule: FreshnessRule;
@@ -58,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Bodies are read only after authentication, so anonymous callers cannot make us buffer them.
   const v1Chain = [
-    requireApiKey(deps.db, deps.authCacheTtlMs),
+    requireApiKey(deps.authenticator),
     ...(deps.rateLimitPerMinute > 0
       ? [
           perKeyRateLimit({

@@ -1,13 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import { ApiKeyAuthenticator } from '../services/authentication.js';
+import type { ApiKeyAuthenticator } from '../services/authentication.js';
 
 const BEARER = /^Bearer\s+(\S{1,512})$/i;
 
-/** `Authorization: Bearer <api key>`, checked by the authenticator (which remembers known keys for `ttlMs`). */
-export function requireApiKey(db: Knex, ttlMs: number) {
-  const authenticator = new ApiKeyAuthenticator(db, ttlMs);
+/** `Authorization: Bearer <api key>`, checked by the authenticator (which remembers known keys). */
+export function requireApiKey(authenticator: ApiKeyAuthenticator) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const m = BEARER.exec(req.get('authorization') ?? '');
     if (!m) throw new AppError('unauthorized', 'missing API key: send Authorization: Bearer <api key>');

@@ -121,6 +121,18 @@ export const RATE_LIMIT_STORE_ERRORS = define({
   help: 'Failed commands to the shared rate-limit store (Redis); the requests concerned passed uncounted.',
   labels: [],
 });
+export const CHANGE_LISTENER_UP = define({
+  name: 'folio_change_listener_up',
+  type: 'gauge',
+  help: 'Whether this process hears of the writes of other processes at once (PostgreSQL LISTEN); 0 while it reconnects and on SQLite.',
+  labels: [],
+});
+export const CHANGE_NOTIFICATIONS = define({
+  name: 'folio_change_notifications_total',
+  type: 'counter',
+  help: 'Change notifications heard, by what changed (ledger, pack, key); each drops the cached answers about it.',
+  labels: ['kind'],
+});
 
 // Providers and circuit breakers (breaker-metrics.ts).
 export const BREAKER_STATE = define({
@@ -256,6 +268,8 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
   CACHE_HITS,
   CACHE_MISSES,
   RATE_LIMIT_STORE_ERRORS,
+  CHANGE_LISTENER_UP,
+  CHANGE_NOTIFICATIONS,
   BREAKER_STATE,
   BREAKER_EVENTS_TOTAL,
   PROVIDER_DURATION,

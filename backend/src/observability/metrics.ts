@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectDefaultMetrics, type Counter, type Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, type Counter, type Gauge, type Histogram, Registry } from 'prom-client';
+import { CHANGE_KINDS } from '../db/changes.js';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { agentOf } from '../executor/capability.js';
 import type { Pattern } from '../executor/pattern.js';
@@ -11,6 +12,8 @@ import {
   CACHE_HITS,
   CACHE_MISSES,
   CAPABILITY_DURATION,
+  CHANGE_LISTENER_UP,
+  CHANGE_NOTIFICATIONS,
   counter,
   DEFAULT_METRICS_PREFIX,
   EXECUTE_DURATION,
@@ -44,6 +47,8 @@ export interface FolioMetrics {
   cacheHits: Counter<LabelOf<typeof CACHE_HITS>>;
   cacheMisses: Counter<LabelOf<typeof CACHE_MISSES>>;
   rateLimitStoreErrors: Counter;
+  changeListenerUp: Gauge;
+  changeNotifications: Counter<LabelOf<typeof CHANGE_NOTIFICATIONS>>;
 }
 
 /** A registry with the process metrics and the request metrics, every known series at 0. */
@@ -70,6 +75,8 @@ export function createMetrics(patterns: readonly Pattern[]): FolioMetrics {
     cacheHits: counter(CACHE_HITS, registry),
     cacheMisses: counter(CACHE_MISSES, registry),
     rateLimitStoreErrors: counter(RATE_LIMIT_STORE_ERRORS, registry),
+    changeListenerUp: gauge(CHANGE_LISTENER_UP, registry),
+    changeNotifications: counter(CHANGE_NOTIFICATIONS, registry),
   };
   zeroKnownSeries(m, patterns);
   return m;
@@ -85,6 +92,7 @@ const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
  */
 function zeroKnownSeries(m: FolioMetrics, patterns: readonly Pattern[]): void {
   m.httpDuration.zero({ method: 'POST', route: '/v1/execute', code: '200' });
+  for (const kind of CHANGE_KINDS) m.changeNotifications.inc({ kind }, 0);
   for (const code of STATUSES) m.httpRequests.inc({ method: 'POST', route: '/v1/execute', code }, 0);
   const capabilities = new Set<string>();
   for (const pattern of [...patterns.map((p) => p.id), UNKNOWN_PATTERN]) {

@@ -5,6 +5,7 @@ import type { ChainTip, PreparedCommit } from '../../domain/ledger/imports/prepa
 import type { LedgerEntry, Transaction } from '../../domain/ledger/types.js';
 import type { StoredCommit, StoredRow } from '../../domain/ledger/verify.js';
 import { insertChunked, insertInSlices } from '../bulk.js';
+import { announce } from '../changes.js';
 import { dialectOf } from '../knex.js';
 import { nowIso } from '../../clock.js';
 
@@ -168,6 +169,7 @@ export async function appendCommits(
       commits.push(commit);
       onCommit?.(commit);
     }
+    await announce(trx, { kind: 'ledger', id: portfolioId });
     return commits;
   });
 }

@@ -15,6 +15,7 @@ import {
 import { insertChunked } from '../bulk.js';
 import { writeCloses } from './pack-closes.js';
 import { AppError } from '../../errors.js';
+import { announce } from '../changes.js';
 import { dialectOf } from '../knex.js';
 
 export type { PackStatus };
@@ -319,6 +320,7 @@ export async function startBuild(
       reconciled_at: null,
       fresh_forced: false,
     };
+    await announce(trx, { kind: 'pack', id: p.id });
     if (!p.reuse) {
       await trx('pricing_packs').insert({ id: p.id, date: p.date, ...fields });
       return;
@@ -401,6 +403,7 @@ export async function writeContent(
         onRows(written, total);
       }
     }
+    await announce(trx, { kind: 'pack', id });
     await trx('pricing_packs')
       .where({ id })
       .update({
@@ -416,14 +419,21 @@ export async function writeContent(
 
 /** Puts an `error` pack out of every current view; false when it is not (or no longer) `error`. */
 export async function retire(db: Knex, id: string): Promise<boolean> {
-  return (await db('pricing_packs').where({ id, status: 'error' }).update({ status: 'retired' })) === 1;
+  return db.transaction(async (trx) => {
+    const retired = (await trx('pricing_packs').where({ id, status: 'error' }).update({ status: 'retired' })) === 1;
+    if (retired) await announce(trx, { kind: 'pack', id });
+    return retired;
+  });
 }
 
 /** Ends a build that never got its content (the provider failed); a pack that got further is left alone. */
 export async function failBuild(db: Knex, id: string, message: string): Promise<void> {
-  await db('pricing_packs')
-    .where({ id, status: 'warming' })
-    .update({ status: 'error', error: message.slice(0, 2000) });
+  await db.transaction(async (trx) => {
+    const failed = await trx('pricing_packs')
+      .where({ id, status: 'warming' })
+      .update({ status: 'error', error: message.slice(0, 2000) });
+    if (failed > 0) await announce(trx, { kind: 'pack', id });
+  });
 }
 
 export async function setReconciled(db: Knex, id: string, at: string | null): Promise<void> {
@@ -509,6 +519,7 @@ export async function publish(
     const superseded = previous.map((r: { id: string }) => r.id);
     if (superseded.length > 0) await trx('pricing_packs').whereIn('id', superseded).update({ status: 'superseded' });
     await trx('pricing_packs').where({ id }).update({ status: 'fresh', fresh_at: opts.now, fresh_forced: opts.forced });
+    await announce(trx, { kind: 'pack', id });
     return { superseded };
   });
 }

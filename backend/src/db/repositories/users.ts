@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashApiKey, newApiKey } from '../../domain/apikey.js';
 import { nowIso } from '../../clock.js';
+import { announce } from '../changes.js';
 
 export interface User {
   id: string;
@@ -157,5 +158,8 @@ export async function getKey(db: Knex, id: string): Promise<ApiKeyRow | null> {
 
 /** Marks the key revoked unless it already is; the record stays, so the listing shows when. */
 export async function revokeKey(db: Knex, id: string): Promise<void> {
-  await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: nowIso() });
+  await db.transaction(async (trx) => {
+    const revoked = await trx('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: nowIso() });
+    if (revoked > 0) await announce(trx, { kind: 'key', id });
+  });
 }
