@@ -49,7 +49,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     ? await connectRedis(config.FOLIO_REDIS_URL, config.FOLIO_REDIS_TIMEOUT_MS, logger)
     : null;
   const authenticator = new ApiKeyAuthenticator(runtime.db, config.FOLIO_AUTH_CACHE_TTL_MS);
-  const listener = listenForChanges(runtime, authenticator, config, logger, observed?.metrics ?? null);
+  const listener = await listenForChanges(runtime, authenticator, config, logger, observed?.metrics ?? null);
   let shuttingDown = false;
   const app = createApp({
     db: runtime.db,
@@ -153,13 +153,13 @@ function purgeIdempotencyKeys(runtime: Runtime, logger: Logger): BackgroundWork 
  * away were not heard. SQLite has no listener: one process serves it, and writes by CLI
  * commands show within the caches' TTLs.
  */
-function listenForChanges(
+async function listenForChanges(
   runtime: Runtime,
   authenticator: ApiKeyAuthenticator,
   config: Config,
   logger: Logger,
   metrics: FolioMetrics | null,
-): ChangeListener | null {
+): Promise<ChangeListener | null> {
   metrics?.changeListenerUp.set(0);
   if (!config.DATABASE_URL) return null;
   const forget: Record<Change['kind'], (id: string) => void> = {
@@ -189,7 +189,7 @@ function listenForChanges(
       );
     },
   });
-  listener.start();
+  await listener.start();
   return listener;
 }
 

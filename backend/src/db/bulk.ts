@@ -46,7 +46,14 @@ export async function insertChunked(trx: Knex.Transaction, table: string, rows: 
     const chunk = rows.slice(i, i + size);
     const params: unknown[] = [];
     for (const row of chunk) for (const c of columns) params.push(sqliteValue((row as Record<string, unknown>)[c]));
-    statement(conn, table, columns, chunk.length).run(params);
+    try {
+      statement(conn, table, columns, chunk.length).run(params);
+    } catch (e) {
+      // As knex reports a failed statement: its SQL first (no values: they are bound), so that
+      // a log line or an error report says which insert the database refused.
+      if (e instanceof Error) e.message = `${insertSql(table, columns, 1)} x ${chunk.length} - ${e.message}`;
+      throw e;
+    }
   }
 }
 
@@ -60,8 +67,7 @@ function columnsOf(rows: readonly object[]): string[] {
 function statement(conn: SqliteConnection, table: string, columns: readonly string[], count: number): Statement {
   let byText = prepared.get(conn);
   if (!byText) prepared.set(conn, (byText = new Map<string, Statement>()));
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const sql = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array(count).fill(tuple).join(', ')}`;
+  const sql = insertSql(table, columns, count);
   let s = byText.get(sql);
   if (!s) {
     s = conn.prepare(sql);
@@ -69,6 +75,11 @@ function statement(conn: SqliteConnection, table: string, columns: readonly stri
     if (count === SQLITE_ROWS) byText.set(sql, s);
   }
   return s;
+}
+
+function insertSql(table: string, columns: readonly string[], count: number): string {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array(count).fill(tuple).join(', ')}`;
 }
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;

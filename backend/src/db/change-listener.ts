@@ -42,9 +42,13 @@ export class ChangeListener {
     return this.listening;
   }
 
-  /** Connects in the background: a serving process does not wait for it (the caches' TTLs cover the gap). */
-  start(): void {
-    void this.connect();
+  /**
+   * Makes the first attempt and resolves once it listens or has failed (at most the connect
+   * timeout): a serving process that starts after it serves no answer cached before it
+   * listened. After a failure it goes on trying in the background (the caches' TTLs cover the gap).
+   */
+  start(): Promise<void> {
+    return this.connect();
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { loopbackHaproxyConfig } from '../../../../deploy/haproxy/loopback.js';
 import { DASHBOARD_FILE, RUNBOOK_DASHBOARD_DIR } from '../../../../observability/generate.js';
 import { dashboardUrl, loadSloConfig, runbookUrl } from '../../../../observability/slo/config.js';
 import { tradingDays } from '../../../src/domain/calendar.js';
@@ -122,12 +123,13 @@ function assertSlackText(n: Notification, alertname: string): void {
 
 describe('observability stack end to end: service -> Prometheus rules -> Alertmanager -> receivers', function () {
   this.timeout(300_000);
-  requireBinaries('prometheus', ALERTMANAGER_BIN);
+  requireBinaries('prometheus', ALERTMANAGER_BIN, 'haproxy');
 
   let dir: TempDir;
   let svc: ServiceProcess | undefined;
   let prometheus: Daemon | undefined;
   let alertmanager: Daemon | undefined;
+  let balancer: Daemon | undefined;
   let provider: Awaited<ReturnType<typeof deadProvider>>;
   let folioPort: number;
   const dataDir = () => path.join(dir.path, 'data');
@@ -197,9 +199,25 @@ describe('observability stack end to end: service -> Prometheus rules -> Alertma
         'alertmanager output:',
         alertmanager!.output().slice(-3000),
       ].join('\n');
+    // The compose balancer in front of the service, so that its panels have a series to show.
+    const [balancerPort, balancerMetricsPort] = [await freePort(), await freePort()];
+    const haproxyCfg = path.join(dir.path, 'haproxy.cfg');
+    fs.writeFileSync(
+      haproxyCfg,
+      loopbackHaproxyConfig({
+        port: balancerPort,
+        metricsPort: balancerMetricsPort,
+        replicas: [`127.0.0.1:${folioPort}`],
+      }),
+    );
+    balancer = await startDaemon('haproxy', ['-f', haproxyCfg], balancerMetricsPort, '/metrics');
     prometheus = await startPrometheus(
       promDir,
-      testPrometheusConfig({ folioTarget: `127.0.0.1:${folioPort}`, alertmanagerTarget: `127.0.0.1:${amPort}` }),
+      testPrometheusConfig({
+        folioTarget: `127.0.0.1:${folioPort}`,
+        balancerTarget: `127.0.0.1:${balancerMetricsPort}`,
+        alertmanagerTarget: `127.0.0.1:${amPort}`,
+      }),
     );
   });
 
@@ -207,6 +225,7 @@ describe('observability stack end to end: service -> Prometheus rules -> Alertma
     await svc?.stop().catch(() => undefined);
     await prometheus?.stop();
     await alertmanager?.stop();
+    await balancer?.stop();
     recorder?.server.close();
     provider?.server.close();
     dir?.remove();

@@ -167,13 +167,22 @@ export function dashboardQueries(dashboard: { panels?: unknown[] }): { panel: st
 /**
  * The test Prometheus configuration, derived from observability/prometheus/prometheus.yml by
  * one documented transformation (docs/observability.md#tests): scrape and evaluate every
- * second, scrape the folio target at `folioTarget`, send alerts to `alertmanagerTarget`, load
- * the real rule files by absolute path. Rules, `for:` durations and labels are untouched.
+ * second, scrape the folio target at `folioTarget` (and HAProxy's exporter at `balancerTarget`
+ * when given), send alerts to `alertmanagerTarget`, load the real rule files by absolute path.
+ * Rules, `for:` durations and labels are untouched.
  */
-export function testPrometheusConfig(opts: { folioTarget: string; alertmanagerTarget?: string }): string {
+export function testPrometheusConfig(opts: {
+  folioTarget: string;
+  balancerTarget?: string;
+  alertmanagerTarget?: string;
+}): string {
   const real = readYaml(path.join(OBS, 'prometheus/prometheus.yml'));
-  const folio = (real.scrape_configs as { job_name: string }[]).find((s) => s.job_name === 'folio');
-  if (!folio) throw new Error('prometheus.yml has no job "folio"');
+  const job = (name: string) => {
+    const found = (real.scrape_configs as { job_name: string }[]).find((s) => s.job_name === name);
+    if (!found) throw new Error(`prometheus.yml has no job "${name}"`);
+    return found;
+  };
+  const folio = job('folio');
   const config = {
     ...real,
     global: { ...real.global, scrape_interval: '1s', evaluation_interval: '1s' },
@@ -182,7 +191,10 @@ export function testPrometheusConfig(opts: { folioTarget: string; alertmanagerTa
       ? { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanagerTarget] }] }] }
       : undefined,
     // The one test target in place of the replicas that the real job discovers through DNS.
-    scrape_configs: [{ ...folio, dns_sd_configs: undefined, static_configs: [{ targets: [opts.folioTarget] }] }],
+    scrape_configs: [
+      { ...folio, dns_sd_configs: undefined, static_configs: [{ targets: [opts.folioTarget] }] },
+      ...(opts.balancerTarget ? [{ ...job('balancer'), static_configs: [{ targets: [opts.balancerTarget] }] }] : []),
+    ],
   };
   return YAML.stringify(config);
 }

@@ -156,7 +156,7 @@ describe('Sentry error reports from a running service (SQLite, real SDK, local i
     assert.equal(event.environment, 'test');
     const exception = event.exception.values.at(-1);
     assert.match(exception.value, /storage rejected the row/, 'the database error reaches the report');
-    assert.match(exception.value, /insert into `transactions`/, 'with the statement, its values masked');
+    assert.match(exception.value, /insert into "transactions" \(/, 'with the statement, its values masked');
     assert.ok(Array.isArray(exception.stacktrace?.frames) && exception.stacktrace.frames.length > 0);
     // The request was captured (so the canaries were there to leak) and scrubbed; its body never is.
     assert.equal(event.request?.method, 'POST');
