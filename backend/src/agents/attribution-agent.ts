@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ReadCache } from '../db/read-cache.js';
-import { closesMissing, periodAttribution, type PackCloses } from '../domain/currency-attribution.js';
+import { marketMissing, periodAttribution, type PackMarket } from '../domain/currency-attribution.js';
 import { replayLedger } from '../domain/ledger/replay.js';
 import { symbolsOf } from '../domain/ledger/securities.js';
 import { recall, type Capability } from '../executor/capability.js';
@@ -39,16 +39,16 @@ export const currency = (reads: ReadCache): Capability<z.infer<typeof currencyAr
     const start = { id: first.id, date: first.date, ...startData };
     const end = { ...last, ...endData };
 
-    // Packs before the end are only read when a close is missing, which is rare.
-    let earlier: PackCloses[] = [];
-    if (closesMissing(atStart, start, end)) {
+    // Packs before the end are only read when a close or rate is missing, which is rare.
+    let earlier: PackMarket[] = [];
+    if (marketMissing(atStart, start, end, base_currency)) {
       const covering = await reads.freshPacksCovering(start.date, end.date);
       const contents = await reads.marketsOf(
         covering.map((p) => p.id),
         symbols,
       );
       signal.throwIfAborted();
-      earlier = covering.map((p, i) => ({ id: p.id, date: p.date, closes: contents[i]!.closes }));
+      earlier = covering.map((p, i) => ({ id: p.id, date: p.date, ...contents[i]! }));
     }
 
     const attribution = periodAttribution({

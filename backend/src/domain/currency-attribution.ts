@@ -13,15 +13,11 @@ import type { LedgerEntry, TxType } from './ledger/types.js';
 import { fraction, money, RETURN_DIGITS } from './number.js';
 import type { Reported } from './report.js';
 
-/** A pack's closes under its id and date, enough to carry a close forward from it. */
-export interface PackCloses {
+/** A pack's closes and rates under its id and date: a period's first or last day, or one to carry a close or rate forward from. */
+export interface PackMarket {
   id: string;
   date: string;
   closes: ReadonlyMap<string, number>;
-}
-
-/** The pack of a period's first or last day. */
-export interface PackMarket extends PackCloses {
   fx: readonly FxRate[];
 }
 
@@ -37,10 +33,10 @@ export interface PeriodAttributionInput {
   /** Every entry up to the pinned commit, to find the trades within the period. */
   entries: readonly LedgerEntry[];
   /**
-   * The fresh packs in force over the period, oldest first, to carry forward a close missing
-   * from the start or end pack; only read when {@link closesMissing} says so.
+   * The fresh packs in force over the period, oldest first, to carry forward a close or rate
+   * missing from the start or end pack; only read when {@link marketMissing} says so.
    */
-  earlier: readonly PackCloses[];
+  earlier: readonly PackMarket[];
 }
 
 /** Rows that change what is held, which buy-and-hold of the start positions cannot see. */
@@ -65,9 +61,15 @@ const contribution = (c: Contribution) => ({
   total: fraction(c.total),
 });
 
-/** Whether a security held at the start lacks a close in the start or end pack, so earlier packs are needed. */
-export function closesMissing(atStart: LedgerState, start: PackCloses, end: PackCloses): boolean {
+/**
+ * Whether a security held at the start lacks a close in the start or end pack, or a currency
+ * held (in a security or in cash) lacks its rate into `base` there, so earlier packs are needed.
+ */
+export function marketMissing(atStart: LedgerState, start: PackMarket, end: PackMarket, base: string): boolean {
   for (const symbol of atStart.holdings.keys()) if (!start.closes.has(symbol) || !end.closes.has(symbol)) return true;
+  const currencies = new Set([...[...atStart.holdings.values()].map((h) => h.currency), ...atStart.cash.keys()]);
+  const tables = [new FxTable(start.fx), new FxTable(end.fx)];
+  for (const ccy of currencies) if (tables.some((t) => t.rate(ccy, base) === null)) return true;
   return false;
 }
 
@@ -75,7 +77,7 @@ export function closesMissing(atStart: LedgerState, start: PackCloses, end: Pack
  * The close in force at a pack, by history.values' rule: its own, else the newest earlier
  * one, with a warning; never one from a later pack.
  */
-function closeInForce(symbol: string, pack: PackCloses, earlier: readonly PackCloses[], warnings: AnalyticsWarning[]) {
+function closeInForce(symbol: string, pack: PackMarket, earlier: readonly PackMarket[], warnings: AnalyticsWarning[]) {
   const own = pack.closes.get(symbol);
   if (own !== undefined) return own;
   for (let i = earlier.length - 1; i >= 0; i--) {
@@ -96,12 +98,32 @@ function closeInForce(symbol: string, pack: PackCloses, earlier: readonly PackCl
   );
 }
 
-/** Base-currency units per unit of `currency` in a pack; a missing rate is an error, never a guess. */
-function rateIn(pack: PackMarket, fx: FxTable, currency: string, base: string): number {
-  const rate = fx.rate(currency, base);
-  if (rate !== null) return rate;
+/**
+ * Base-currency units per unit of `currency` in force at a pack, by history.values' rule: its
+ * own, else the newest earlier pack's, with a warning; never a later pack's or a guess.
+ */
+function rateInForce(
+  currency: string,
+  base: string,
+  pack: PackMarket,
+  earlier: readonly PackMarket[],
+  warnings: AnalyticsWarning[],
+): number {
   const pair = `${currency}/${base}`;
-  throw new AppError('pricing_pack_not_found', `no FX rate ${pair} on ${pack.date} in pricing pack ${pack.id}`, {
+  const own = new FxTable(pack.fx).rate(currency, base);
+  if (own !== null) return own;
+  for (let i = earlier.length - 1; i >= 0; i--) {
+    const p = earlier[i]!;
+    if (p.date >= pack.date) continue;
+    const rate = new FxTable(p.fx).rate(currency, base);
+    if (rate === null) continue;
+    warnings.push({
+      code: 'fx_rate_carried_forward',
+      message: `pricing pack ${pack.id} has no FX rate ${pair}; its last known rate, from ${p.id}, was carried forward`,
+    });
+    return rate;
+  }
+  throw new AppError('pricing_pack_not_found', `no FX rate ${pair} on or before ${pack.date}`, {
     date: pack.date,
     pair,
   });
@@ -128,12 +150,19 @@ export function periodAttribution(input: PeriodAttributionInput) {
     });
   }
 
-  const fxStart = new FxTable(startPack.fx);
-  const fxEnd = new FxTable(endPack.fx);
-  const rates = (ccy: string) => ({
-    fx_start: rateIn(startPack, fxStart, ccy, base),
-    fx_end: rateIn(endPack, fxEnd, ccy, base),
-  });
+  const known = new Map<string, { fx_start: number; fx_end: number }>();
+  // Once per currency: a carried rate is warned about once, however many holdings are in it.
+  const rates = (ccy: string) => {
+    let r = known.get(ccy);
+    if (!r) {
+      r = {
+        fx_start: rateInForce(ccy, base, startPack, earlier, warnings),
+        fx_end: rateInForce(ccy, base, endPack, earlier, warnings),
+      };
+      known.set(ccy, r);
+    }
+    return r;
+  };
   const lines: Line[] = [];
   // LedgerState maps iterate in sorted key order.
   for (const { symbol, currency, quantity } of atStart.holdings.values()) {

@@ -40,8 +40,8 @@ export interface History {
 
 /**
  * Market data the history cannot do without: a close for a holding that has never been
- * priced, or an FX rate for a currency the portfolio holds. Naming the day and what is
- * missing lets the caller tell which pack to repair.
+ * priced, or an FX rate for a currency the portfolio holds that no pack so far has had.
+ * Naming the day and what is missing lets the caller tell which pack to repair.
  */
 export class HistoryDataError extends Error {
   constructor(
@@ -66,9 +66,10 @@ export function calendarDays(start: string, end: string): string[] {
  *
  * Flows are converted at their own day's FX, the same rates that value the day, so a flow
  * changes value and flow by the same amount and moves no return. A holding missing from the
- * day's pack keeps its last known close (reported once per symbol with the days it was
- * carried); a close is never taken from a later day, because that would let the future leak
- * into the past. A holding with no close so far, or a currency with no rate, is an error.
+ * day's pack keeps its last known close, and a currency missing from it its last known rate
+ * (each reported once per symbol or pair with the days it was carried); neither is ever taken
+ * from a later day, because that would let the future leak into the past. A holding with no
+ * close so far, or a currency with no rate so far, is an error.
  */
 export function valuationHistory(input: HistoryInput): History {
   const steps = valuationHistorySteps(input);
@@ -90,33 +91,49 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
     ? input.entries
     : [...input.entries].sort(compareEntries);
   const carried = new Map<string, { first: string; last: string }>();
+  const carriedRates = new Map<string, { first: string; last: string }>();
   let market: DayMarket | null = null;
   let fx = new FxTable([]);
   // Every holding in a currency converts at the same rate until the pack changes, and
   // FxTable.rate builds a key string per call: over hundreds of holdings and years of days
   // that was a large share of the whole computation.
   const rates = new Map<string, number | null>();
-  const lastClose = lastCloses();
+  // The currencies whose rate the pack in force lacks and an earlier one gave.
+  const ratesCarriedNow = new Set<string>();
+  const seen = marketsSeen(baseCurrency);
+  const spanOf = (spans: Map<string, { first: string; last: string }>, key: string, date: string) => {
+    const span = spans.get(key);
+    if (span) span.last = date;
+    else spans.set(key, { first: date, last: date });
+  };
 
   const toBase = (amount: number, currency: string, date: string): number => {
     if (amount === 0 || currency === baseCurrency) return amount;
     let rate = rates.get(currency);
     if (rate === undefined) {
       rate = market === null ? null : fx.rate(currency, baseCurrency);
+      if (rate === null && market !== null) {
+        rate = seen.rateOf(currency) ?? null;
+        if (rate !== null) ratesCarriedNow.add(currency);
+      }
       rates.set(currency, rate);
     }
     if (rate === null) {
       const pair = `${currency}/${baseCurrency}`;
-      const where = market === null ? 'no pricing pack is in force' : 'the pricing pack in force has no rate for it';
+      const where =
+        market === null
+          ? 'no pricing pack is in force'
+          : 'neither the pricing pack in force nor an earlier one has a rate for it';
       throw new HistoryDataError(`no FX rate ${pair} on ${date}: ${where}`, date, { pair });
     }
+    if (ratesCarriedNow.has(currency)) spanOf(carriedRates, currency, date);
     return amount * rate;
   };
 
-  // A close from the pack in force just before the period is as good as one from inside it.
+  // A close or rate from the pack in force just before the period is as good as one from inside it.
   if (days.length > 0) {
     const before = input.marketOn(addDays(days[0]!, -1));
-    if (before) lastClose.seen(before);
+    if (before) seen.add(before);
   }
 
   const points: HistoryPoint[] = [];
@@ -132,7 +149,8 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
       market = today;
       fx = new FxTable(today?.fx ?? []);
       rates.clear();
-      if (today) lastClose.seen(today);
+      ratesCarriedNow.clear();
+      if (today) seen.add(today);
     }
 
     let inflow = 0;
@@ -150,6 +168,7 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
     if (!newMarket && next === applied && previous) {
       // The same book at the same pack: the same value, to the last bit, as the day before.
       for (const symbol of carriedToday) carried.get(symbol)!.last = date;
+      for (const currency of ratesCarriedNow) carriedRates.get(currency)!.last = date;
       points.push({ date, value: previous.value, inflow, outflow });
       yield;
       continue;
@@ -162,7 +181,7 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
     for (const { symbol, currency, quantity } of open) {
       let close = market?.closes.get(symbol);
       if (close === undefined) {
-        close = lastClose.of(symbol);
+        close = seen.closeOf(symbol);
         if (close === undefined) {
           throw new HistoryDataError(
             `no close for ${symbol} on or before ${date}, so the holding cannot be valued`,
@@ -171,9 +190,7 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
           );
         }
         carriedToday.push(symbol);
-        const span = carried.get(symbol);
-        if (span) span.last = date;
-        else carried.set(symbol, { first: date, last: date });
+        spanOf(carried, symbol, date);
       }
       value += toBase(quantity * close, currency, date);
     }
@@ -181,10 +198,16 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
     yield;
   }
 
-  const warnings = [...carried].map(([symbol, { first, last }]): AnalyticsWarning => ({
-    code: 'price_carried_forward',
-    message: `${symbol} has no close in the pricing pack in force on some days between ${first} and ${last}; its last known close was carried forward`,
-  }));
+  const warnings = [
+    ...[...carried].map(([symbol, { first, last }]): AnalyticsWarning => ({
+      code: 'price_carried_forward',
+      message: `${symbol} has no close in the pricing pack in force on some days between ${first} and ${last}; its last known close was carried forward`,
+    })),
+    ...[...carriedRates].map(([currency, { first, last }]): AnalyticsWarning => ({
+      code: 'fx_rate_carried_forward',
+      message: `the pricing pack in force has no FX rate ${currency}/${baseCurrency} on some days between ${first} and ${last}; its last known rate was carried forward`,
+    })),
+  ];
   return { points, warnings };
 }
 
@@ -194,29 +217,45 @@ function openHoldings(book: LedgerBook): { symbol: string; currency: string; qua
 }
 
 /**
- * The last known close of a symbol over the markets seen so far, asked for only when the
- * market in force lacks it: each market's closes are looked at once per symbol carried,
- * instead of every close of every market being copied into a map as it comes into force.
+ * The last known close of a symbol, and rate of a currency into the base currency, over the
+ * markets seen so far, asked for only when the market in force lacks it: each market is
+ * looked at once per symbol or currency carried, instead of every close of every market being
+ * copied into a map as it comes into force.
  */
-function lastCloses(): { seen(market: DayMarket): void; of(symbol: string): number | undefined } {
+function marketsSeen(baseCurrency: string): {
+  add(market: DayMarket): void;
+  closeOf(symbol: string): number | undefined;
+  rateOf(currency: string): number | undefined;
+} {
   const markets: DayMarket[] = [];
-  /** Per symbol asked for: its newest close in markets[0..upTo]. */
-  const known = new Map<string, { upTo: number; close: number | undefined }>();
-  return {
-    seen: (market) => void markets.push(market),
-    of(symbol) {
-      const memo = known.get(symbol);
-      let close = memo?.close;
+  // Markets that lack a rate are rare; their FX tables are built only when one is asked for.
+  const tables = new WeakMap<DayMarket, FxTable>();
+  const tableOf = (m: DayMarket) => {
+    let t = tables.get(m);
+    if (!t) tables.set(m, (t = new FxTable(m.fx)));
+    return t;
+  };
+  /** A lookup of the newest value in the markets seen; per key, each market is looked at once. */
+  const newest = (inMarket: (m: DayMarket, key: string) => number | undefined) => {
+    const known = new Map<string, { upTo: number; value: number | undefined }>();
+    return (key: string): number | undefined => {
+      const memo = known.get(key);
+      let value = memo?.value;
       for (let i = markets.length - 1; i > (memo?.upTo ?? -1); i--) {
-        const c = markets[i]!.closes.get(symbol);
-        if (c !== undefined) {
-          close = c;
+        const v = inMarket(markets[i]!, key);
+        if (v !== undefined) {
+          value = v;
           break;
         }
       }
-      known.set(symbol, { upTo: markets.length - 1, close });
-      return close;
-    },
+      known.set(key, { upTo: markets.length - 1, value });
+      return value;
+    };
+  };
+  return {
+    add: (m) => void markets.push(m),
+    closeOf: newest((m, symbol) => m.closes.get(symbol)),
+    rateOf: newest((m, currency) => tableOf(m).rate(currency, baseCurrency) ?? undefined),
   };
 }
 

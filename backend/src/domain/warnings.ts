@@ -16,6 +16,7 @@ export const WARNING_CODES = [
   'negative_cash',
   // history.values, attribution.currency
   'price_carried_forward',
+  'fx_rate_carried_forward',
   'lookback_shortened',
   // metrics.*
   'metrics_unavailable',

@@ -11,7 +11,7 @@ import { jobRuns, jobsDatabase, packsOn, providerFor, writeCsvDay, type JobsDb }
 const DATE = '2025-10-27';
 const overview = (portfolio_id: string) => ({ pattern_id: 'portfolio_overview', inputs: { portfolio_id } });
 
-describeEachDb('jobs: a pack that lacks one portfolio’s price blocks no one else', (dialect) => {
+describeEachDb('jobs: a pack that lacks one portfolio’s price or rate blocks no one else', (dialect) => {
   let t: JobsDb;
   let db: Knex;
   beforeEach(async () => {
@@ -84,6 +84,78 @@ describeEachDb('jobs: a pack that lacks one portfolio’s price blocks no one el
         [{ code: 'missing_price', message: `no price for ${missing} in the pricing pack` }],
       );
       assert.equal(JSON.stringify(affected.body).includes('"complete":false'), true, 'totals say they are incomplete');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('publishes a pack without the one rate a portfolio needs: its daily series and attribution carry the last rate forward, its valuation names the pair', async () => {
+    const snap = await providerFor('demo').snapshot({ date: DATE, symbols: [], pairs: [] });
+    // Only the euro portfolio holds yen; the demo quotes every currency against USD.
+    const jpy = snap.fx.find((r) => r.base === 'JPY' || r.quote === 'JPY')!;
+    assert.ok(jpy, 'the demo quotes a yen rate');
+    const dir = tempDir('folio-csv-');
+    try {
+      writeCsvDay(
+        dir.path,
+        DATE,
+        snap.prices,
+        snap.fx.filter((r) => r !== jpy),
+      );
+      const r = await runFolio(['build-pack', '--date', DATE, '--provider', 'csv', '--mark-fresh', '--json'], {
+        env: { ...t.env, FOLIO_PROVIDER_CSV_DIR: dir.path },
+        timeoutMs: 60_000,
+      });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.mark_fresh.status, 'success');
+      assert.deepEqual(out.build.details.coverage.missing_pairs, [{ pair: 'JPY/EUR', portfolios: ['pf_demo_eur'] }]);
+    } finally {
+      dir.remove();
+    }
+
+    const srv = await startTestServer(t, { FOLIO_CURRENT_STATE_TTL_MS: '0' });
+    try {
+      const run = async (pattern_id: string, portfolio_id: string, inputs: Record<string, unknown> = {}) => {
+        const res = await srv.request('POST', '/v1/execute', {
+          body: { pattern_id, inputs: { portfolio_id, ...inputs } },
+        });
+        assert.equal(res.status, 200, `${pattern_id} ${portfolio_id}: ${res.text}`);
+        assert.equal(res.body.metadata.pricing_pack_id, `PP_${DATE}`);
+        return res.body as { warnings: { code: string; message: string }[]; result: Record<string, unknown> };
+      };
+      const codes = (b: { warnings: { code: string }[] }) => b.warnings.map((w) => w.code);
+      for (const id of ['pf_demo_usd', 'pf_demo_cad']) {
+        const served = await run('portfolio_overview', id);
+        assert.deepEqual(
+          codes(served).filter((c) => c.startsWith('missing_') || c.endsWith('_carried_forward')),
+          [],
+          id,
+        );
+      }
+      const carried = {
+        code: 'fx_rate_carried_forward',
+        message: `the pricing pack in force has no FX rate JPY/EUR on some days between ${DATE} and ${DATE}; its last known rate was carried forward`,
+      };
+      const overview = await run('portfolio_overview', 'pf_demo_eur');
+      assert.ok(codes(overview).includes('missing_fx_rate'), JSON.stringify(overview.warnings));
+      assert.ok(overview.result.metrics, 'the metrics strip is there');
+      assert.deepEqual(
+        overview.warnings.filter((w) => w.code === 'fx_rate_carried_forward'),
+        [carried],
+      );
+      const performance = await run('performance', 'pf_demo_eur', { start_date: '2025-10-20', end_date: DATE });
+      assert.deepEqual(
+        performance.warnings.filter((w) => w.code === 'fx_rate_carried_forward'),
+        [carried],
+      );
+      const attribution = await run('currency_attribution', 'pf_demo_eur', { lookback_days: 5 });
+      assert.deepEqual(
+        attribution.warnings.filter((w) => w.code === 'fx_rate_carried_forward').map((w) => w.message),
+        [
+          `pricing pack PP_${DATE} has no FX rate JPY/EUR; its last known rate, from PP_2025-10-24, was carried forward`,
+        ],
+      );
     } finally {
       await srv.close();
     }

@@ -145,7 +145,34 @@ describe('domain valuationHistory', () => {
     });
   });
 
-  it('fails on a missing FX rate, naming the pair and the day', () => {
+  it('carries a missing FX rate forward from the pack before, flows included, never from a later one, with a warning', () => {
+    const h = valuationHistory({
+      entries,
+      securities: SECURITIES,
+      baseCurrency: 'EUR',
+      days: calendarDays('2024-01-05', '2024-01-09'),
+      marketOn: series([
+        ['2024-01-05', packs[1]![1]],
+        // Monday's pack has its closes but no EUR/USD: Friday's 1.25 is in force, not Tuesday's.
+        ['2024-01-08', pack({ SAP: 105, AAPL: 220 }, null)],
+        ['2024-01-09', pack({ SAP: 104, AAPL: 230 }, 1.2)],
+      ]),
+    });
+    // Mon at 1.25: EUR cash 9012; USD cash 4000 x 0.8; SAP 10 x 105; AAPL 10 x 220 x 0.8.
+    close(h.points[3]!.value, 9012 + 3200 + 1050 + 1760, 'monday value at the carried rate');
+    close(h.points[3]!.inflow, 800, "monday's USD deposit at the carried rate");
+    // Tue: the pack's own rate again.
+    close(h.points[4]!.value, 8512 + 4000 / 1.2 + 1560 + 2300 / 1.2, 'tuesday value at its own rate');
+    assert.deepEqual(h.warnings, [
+      {
+        code: 'fx_rate_carried_forward',
+        message:
+          'the pricing pack in force has no FX rate USD/EUR on some days between 2024-01-08 and 2024-01-08; its last known rate was carried forward',
+      },
+    ]);
+  });
+
+  it('fails on an FX rate that no pack so far has had, naming the pair and the day', () => {
     const run = () =>
       valuationHistory({
         entries,
@@ -153,15 +180,18 @@ describe('domain valuationHistory', () => {
         baseCurrency: 'EUR',
         days: calendarDays('2024-01-05', '2024-01-09'),
         marketOn: series([
-          ['2024-01-05', packs[1]![1]],
-          ['2024-01-07', pack({ SAP: 1, AAPL: 1 }, null)],
+          ['2024-01-05', pack({ SAP: 102, AAPL: 210 }, null)],
+          ['2024-01-08', packs[2]![1]],
         ]),
       });
     assert.throws(run, (e: unknown) => {
       assert.ok(e instanceof HistoryDataError);
-      assert.equal(e.date, '2024-01-07');
+      assert.equal(e.date, '2024-01-05');
       assert.deepEqual(e.missing, { pair: 'USD/EUR' });
-      assert.match(e.message, /USD\/EUR on 2024-01-07/);
+      assert.match(
+        e.message,
+        /USD\/EUR on 2024-01-05: neither the pricing pack in force nor an earlier one has a rate for it/,
+      );
       return true;
     });
   });

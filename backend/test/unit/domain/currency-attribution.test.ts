@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import {
-  closesMissing,
+  marketMissing,
   periodAttribution,
-  type PackCloses,
   type PackMarket,
   type PeriodAttributionInput,
 } from '../../../src/domain/currency-attribution.js';
@@ -134,7 +133,7 @@ describe('domain periodAttribution (attribution.currency)', () => {
   });
 
   it('carries a missing close forward from the newest earlier pack, never from a later one, with a warning', () => {
-    const earlier: PackCloses[] = [
+    const earlier: PackMarket[] = [
       pack('2024-12-31', { AAPL: 199, SAP: 95 }, 1.1),
       pack(START, { AAPL: 200 }, 1.1),
       pack('2025-01-06', { AAPL: 190, SAP: 104 }, 1.2),
@@ -144,7 +143,7 @@ describe('domain periodAttribution (attribution.currency)', () => {
     const start = pack(START, { AAPL: 200 }, 1.1);
     const end = pack(END, { AAPL: 180 }, 1.21);
     const i = input({ start, end, earlier });
-    assert.equal(closesMissing(i.atStart, start, end), true);
+    assert.equal(marketMissing(i.atStart, start, end, 'USD'), true);
     const { output: a, warnings } = periodAttribution(i);
     const sap = a.holdings.find((h) => h.symbol === 'SAP')!;
     assert.equal(sap.r_local, fraction(106 / 95 - 1));
@@ -162,9 +161,26 @@ describe('domain periodAttribution (attribution.currency)', () => {
     ]);
   });
 
-  it('needs no earlier packs when the start and end packs have every close held', () => {
+  it('needs no earlier packs when the start and end packs have every close and rate held', () => {
     const i = input();
-    assert.equal(closesMissing(i.atStart, i.start, i.end), false);
+    assert.equal(marketMissing(i.atStart, i.start, i.end, 'USD'), false);
+    assert.equal(marketMissing(i.atStart, i.start, pack(END, { AAPL: 180, SAP: 110 }, null), 'USD'), true);
+  });
+
+  it('carries a missing FX rate forward from the newest earlier pack, once per currency, with a warning', () => {
+    const end = pack(END, { AAPL: 180, SAP: 110 }, null);
+    const earlier = [pack(START, { AAPL: 200, SAP: 100 }, 1.1), pack('2025-01-08', { AAPL: 185, SAP: 106 }, 1.2), end];
+    const { output: a, warnings } = periodAttribution(input({ end, earlier }));
+    const sap = a.holdings.find((h) => h.symbol === 'SAP')!;
+    // SAP's euros at 1.2 USD, the rate of 8 January, against 1.1 at the start.
+    assert.equal(sap.r_fx, fraction(1.2 / 1.1 - 1));
+    assert.deepEqual(warnings, [
+      {
+        code: 'fx_rate_carried_forward',
+        message:
+          'pricing pack PP_2025-01-10 has no FX rate EUR/USD; its last known rate, from PP_2025-01-08, was carried forward',
+      },
+    ]);
   });
 
   it('is pricing_pack_not_found when no close exists on or before the day, even if a later pack has one', () => {
@@ -182,10 +198,10 @@ describe('domain periodAttribution (attribution.currency)', () => {
     );
   });
 
-  it('is pricing_pack_not_found when a pack lacks the FX rate of a currency held, naming pair and pack', () => {
+  it('is pricing_pack_not_found when neither a pack nor an earlier one has the FX rate of a currency held, naming pair and day', () => {
     assert.throws(
       () => periodAttribution(input({ end: pack(END, { AAPL: 180, SAP: 110 }, null) })),
-      appError('pricing_pack_not_found', /^no FX rate EUR\/USD on 2025-01-10 in pricing pack PP_2025-01-10$/, {
+      appError('pricing_pack_not_found', /^no FX rate EUR\/USD on or before 2025-01-10$/, {
         date: END,
         pair: 'EUR/USD',
       }),
