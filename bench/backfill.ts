@@ -1,5 +1,5 @@
 /**
- * Backfill benchmark: three years of packs (753 NYSE trading days, 2022-01-03 to 2024-12-30)
+ * Backfill benchmark: three years of packs (753 NYSE trading days, 2022-01-03 to 2024-12-31)
  * for 5,000 securities and 30 FX pairs, read from per-symbol history files (eod) and an ECB
  * history file (ecb), registered from a mapping file, built, reconciled and marked fresh on
  * SQLite and on a scratch PostgreSQL database. Prints wall time, seconds per date, rows per
@@ -31,7 +31,7 @@ import { BENCH_CURRENCIES, onScratchDatabases } from './databases.js';
 const SECURITIES = 5_000;
 const TARGET_SECONDS = 180;
 const TARGET_RSS_MB = 500;
-const ALL_DAYS = tradingDays('2022-01-03', '2024-12-30');
+const ALL_DAYS = tradingDays('2022-01-03', '2024-12-31');
 const DAYS = ALL_DAYS.slice(0, Number(process.env.FOLIO_BENCH_BACKFILL_DAYS ?? ALL_DAYS.length));
 const FROM = DAYS[0]!;
 const TO = DAYS.at(-1)!;

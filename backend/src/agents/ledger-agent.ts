@@ -41,12 +41,13 @@ const isPositionsOutput = (v: unknown): v is PositionsOutput =>
 
 export const portfolio = (reads: ReadCache): Capability<z.infer<typeof portfolioArgs>> => ({
   name: 'ledger.portfolio',
-  description: 'The portfolio: id, name and base currency',
+  // Not its name: a rename is no ledger event, and an answer must replay byte for byte under its pins.
+  description: 'The portfolio: id and base currency',
   args: portfolioArgs,
   async run({ portfolio_id }, { ctx }) {
     const p = await reads.portfolioFor(portfolio_id, ctx.user.id);
     if (!p) throw new AppError('portfolio_not_found', `portfolio ${portfolio_id} does not exist`, { portfolio_id });
-    return { id: p.id, name: p.name, base_currency: p.base_currency };
+    return { id: p.id, base_currency: p.base_currency };
   },
 });
 

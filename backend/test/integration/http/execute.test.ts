@@ -22,7 +22,7 @@ describeEachDb('POST /v1/execute', (dialect) => {
     assert.equal(res.headers.get('x-request-id'), `ov-${dialect}-1`);
     const { result, metadata, warnings } = res.body;
     assert.equal(metadata.pattern_id, 'portfolio_overview');
-    assert.equal(metadata.pattern_version, '1.3.0');
+    assert.equal(metadata.pattern_version, '2.0.0');
     assert.match(metadata.pricing_pack_id, /^PP_\d{4}-\d{2}-\d{2}$/);
     assert.equal(metadata.asof_date, metadata.pricing_pack_id.slice(3));
     assert.match(metadata.ledger_commit_hash, /^[0-9a-f]{64}$/);
@@ -106,6 +106,25 @@ describeEachDb('POST /v1/execute', (dialect) => {
     assert.equal(replay.body.metadata.cached, false, 'replay recomputes');
     assert.equal(replay.body.metadata.result_hash, a.body.metadata.result_hash);
     assert.equal(replay.body.replay_of, a.body.metadata.request_id);
+  });
+
+  it('answers without the portfolio name, so a rename changes no answer and an earlier one still replays', async () => {
+    const a = await t.srv.request('POST', '/v1/execute', {
+      body: overview({ inputs: { portfolio_id: USD, top_n: 3 } }),
+    });
+    assert.equal(a.status, 200, a.text);
+    assert.deepEqual(a.body.result.portfolio, { id: USD, base_currency: 'USD' });
+    const before = (await t.srv.request('GET', `/v1/portfolios/${USD}`)).body.name;
+    const rename = (name: string) => t.srv.request('PATCH', `/v1/portfolios/${USD}`, { body: { name } });
+    assert.equal((await rename('Renamed while answers stand')).status, 200);
+    try {
+      const replay = await t.srv.request('POST', `/v1/executions/${a.body.metadata.request_id}/replay`);
+      assert.equal(replay.status, 200, replay.text);
+      assert.equal(replay.body.match, true);
+      assert.equal(replay.body.metadata.result_hash, a.body.metadata.result_hash);
+    } finally {
+      assert.equal((await rename(before)).status, 200);
+    }
   });
 
   it('answers from an older pack when pinned to it, and that answer replays', async () => {
