@@ -6,6 +6,7 @@ import {
   createLogger,
   createMetrics,
   createRuntime,
+  dialectOf,
   ExecutionTelemetry,
   executionTracing,
   folioTracer,
@@ -49,7 +50,8 @@ export async function executeCommand(argv: string[], io: Out): Promise<number> {
   const rt = createRuntime(config, createDb(config, logger));
   const tracing = executionTracing(config, logger);
   // The pattern spans of the service; the metrics they also record are never served here.
-  if (tracing) rt.service.observeWith(new ExecutionTelemetry(createMetrics(rt.service.listPatterns()), tracing));
+  if (tracing)
+    rt.service.observeWith(new ExecutionTelemetry(createMetrics(rt.service.listPatterns(), dialectOf(rt.db)), tracing));
   try {
     return await folioTracer().startActiveSpan(
       'cli.execute',

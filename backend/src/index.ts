@@ -7,7 +7,7 @@ export { ConfigError, loadConfig, type Config } from './config.js';
 export { AppError } from './errors.js';
 export { todayUtc } from './clock.js';
 export { utf8Text } from './validation.js';
-export { createDb, migrateLatest } from './db/knex.js';
+export { createDb, dialectOf, migrateLatest } from './db/knex.js';
 export { isCalendarDate } from './domain/dates.js';
 export { localDateTime, packDateProblem, previousTradingDay } from './domain/calendar.js';
 export { parsePackId } from './domain/pack.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
-import { createDb } from './db/knex.js';
+import { createDb, dialectOf } from './db/knex.js';
 import { ChangeListener } from './db/change-listener.js';
 import type { Change } from './db/changes.js';
 import { createApp } from './http/app.js';
@@ -203,7 +203,7 @@ function observe(
   config: Config,
   logger: Logger,
 ): { metrics: FolioMetrics; tracer: Tracer | null; detach: () => void } {
-  const metrics = createMetrics(runtime.service.listPatterns());
+  const metrics = createMetrics(runtime.service.listPatterns(), dialectOf(runtime.db));
   const detach = registerBreakerMetrics(metrics.registry, [providerBreakers, runtime.agentBreakers]);
   registerPackMetrics(metrics.registry, runtime.db, {
     ...freshnessRule(config),

@@ -76,6 +76,7 @@ const schema = z
         target_down_for: duration,
         target_absent_for: duration,
         metric_absent_for: duration,
+        change_listener_down_for: duration,
         required_metrics: z.object({ service: z.array(metricName).min(1), database: z.array(metricName) }).strict(),
       })
       .strict(),

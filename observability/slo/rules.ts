@@ -238,6 +238,23 @@ function serviceRules(c: SloConfig): Rule[] {
         ...links(c, 'FolioTargetAbsent'),
       },
     },
+    {
+      alert: 'FolioChangeListenerDown',
+      // SQLite has no listener (one process serves it): only instances on PostgreSQL count.
+      expr:
+        'max by (instance) (folio_change_listener_up) == 0\n' +
+        'and on(instance) max by (instance) (folio_build_info{database="postgres"})',
+      for: s.change_listener_down_for,
+      labels: { severity: 'ticket' },
+      annotations: {
+        summary: 'A Folio Executor replica does not hear the writes of the others',
+        description:
+          `{{ $labels.instance }} has not been listening on PostgreSQL channel folio_changes for ${s.change_listener_down_for}: ` +
+          'ledger imports, pack status changes and key revocations made through other replicas or the CLI reach it ' +
+          'only after FOLIO_CURRENT_STATE_TTL_MS and FOLIO_AUTH_CACHE_TTL_MS, so a revoked API key is still accepted there until then.',
+        ...links(c, 'FolioChangeListenerDown'),
+      },
+    },
     ...Object.entries(s.required_metrics).flatMap(([source, metrics]) =>
       metrics.map((metric): Rule => ({
         alert: 'FolioMetricAbsent',

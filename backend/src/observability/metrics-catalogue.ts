@@ -42,8 +42,8 @@ const define = <const L extends string>(d: MetricDefinition<L>): MetricDefinitio
 export const BUILD_INFO = define({
   name: 'folio_build_info',
   type: 'gauge',
-  help: 'Always 1; the labels say which build runs.',
-  labels: ['version', 'node_version'],
+  help: 'Always 1; the labels say which build runs, and on which database (sqlite or postgres).',
+  labels: ['version', 'node_version', 'database'],
 });
 export const HTTP_DURATION = define({
   name: 'folio_http_request_duration_seconds',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, type Counter, type Gauge, type Histogram, Registry } from 'prom-client';
 import { CHANGE_KINDS } from '../db/changes.js';
+import type { Dialect } from '../db/knex.js';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { agentOf } from '../executor/capability.js';
 import type { Pattern } from '../executor/pattern.js';
@@ -52,14 +53,14 @@ export interface FolioMetrics {
 }
 
 /** A registry with the process metrics and the request metrics, every known series at 0. */
-export function createMetrics(patterns: readonly Pattern[]): FolioMetrics {
+export function createMetrics(patterns: readonly Pattern[], database: Dialect): FolioMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
   // Gauges named like counters fail `promtool check metrics`; the per-type gauges
   // (folio_nodejs_active_handles{type}, ...) carry the same numbers.
   for (const kind of ['handles', 'requests', 'resources'])
     registry.removeSingleMetric(`${DEFAULT_METRICS_PREFIX}nodejs_active_${kind}_total`);
-  gauge(BUILD_INFO, registry).set({ version: packageVersion(), node_version: process.version }, 1);
+  gauge(BUILD_INFO, registry).set({ version: packageVersion(), node_version: process.version, database }, 1);
 
   const m: FolioMetrics = {
     registry,

@@ -28,7 +28,7 @@ describe('observability/execution-telemetry', () => {
   beforeEach(() => exporter.reset());
 
   async function run(failure: Error) {
-    const metrics = createMetrics([p]);
+    const metrics = createMetrics([p], 'sqlite');
     const telemetry = new ExecutionTelemetry(metrics, { tracer: provider.getTracer('test'), hashId: keyedHasher('k') });
     const registry = registryOf(
       cap('echo'),
