@@ -84,6 +84,39 @@ async function startReplicas(db: TestDatabase, prefix: string, env: Record<strin
   );
 }
 
+interface ReplicaSet {
+  db: TestDatabase;
+  k: Knex;
+  replicas: ServiceProcess[];
+  lb: Balancer;
+}
+
+/**
+ * Three replicas with `env` on a new seeded PostgreSQL database and their own Redis prefix,
+ * behind a balancer, for the enclosing describe: started before its tests, stopped and
+ * dropped after them. The fields are set once the set has started.
+ */
+function useReplicaSet(env: Record<string, string>): ReplicaSet {
+  const prefix = uniqueRedisPrefix();
+  const set: Partial<ReplicaSet> = {};
+  before(async function () {
+    this.timeout(180_000);
+    set.db = await seededDatabase('postgres');
+    set.k = set.db.open();
+    set.replicas = await startReplicas(set.db, prefix, env);
+    set.lb = await startBalancer(set.replicas.map((r) => r.url));
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await set.lb?.close();
+    await Promise.all((set.replicas ?? []).map((r) => r.stop('SIGTERM', 20_000).catch(() => r.stop('SIGKILL'))));
+    await set.k?.destroy();
+    await set.db?.drop();
+    await deleteRedisKeys(prefix);
+  });
+  return set as ReplicaSet;
+}
+
 async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
@@ -99,40 +132,20 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
 
   describe('with the pack schedule in every replica and a small rate limit', () => {
     const LIMIT = 30;
-    const prefix = uniqueRedisPrefix();
-    let db: TestDatabase;
-    let k: Knex;
-    let replicas: ServiceProcess[] = [];
-    let lb: Balancer | undefined;
-
-    before(async function () {
-      this.timeout(180_000);
-      db = await seededDatabase('postgres');
-      k = db.open();
-      replicas = await startReplicas(db, prefix, {
-        FOLIO_RATE_LIMIT_PER_MINUTE: String(LIMIT),
-        FOLIO_SCHEDULER: 'service',
-        FOLIO_PACK_SCHEDULE: '*/2 * * * * *',
-        FOLIO_PACK_SCHEDULE_TZ: 'UTC',
-        FOLIO_PACK_FRESH_BY: '07:00',
-        FOLIO_PACK_CATCH_UP_DAYS: '2',
-        FOLIO_PROVIDER: 'demo',
-      });
-      lb = await startBalancer(replicas.map((r) => r.url));
-    });
-    after(async function () {
-      this.timeout(60_000);
-      await lb?.close();
-      await Promise.all(replicas.map((r) => r.stop('SIGTERM', 20_000).catch(() => r.stop('SIGKILL'))));
-      await k?.destroy();
-      await db?.drop();
-      await deleteRedisKeys(prefix);
+    const set = useReplicaSet({
+      FOLIO_RATE_LIMIT_PER_MINUTE: String(LIMIT),
+      FOLIO_SCHEDULER: 'service',
+      FOLIO_PACK_SCHEDULE: '*/2 * * * * *',
+      FOLIO_PACK_SCHEDULE_TZ: 'UTC',
+      FOLIO_PACK_FRESH_BY: '07:00',
+      FOLIO_PACK_CATCH_UP_DAYS: '2',
+      FOLIO_PROVIDER: 'demo',
     });
 
     it('runs each date of the pack schedule once, whichever replica ticks first', async function () {
       this.timeout(180_000);
       const expected = expectedPackDate(new Date(), { timeZone: 'UTC', freshBy: '07:00' });
-      for (const r of replicas) {
+      for (const r of set.replicas) {
         await until(
           `the pack of ${expected} on ${r.url}`,
           async () => ((await fetch(`${r.url}/health/pack`)).status === 200 ? true : undefined),
@@ -140,14 +153,15 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
         );
       }
       // Every replica has ticked on the expected date since it was built, and found it done.
-      for (const r of replicas) {
+      for (const r of set.replicas) {
         await until(`a skipped tick on ${r.url}`, () =>
           r.logs().some((l) => l.msg.startsWith('scheduled build-pack skipped') && l.date === expected)
             ? true
             : undefined,
         );
       }
-      const runs = await k('job_runs')
+      const runs = await set
+        .k('job_runs')
         .whereIn('job', ['build-pack', 'reconcile', 'mark-fresh'])
         .select('job', 'date', 'status', 'pid');
       const built = runs.filter((r) => r.job === 'build-pack' && r.status === 'success').map((r) => r.date as string);
@@ -161,7 +175,7 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
       const tickers = new Set(runs.filter((r) => r.job === 'build-pack' && r.date === expected).map((r) => r.pid));
       assert.equal(tickers.size, 3, 'all three replicas ran the schedule for the date');
       assert.equal(runs.filter((r) => r.status === 'failure').length, 0, JSON.stringify(runs));
-      const packs = await k('pricing_packs').whereIn('date', built).select('date', 'status');
+      const packs = await set.k('pricing_packs').whereIn('date', built).select('date', 'status');
       assert.deepEqual(
         packs.map((p) => p.status).sort(),
         built.map(() => 'fresh'),
@@ -169,18 +183,18 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
     });
 
     it('holds the per-key rate limit in total across the replicas', async () => {
-      const { apiKey } = await createUserWithKey(k, `rate_${Date.now()}`);
+      const { apiKey } = await createUserWithKey(set.k, `rate_${Date.now()}`);
       const replies: Reply[] = [];
       await pool(
         Array.from({ length: LIMIT * 3 }, () => 0),
         6,
-        async () => void replies.push(await call(lb!.url, 'GET', '/v1/patterns', { apiKey })),
+        async () => void replies.push(await call(set.lb.url, 'GET', '/v1/patterns', { apiKey })),
       );
       const by = (status: number) => replies.filter((r) => r.status === status);
       assert.equal(by(200).length + by(429).length, replies.length, replies.map((r) => r.status).join(' '));
       // The burst takes a second or two; the window is the minute that began with its first request.
       assert.equal(by(200).length, LIMIT, 'one limit for the three replicas, not three');
-      for (const r of replicas) {
+      for (const r of set.replicas) {
         const served = replies.filter((x) => x.headers.get('x-served-by') === r.url);
         assert.ok(
           served.some((x) => x.status === 429),
@@ -189,8 +203,8 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
       }
       assert.equal(by(429)[0]!.code, 'rate_limited');
       // The limit is per key: the demo key still has its own minute.
-      assert.equal((await call(lb!.url, 'GET', '/v1/patterns')).status, 200);
-      for (const r of replicas) {
+      assert.equal((await call(set.lb.url, 'GET', '/v1/patterns')).status, 200);
+      for (const r of set.replicas) {
         const metrics = await (await fetch(`${r.url}/metrics`)).text();
         assert.match(metrics, /^folio_rate_limit_store_errors_total 0$/m);
       }
@@ -198,39 +212,23 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
   });
 
   describe('under load, with retries and a replica killed', () => {
-    const prefix = uniqueRedisPrefix();
-    let db: TestDatabase;
-    let k: Knex;
-    let replicas: ServiceProcess[] = [];
-    let lb: Balancer | undefined;
+    const set = useReplicaSet({ FOLIO_RATE_LIMIT_PER_MINUTE: '1000000' });
     let date: string;
     let aapl: number;
 
     before(async function () {
-      this.timeout(180_000);
-      db = await seededDatabase('postgres');
-      k = db.open();
-      replicas = await startReplicas(db, prefix, { FOLIO_RATE_LIMIT_PER_MINUTE: '1000000' });
-      lb = await startBalancer(replicas.map((r) => r.url));
+      const { lb } = set;
       const pack = JSON.parse((await call(lb.url, 'GET', '/v1/packs?limit=1')).text).packs[0];
       date = pack.date;
       aapl = JSON.parse((await call(lb.url, 'GET', `/v1/packs/${pack.id}`)).text).prices.find(
         (p: { symbol: string }) => p.symbol === 'AAPL',
       ).close;
     });
-    after(async function () {
-      this.timeout(60_000);
-      await lb?.close();
-      await Promise.all(replicas.map((r) => r.stop('SIGTERM', 20_000).catch(() => r.stop('SIGKILL'))));
-      await k?.destroy();
-      await db?.drop();
-      await deleteRedisKeys(prefix);
-    });
 
     const newPortfolios = (n: number, name: string) =>
       Promise.all(
         Array.from({ length: n }, async (_, i) => {
-          const res = await call(lb!.url, 'POST', '/v1/portfolios', {
+          const res = await call(set.lb.url, 'POST', '/v1/portfolios', {
             body: JSON.stringify({ name: `${name} ${i}`, base_currency: 'USD' }),
             type: 'application/json',
           });
@@ -244,7 +242,7 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
     const importLedger = (base: string, portfolio: string, n: number, key: string) =>
       call(base, 'POST', `/v1/portfolios/${portfolio}/transactions`, { body: ledger(n), type: 'text/csv', key });
     const commitsOf = async (portfolios: string[]) =>
-      (await k('ledger_commits').whereIn('portfolio_id', portfolios).select('hash')).map((r) => r.hash as string);
+      (await set.k('ledger_commits').whereIn('portfolio_id', portfolios).select('hash')).map((r) => r.hash as string);
 
     it('makes exactly one commit per key out of 1,000 imports each retried on another replica', async function () {
       this.timeout(300_000);
@@ -258,10 +256,10 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
         async (i) => {
           const key = `import-${run}-${i}`;
           const portfolio = portfolios[i % portfolios.length]!;
-          const first = await importLedger(replicas[i % 3]!.url, portfolio, i, key);
+          const first = await importLedger(set.replicas[i % 3]!.url, portfolio, i, key);
           assert.equal(first.status, 201, first.text);
           assert.equal(first.headers.get('idempotent-replayed'), null);
-          const retry = await importLedger(replicas[(i + 1) % 3]!.url, portfolio, i, key);
+          const retry = await importLedger(set.replicas[(i + 1) % 3]!.url, portfolio, i, key);
           assert.equal(retry.status, 201, retry.text);
           assert.equal(retry.headers.get('idempotent-replayed'), 'true');
           assert.equal(retry.text, first.text, 'the retry gets the first answer, byte for byte');
@@ -277,8 +275,8 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
       this.timeout(300_000);
       const portfolios = await newPortfolios(4, 'killed');
       const run = `${process.pid}-${Date.now()}`;
-      const victim = replicas[0]!;
-      const survivors = replicas.slice(1).map((r) => r.url);
+      const victim = set.replicas[0]!;
+      const survivors = set.replicas.slice(1).map((r) => r.url);
       let acknowledged = 0;
       let killedAt = -1; // acknowledged writes when the kill was sent
       let retried = 0;
@@ -296,7 +294,7 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
           assert.ok(attempt <= 50, `import ${n} still unanswered after 50 attempts`);
           let res: Reply;
           try {
-            res = await importLedger(lb!.url, portfolios[n % portfolios.length]!, n, key);
+            res = await importLedger(set.lb.url, portfolios[n % portfolios.length]!, n, key);
           } catch (e) {
             seen(`import: connection error ${connectionCode(e)}`);
             retried++;
@@ -325,7 +323,7 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
       const executes = Array.from({ length: 4 }, async () => {
         while (!done()) {
           try {
-            const res = await call(lb!.url, 'POST', '/v1/execute', {
+            const res = await call(set.lb.url, 'POST', '/v1/execute', {
               body: JSON.stringify({
                 pattern_id: 'portfolio_overview',
                 inputs: { portfolio_id: 'pf_demo_usd' },
@@ -353,7 +351,7 @@ describeWithRedis('Three replicas on one PostgreSQL database behind a load balan
         Object.fromEntries(errors),
       );
       for (const url of survivors) assert.ok(servedAfterKill.get(url), `${url} went on serving imports`);
-      assert.ok(!lb!.inRotation().includes(victim.url), 'the balancer took the killed replica out');
+      assert.ok(!set.lb.inRotation().includes(victim.url), 'the balancer took the killed replica out');
       const commits = await commitsOf(portfolios);
       assert.equal(new Set(acked).size, acked.length, 'one commit per key, even for a write retried after a kill');
       assert.deepEqual(

@@ -15,7 +15,8 @@ function checkout(): string {
     'jobs/folio.ts': 'import "../backend/src/index.js";\n',
     'tsconfig.json': '{}\n',
     'tsconfig.build.json': '{}\n',
-    'package.json': '{}\n',
+    // As the real one: the stamp script is an ES module (Node 24 warns on stderr otherwise).
+    'package.json': '{"type": "module"}\n',
     'package-lock.json': '{}\n',
     'dist/jobs/folio.js': '// compiled\n',
     'bin/build-stamp.js': fs.readFileSync(SCRIPT, 'utf8'),
