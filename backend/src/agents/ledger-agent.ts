@@ -5,6 +5,7 @@ import { symbolsOf } from '../domain/ledger/securities.js';
 import { positionsView, transactionsView } from '../domain/ledger/views.js';
 import { AppError } from '../errors.js';
 import type { Capability } from '../executor/capability.js';
+import { deepFreeze } from '../executor/freeze.js';
 import { symbolArg } from './args.js';
 import { inPlace, isArrayOf, isNumber, isRecord, isString } from './in-place.js';
 import { entriesAsOf } from './pinned-reads.js';
@@ -60,11 +61,21 @@ export const positions = (reads: ReadCache): Capability<z.infer<typeof positions
   name: 'ledger.positions',
   description: 'Open positions with FIFO lots, cash per currency and realised P&L at the pinned commit and as-of date',
   args: positionsArgs,
+  /**
+   * Positions are a pure function of the pinned commit and the as-of date, and replaying the
+   * whole ledger was most of a cold portfolio_overview's CPU, so they are kept for the next
+   * request with the same pins (frozen: later steps read them, none may change them).
+   */
   async run({ portfolio_id, symbol, include_lots }, { ctx }) {
+    const key = `positions:${JSON.stringify([ctx.user.id, portfolio_id, symbol ?? null, include_lots, ctx.ledger_commit_hash, ctx.asof_date])}`;
+    const hit = reads.derived<ReturnType<typeof positionsView>>(key);
+    if (hit) return hit;
     const entries = await entriesAsOf(reads, portfolio_id, ctx);
     const securities = await reads.securities(symbolsOf(entries));
     const state = replayLedger(entries, { asof: ctx.asof_date, securities });
-    return positionsView(state, securities, entries.length, { symbol, includeLots: include_lots });
+    const view = deepFreeze(positionsView(state, securities, entries.length, { symbol, includeLots: include_lots }));
+    reads.setDerived(key, view, view.holdings.length + view.cash.length + 1);
+    return view;
   },
 });
 
