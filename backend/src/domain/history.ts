@@ -126,7 +126,7 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
           : 'neither the pricing pack in force nor an earlier one has a rate for it';
       throw new HistoryDataError(`no FX rate ${pair} on ${date}: ${where}`, date, { pair });
     }
-    if (ratesCarriedNow.has(currency)) spanOf(carriedRates, currency, date);
+    if (ratesCarriedNow.size > 0 && ratesCarriedNow.has(currency)) spanOf(carriedRates, currency, date);
     return amount * rate;
   };
 
