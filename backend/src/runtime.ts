@@ -42,6 +42,8 @@ export function createRuntime(config: Config, db: Knex = createDb(config)): Runt
     maxPackRows: config.FOLIO_CACHE_PACK_ROWS,
     securityTtlMs: 300_000,
     maxDerivedSize: config.FOLIO_CACHE_HISTORY_POINTS,
+    // A portfolio deleted through any process (or the CLI) is unknown here once this has passed.
+    portfolioTtlMs: config.FOLIO_CURRENT_STATE_TTL_MS,
   });
   // Per runtime, not per process: an agent's health is that of this runtime's database and caches.
   const agentBreakers = new BreakerRegistry();

@@ -39,14 +39,23 @@ export class ReadCache {
   private readonly packData: LRUCache<string, PackData>;
   private readonly marketData: LRUCache<string, PackData>;
   private readonly securityInfo: LRUCache<string, SecurityInfo>;
-  private readonly portfolioRows = new LRUCache<string, Portfolio>({ max: 100_000 });
+  /** Null when portfolio rows are not kept (a TTL of 0: every request asks). */
+  private readonly portfolioRows: LRUCache<string, Portfolio> | null;
   private readonly loading = new Map<string, Promise<unknown>>();
   private readonly derivedValues: LRUCache<string, object> | null;
 
   constructor(
     private readonly db: Knex,
-    opts: { maxLedgerEntries: number; maxPackRows: number; securityTtlMs: number; maxDerivedSize: number },
+    opts: {
+      maxLedgerEntries: number;
+      maxPackRows: number;
+      securityTtlMs: number;
+      maxDerivedSize: number;
+      /** How long a portfolio row is reused: a deleted portfolio is unknown to every process after it. */
+      portfolioTtlMs: number;
+    },
   ) {
+    this.portfolioRows = opts.portfolioTtlMs > 0 ? new LRUCache({ max: 100_000, ttl: opts.portfolioTtlMs }) : null;
     this.derivedValues = opts.maxDerivedSize > 0 ? new LRUCache({ maxSize: opts.maxDerivedSize }) : null;
     this.entries = new LRUCache({
       maxSize: Math.max(1, opts.maxLedgerEntries),
@@ -207,11 +216,11 @@ export class ReadCache {
 
   /** A portfolio only when `userId` owns it: someone else's portfolio looks exactly like a missing one. */
   async portfolioFor(id: string, userId: string): Promise<Portfolio | null> {
-    let p = this.portfolioRows.get(id);
+    let p = this.portfolioRows?.get(id);
     if (!p) {
       const row = await portfolios.get(this.db, id);
       if (!row) return null;
-      this.portfolioRows.set(id, row);
+      this.portfolioRows?.set(id, row);
       p = row;
     }
     return p.user_id === userId ? p : null;

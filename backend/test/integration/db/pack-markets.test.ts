@@ -28,7 +28,13 @@ const published = DATES.map((date, d) => ({
 }));
 
 const cacheOn = (db: Knex) =>
-  new ReadCache(db, { maxLedgerEntries: 10, maxPackRows: 10_000, securityTtlMs: 1, maxDerivedSize: 0 });
+  new ReadCache(db, {
+    maxLedgerEntries: 10,
+    maxPackRows: 10_000,
+    securityTtlMs: 1,
+    maxDerivedSize: 0,
+    portfolioTtlMs: 0,
+  });
 
 /** The markets of `IDS` for `SYMBOLS`, as sorted entries, read on an empty cache. */
 async function marketsOn(db: Knex) {

@@ -127,6 +127,22 @@ describeEachDb('POST /v1/execute', (dialect) => {
     }
   });
 
+  it('refuses to execute against a deleted portfolio once the current-state TTL has passed', async () => {
+    const created = await t.srv.request('POST', '/v1/portfolios', {
+      body: { name: 'Made by mistake', base_currency: 'USD' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+    const run = () => t.srv.request('POST', '/v1/execute', { body: overview({ inputs: { portfolio_id: id } }) });
+    assert.equal((await run()).status, 200);
+    assert.equal((await t.srv.request('DELETE', `/v1/portfolios/${id}`)).status, 204);
+    // FOLIO_CURRENT_STATE_TTL_MS (1 s by default) bounds how long any process may still know it.
+    await new Promise((r) => setTimeout(r, 1100));
+    const gone = await run();
+    assert.equal(gone.status, 404, gone.text);
+    assert.equal(gone.body.error, 'portfolio_not_found');
+  });
+
   it('answers from an older pack when pinned to it, and that answer replays', async () => {
     const list = await t.srv.request('GET', '/v1/packs?limit=30');
     const older = list.body.packs[25];
