@@ -5,6 +5,19 @@ import { isSecurityTransfer } from './ledger/securities.js';
 import type { LedgerEntry, SecurityInfo } from './ledger/types.js';
 import { addDays } from './dates.js';
 
+/**
+ * Closes whose symbol index is shared by every pack of the same symbol list (compact pack
+ * closes): a holding's slot in `index` is looked up once per list instead of once per day.
+ * `at(index.get(s))` is `get(s)`.
+ */
+export interface IndexedCloses extends ReadonlyMap<string, number> {
+  readonly index: ReadonlyMap<string, number>;
+  at(slot: number): number;
+}
+
+const isIndexed = (closes: ReadonlyMap<string, number>): closes is IndexedCloses =>
+  'index' in closes && typeof (closes as Partial<IndexedCloses>).at === 'function';
+
 /** The market data in force on a day: the newest pack dated on or before it. */
 export interface DayMarket {
   closes: ReadonlyMap<string, number>;
@@ -142,6 +155,9 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
   let open = openHoldings(book);
   // The holdings valued at a carried close on the last day valued in full.
   let carriedToday: string[] = [];
+  // Each open holding's slot in the index of the market's closes, for `open` and that index.
+  let slots: (number | undefined)[] = [];
+  let slotsOf = null as { open: typeof open; index: ReadonlyMap<string, number> } | null;
   for (const date of days) {
     const today = input.marketOn(date);
     const newMarket = today !== market;
@@ -178,8 +194,19 @@ export function* valuationHistorySteps(input: HistoryInput): Generator<void, His
     let value = 0;
     for (const [currency, balance] of book.cashBalances()) value += toBase(balance, currency, date);
     carriedToday = [];
-    for (const { symbol, currency, quantity } of open) {
-      let close = market?.closes.get(symbol);
+    const closes = market?.closes;
+    const indexed = closes !== undefined && isIndexed(closes) ? closes : null;
+    if (indexed && (slotsOf?.open !== open || slotsOf.index !== indexed.index)) {
+      slots = open.map((h) => indexed.index.get(h.symbol));
+      slotsOf = { open, index: indexed.index };
+    }
+    for (let i = 0; i < open.length; i++) {
+      const { symbol, currency, quantity } = open[i]!;
+      let close: number | undefined;
+      if (indexed) {
+        const slot = slots[i];
+        close = slot === undefined ? undefined : indexed.at(slot);
+      } else close = closes?.get(symbol);
       if (close === undefined) {
         close = seen.closeOf(symbol);
         if (close === undefined) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { IndexedCloses } from '../../domain/history.js';
 
 /**
  * A pack's closes in compact form, written with its prices (a pack's content is final once
@@ -125,11 +126,15 @@ export function pickCloses(slots: ListSlots, stored: Buffer): PickedCloses {
  * Closes by symbol over an index shared by many packs and one pack's values: a map of 500
  * closes per pack over years of packs would cost a map entry per close; this costs 8 bytes.
  */
-export class PickedCloses implements ReadonlyMap<string, number> {
+export class PickedCloses implements IndexedCloses {
   constructor(
-    private readonly index: ReadonlyMap<string, number>,
+    readonly index: ReadonlyMap<string, number>,
     private readonly closes: Float64Array,
   ) {}
+
+  at(slot: number): number {
+    return this.closes[slot]!;
+  }
 
   get size(): number {
     return this.index.size;

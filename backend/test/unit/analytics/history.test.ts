@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { calendarDays, HistoryDataError, valuationHistory, type DayMarket } from '../../../src/domain/history.js';
+import {
+  calendarDays,
+  HistoryDataError,
+  valuationHistory,
+  type DayMarket,
+  type IndexedCloses,
+} from '../../../src/domain/history.js';
 import type { FxRate } from '../../../src/domain/fx.js';
 import type { LedgerEntry } from '../../../src/domain/ledger/types.js';
 import { buy, commit, deposit, SECURITIES, tx } from '../ledger/fixtures.js';
@@ -194,6 +200,30 @@ describe('domain valuationHistory', () => {
       );
       return true;
     });
+  });
+
+  it('values closes that share a symbol index exactly as plain maps, carried closes included', () => {
+    // Packs with the same symbols share one index object, as the packs of one symbol list do.
+    const indexes = new Map<string, Map<string, number>>();
+    const indexed = (m: DayMarket): DayMarket => {
+      const symbols = [...m.closes.keys()].sort();
+      let index = indexes.get(symbols.join());
+      if (!index) indexes.set(symbols.join(), (index = new Map(symbols.map((sym, k) => [sym, k]))));
+      const values = symbols.map((sym) => m.closes.get(sym)!);
+      const closes: IndexedCloses = Object.assign(new Map(m.closes), { index, at: (slot: number) => values[slot]! });
+      return { closes, fx: m.fx };
+    };
+    const run = (ps: [string, DayMarket][]) =>
+      valuationHistory({
+        entries,
+        securities: SECURITIES,
+        baseCurrency: 'EUR',
+        days: calendarDays('2024-01-04', '2024-01-09'),
+        marketOn: series(ps),
+      });
+    const plain = run(packs);
+    assert.deepEqual(run(packs.map(([d, m]) => [d, indexed(m)])), plain);
+    assert.ok(plain.warnings.some((w) => w.code === 'price_carried_forward'));
   });
 
   it('needs no pack for base-currency cash, but does for foreign cash', () => {
