@@ -97,7 +97,7 @@ function sqliteValue(v: unknown): unknown {
  * ledger rows (five prepared statements) take a few milliseconds; on PostgreSQL only encoding
  * the JSON does.
  */
-const SLICE_ROWS = 500;
+export const SLICE_ROWS = 500;
 
 /**
  * Inserts `items` (as `toRow` shapes each) a slice at a time with insertChunked, giving the

@@ -10,6 +10,7 @@ import * as m003 from './migrations/003_job_breaker_events.js';
 import * as m004 from './migrations/004_accounts.js';
 import * as m005 from './migrations/005_idempotency_keys.js';
 import * as m006 from './migrations/006_pack_closes.js';
+import * as m007 from './migrations/007_staged_commits.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['004_accounts', m004],
   ['005_idempotency_keys', m005],
   ['006_pack_closes', m006],
+  ['007_staged_commits', m007],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

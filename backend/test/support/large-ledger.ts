@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { TestServer } from './server.js';
 
 const SECURITIES = fileURLToPath(new URL('../../src/demo/securities.csv', import.meta.url));
 
@@ -29,4 +31,17 @@ export function largeLedgerCsv(bytes: number, opts: { commitEvery?: number } = {
     lines.push(line);
     size += line.length + 1;
   }
+}
+
+/** A new, empty USD portfolio of the demo user, and CSV imports into a portfolio, over HTTP. */
+export function ledgerRequests(srv: () => TestServer) {
+  return {
+    newPortfolio: async (name: string) => {
+      const res = await srv().request('POST', '/v1/portfolios', { body: { name, base_currency: 'USD' } });
+      assert.equal(res.status, 201, res.text);
+      return res.body.id as string;
+    },
+    importCsv: (id: string, csv: string) =>
+      srv().request('POST', `/v1/portfolios/${id}/transactions`, { raw: csv, headers: { 'content-type': 'text/csv' } }),
+  };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { insertChunked } from '../bulk.js';
-import { nowIso } from '../../clock.js';
+import { isoSecondsFromNow, nowIso } from '../../clock.js';
+import { STAGED_COMMIT_STALE_SECONDS } from './ledger.js';
 
 export interface Portfolio {
   id: string;
@@ -65,14 +66,22 @@ export async function update(db: Knex, id: string, changes: Partial<Pick<Portfol
 
 /**
  * Deletes the portfolio only while nothing refers to it: no ledger commit (the ledger is
- * append-only) and no position snapshot of a pack (reconciling that pack needs the portfolio).
- * One statement, so an import cannot slip in between the check and the delete.
+ * append-only; a commit being staged counts, one left by a dead import does not and goes with
+ * the portfolio) and no position snapshot of a pack (reconciling that pack needs the
+ * portfolio). One statement, so an import cannot slip in between the check and the delete.
  */
 export async function deleteIfUnreferenced(db: Knex, id: string): Promise<boolean> {
+  const deadSince = isoSecondsFromNow(-STAGED_COMMIT_STALE_SECONDS);
   const deleted = await db('portfolios')
     .where({ id })
     .whereNotExists((q) => {
-      void q.select(db.raw('1')).from('ledger_commits').where('portfolio_id', id);
+      void q
+        .select(db.raw('1'))
+        .from('ledger_commits')
+        .where('portfolio_id', id)
+        .where((c) => {
+          void c.whereNull('pending_since').orWhere('pending_since', '>=', deadSince);
+        });
     })
     .whereNotExists((q) => {
       void q.select(db.raw('1')).from('pack_portfolios').where('portfolio_id', id);

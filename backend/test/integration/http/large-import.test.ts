@@ -6,7 +6,7 @@ import { prepareCommits } from '../../../src/domain/ledger/imports/prepare.js';
 import { todayUtc } from '../../../src/clock.js';
 import { THREAD_MIN_BYTES } from '../../../src/services/ledger-prepare.js';
 import { describeEachDb } from '../../support/databases.js';
-import { largeLedgerCsv } from '../../support/large-ledger.js';
+import { largeLedgerCsv, ledgerRequests } from '../../support/large-ledger.js';
 import { useSeededServer } from '../../support/server.js';
 
 /** Just under the default body limit (1 MiB), the largest CSV a client can send. */
@@ -22,13 +22,8 @@ describeEachDb('large ledger imports over HTTP (prepared in a worker thread)', (
     await k?.destroy();
   });
 
-  const newPortfolio = async () => {
-    const res = await t.srv.request('POST', '/v1/portfolios', { body: { name: 'large', base_currency: 'USD' } });
-    assert.equal(res.status, 201, res.text);
-    return res.body.id as string;
-  };
-  const importCsv = (id: string, csv: string) =>
-    t.srv.request('POST', `/v1/portfolios/${id}/transactions`, { raw: csv, headers: { 'content-type': 'text/csv' } });
+  const { newPortfolio: create, importCsv } = ledgerRequests(() => t.srv);
+  const newPortfolio = () => create('large');
   /** What the same file gives when prepared on the event loop, as a small import is, onto an empty chain. */
   const inProcess = async (id: string, csv: string) =>
     prepareCommits({
