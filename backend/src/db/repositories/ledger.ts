@@ -45,7 +45,7 @@ const staged = (db: Knex, portfolioId: string) =>
  * A staged commit whose import has written nothing for this long belongs to an import that
  * died part way (a killed process): the next import onto that portfolio removes it, rows and all.
  */
-export const STAGED_COMMIT_STALE_SECONDS = 30;
+export const STAGED_COMMIT_STALE_SECONDS = 10;
 
 /** How often an import waits to see whether another import staging onto its portfolio is done. */
 const STAGED_WAIT_MS = 20;

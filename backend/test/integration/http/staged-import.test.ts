@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
+import { createDb } from '../../../src/db/knex.js';
+import * as portfolios from '../../../src/db/repositories/portfolios.js';
 import { isoSecondsFromNow, nowIso } from '../../../src/clock.js';
 import { STAGED_COMMIT_STALE_SECONDS } from '../../../src/db/repositories/ledger.js';
 import { genesisParent } from '../../../src/domain/ledger/commit.js';
 import { largeLedgerCsv, ledgerRequests } from '../../support/large-ledger.js';
+import { seededDatabase } from '../../support/databases.js';
+import { childEnv, REPO_ROOT, runFolio, tempDir, type TempDir } from '../../support/folio-process.js';
 import { useSeededServer } from '../../support/server.js';
+import { until } from '../../support/until.js';
 
 /**
  * On SQLite an import stages its commit: the rows go in a slice per transaction under a commit
@@ -138,5 +146,66 @@ describe('ledger imports staged on SQLite', () => {
     await leaveStagedCommit(abandoned, isoSecondsFromNow(-STAGED_COMMIT_STALE_SECONDS - 1));
     assert.equal((await t.srv.request('DELETE', `/v1/portfolios/${abandoned}`)).status, 204);
     assert.equal(await rowsOf(abandoned), 0);
+  });
+});
+
+describe('a ledger import killed part way on SQLite (folio ledger import, kill -9)', () => {
+  let dataDir: TempDir;
+  let k: Knex;
+  before(async () => {
+    dataDir = tempDir('folio-staged-');
+    const seeded = await seededDatabase('sqlite');
+    fs.copyFileSync(seeded.config.sqliteFile, path.join(dataDir.path, 'folio.sqlite'));
+    await seeded.drop();
+    k = createDb({ sqliteFile: path.join(dataDir.path, 'folio.sqlite') });
+  });
+  after(async () => {
+    await k?.destroy();
+    dataDir?.remove();
+  });
+  const env = () => ({ FOLIO_DATA_DIR: dataDir.path });
+
+  it('leaves a chain that verifies with nothing of the import in it, and the same file imports whole afterwards', async function () {
+    this.timeout(180_000);
+    const { csv, rows } = largeLedgerCsv(1_048_576 - 64);
+    const file = path.join(dataDir.path, 'large.csv');
+    fs.writeFileSync(file, csv);
+    const id = (await portfolios.create(k, 'usr_demo', 'killed import', 'USD')).id;
+    const staged = () => k('ledger_commits').where({ portfolio_id: id }).whereNotNull('pending_since').first('hash');
+    const rowsOf = async () => Number((await k('transactions').where({ portfolio_id: id }).count({ n: '*' }))[0]!.n);
+
+    const importing = spawn(process.execPath, ['bin/folio.js', 'ledger', 'import', '--portfolio', id, file], {
+      cwd: REPO_ROOT,
+      env: childEnv(env()),
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => importing.once('exit', resolve));
+    // Killed once some of its rows are on disk, before it publishes them.
+    await until(
+      'rows of the import staged',
+      async () => ((await staged()) !== undefined && (await rowsOf()) > 0 ? true : undefined),
+      120_000,
+    );
+    importing.kill('SIGKILL');
+    await exited;
+    assert.ok((await rowsOf()) < rows, 'the import finished before it could be killed');
+
+    const verified = await runFolio(['ledger', 'verify', '--portfolio', id, '--json'], { env: env() });
+    assert.equal(verified.code, 0, verified.stderr);
+    const report = JSON.parse(verified.stdout);
+    assert.deepEqual(
+      report.portfolios.map((p: { ok: boolean; commits: number }) => [p.ok, p.commits]),
+      [[true, 0]],
+    );
+    const exported = await runFolio(['ledger', 'export', '--portfolio', id], { env: env() });
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(exported.stdout.trim().split('\n').length, 1, 'the export holds only its header');
+
+    // The next import waits until the dead one's claim is stale, removes it, and lands whole.
+    const again = await runFolio(['ledger', 'import', '--portfolio', id, '--json', file], { env: env() });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).count, rows);
+    assert.equal(await rowsOf(), rows);
+    assert.equal(await staged(), undefined);
   });
 });
