@@ -7,7 +7,7 @@ import { dialectOf } from './knex.js';
  * per date, a ledger import). knex compiles a multi-row SQLite insert as a UNION ALL of
  * SELECTs and a PostgreSQL one as one bind parameter per value, and both are parsed and
  * planned again for every statement: a three-year backfill spent most of its time there. So
- * SQLite runs one prepared statement of SQLITE_ROWS rows, kept per connection and SQL text,
+ * SQLite runs one prepared statement of SQLITE_ROWS rows, kept by the connection (statement-cache.ts),
  * and PostgreSQL receives each chunk as one JSON array expanded by json_populate_recordset,
  * which converts every value with its column type's own input function, as a bind parameter
  * would (numbers are written in JavaScript's shortest round-trip form either way). A column a
@@ -23,9 +23,6 @@ const POSTGRES_ROWS = 5_000;
 interface SqliteConnection {
   prepare(sql: string): { run(params: unknown[]): unknown };
 }
-type Statement = ReturnType<SqliteConnection['prepare']>;
-
-const prepared = new WeakMap<SqliteConnection, Map<string, Statement>>();
 
 /** Inserts `rows` (objects with the same columns) into `table` within the transaction `trx`. */
 export async function insertChunked(trx: Knex.Transaction, table: string, rows: readonly object[]): Promise<void> {
@@ -47,7 +44,7 @@ export async function insertChunked(trx: Knex.Transaction, table: string, rows: 
     const params: unknown[] = [];
     for (const row of chunk) for (const c of columns) params.push(sqliteValue((row as Record<string, unknown>)[c]));
     try {
-      statement(conn, table, columns, chunk.length).run(params);
+      conn.prepare(insertSql(table, columns, chunk.length)).run(params);
     } catch (e) {
       // As knex reports a failed statement: its SQL first (no values: they are bound), so that
       // a log line or an error report says which insert the database refused.
@@ -62,19 +59,6 @@ function columnsOf(rows: readonly object[]): string[] {
   const names = new Set<string>();
   for (const row of rows) for (const k of Object.keys(row)) names.add(k);
   return [...names].sort();
-}
-
-function statement(conn: SqliteConnection, table: string, columns: readonly string[], count: number): Statement {
-  let byText = prepared.get(conn);
-  if (!byText) prepared.set(conn, (byText = new Map<string, Statement>()));
-  const sql = insertSql(table, columns, count);
-  let s = byText.get(sql);
-  if (!s) {
-    s = conn.prepare(sql);
-    // Only full chunks repeat; a last, shorter chunk's statement is not worth keeping.
-    if (count === SQLITE_ROWS) byText.set(sql, s);
-  }
-  return s;
 }
 
 function insertSql(table: string, columns: readonly string[], count: number): string {

@@ -11,6 +11,7 @@ import * as m004 from './migrations/004_accounts.js';
 import * as m005 from './migrations/005_idempotency_keys.js';
 import * as m006 from './migrations/006_pack_closes.js';
 import * as m007 from './migrations/007_staged_commits.js';
+import { reuseStatements, type PreparingConnection } from './statement-cache.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
 
@@ -109,11 +110,14 @@ export function createDb(config: DbSettings, logger?: Logger): Knex {
     pool: {
       min: 1,
       max: 1,
-      afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+      afterCreate: (
+        conn: PreparingConnection & { pragma(s: string): unknown },
+        done: (err: Error | null, conn: unknown) => void,
+      ) => {
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
         conn.pragma('synchronous = NORMAL');
-        done(null, conn);
+        done(null, reuseStatements(conn));
       },
     },
   });
