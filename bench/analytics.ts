@@ -281,15 +281,18 @@ function report(label: string, run: Run): void {
 async function runOn(name: string, env: Record<string, string>, data: Dataset): Promise<void> {
   const start_date = data.days[0]!.date;
   const end_date = data.days.at(-1)!.date;
+  const patterns = [
+    [`performance ${start_date}..${end_date}`, 'performance', { portfolio_id: PORTFOLIO_ID, start_date, end_date }],
+    [`risk lookback_days ${RISK_LOOKBACK}`, 'risk', { portfolio_id: PORTFOLIO_ID, lookback_days: RISK_LOOKBACK }],
+  ] as const;
   console.log(`\n${name}`);
-  report(
-    `performance ${start_date}..${end_date}`,
-    await measure(env, { portfolio_id: PORTFOLIO_ID, start_date, end_date }, 'performance'),
-  );
-  report(
-    `risk lookback_days ${RISK_LOOKBACK}`,
-    await measure(env, { portfolio_id: PORTFOLIO_ID, lookback_days: RISK_LOOKBACK }, 'risk'),
-  );
+  // Side by side: the start-up warm-up is what separates the two first requests.
+  for (const [label, patternId, inputs] of patterns) {
+    for (const warmUp of ['false', 'true']) {
+      const run = await measure({ ...env, FOLIO_WARM_UP: warmUp }, inputs, patternId);
+      report(`${label}, start-up warm-up ${warmUp === 'true' ? 'on (the default)' : 'off'}`, run);
+    }
+  }
 }
 
 async function load(db: Knex, data: Dataset): Promise<number> {

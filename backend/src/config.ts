@@ -144,6 +144,8 @@ const schema = z
     FOLIO_PRETTY_LOGS: boolFromEnv(false),
     /** false: no /metrics and no metric recording, to measure what they cost (the benchmark); keep it on in service. */
     FOLIO_METRICS: boolFromEnv(true),
+    /** Run the analytics code once on a synthetic book before listening, so the first request does not pay for compiling it (agents/warm-up.ts). */
+    FOLIO_WARM_UP: boolFromEnv(true),
     // Market-data providers (backend/src/providers, docs/operations.md#providers).
     /** Where pack builds and pricing.source_check get closes and FX. */
     FOLIO_PROVIDER: z.enum(['demo', 'csv', 'http', 'eod', 'ecb']).default('demo'),

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './config.js';
 import { createDb, dialectOf } from './db/knex.js';
 import { ChangeListener } from './db/change-listener.js';
 import type { Change } from './db/changes.js';
+import { warmUpAnalytics } from './agents/warm-up.js';
 import { createApp } from './http/app.js';
 import { clientErrorHandler } from './http/error-handler.js';
 import { logBreakerEvents } from './observability/breaker-log.js';
@@ -27,6 +28,15 @@ export interface RunningServer {
   port: number;
   /** Fails readiness, keeps serving for FOLIO_SHUTDOWN_DRAIN_MS, stops accepting, lets in-flight requests finish (up to the timeout), then closes the database. */
   shutdown(): Promise<void>;
+}
+
+/** A warm-up that fails only costs the first request its speed: the service starts anyway, and says why. */
+function warmUp(logger: Logger): void {
+  try {
+    logger.info({ ms: Math.round(warmUpAnalytics().ms) }, 'analytics code warmed up');
+  } catch (err) {
+    logger.warn({ err }, 'analytics warm-up failed; the first request compiles the code instead');
+  }
 }
 
 /** Work the process runs beside the HTTP service (the pack schedule), stopped before the database closes. */
@@ -67,6 +77,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     tracer: observed?.tracer ?? null,
     traceSlowMs: config.FOLIO_TRACE_SLOW_MS,
   });
+  if (config.FOLIO_WARM_UP) warmUp(logger);
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);
   server.on('clientError', clientErrorHandler(logger));

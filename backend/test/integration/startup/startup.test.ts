@@ -91,6 +91,11 @@ describe('folio serve: first start on an empty SQLite data directory', () => {
     assert.ok(seeded.level >= 30, 'logged at info level or above, so the default level shows it');
     assert.ok(svc!.port > 0, 'PORT=0 gets an ephemeral port, and the log names it');
     assert.ok(messages.indexOf('applied migrations') < messages.findIndex((m) => m.startsWith('listening on port')));
+    const warmed = messages.indexOf('analytics code warmed up');
+    assert.ok(
+      warmed >= 0 && warmed < messages.findIndex((m) => m.startsWith('listening on port')),
+      JSON.stringify(messages),
+    );
     assert.ok(fs.existsSync(path.join(dir.path, 'folio.sqlite')), 'the database is in FOLIO_DATA_DIR');
   });
 
@@ -135,9 +140,10 @@ describe('folio serve: first start on an empty SQLite data directory', () => {
     assert.equal(svc!.stderr(), '', 'nothing on stderr');
   });
 
-  it('starts again on the same data without migrating or seeding twice', async () => {
-    svc = await startService(serviceEnv(dir));
+  it('starts again on the same data without migrating or seeding twice (and without the warm-up when it is off)', async () => {
+    svc = await startService(serviceEnv(dir, { FOLIO_WARM_UP: 'false' }));
     const messages = svc.logs().map((l) => l.msg);
+    assert.ok(!messages.includes('analytics code warmed up'), JSON.stringify(messages));
     assert.ok(!messages.includes('applied migrations'), JSON.stringify(messages));
     assert.ok(!messages.some((m) => m.startsWith('seeded demo data')), JSON.stringify(messages));
     const ok = await call(svc, 'POST', '/v1/execute', { key: KEY, body: overview });
