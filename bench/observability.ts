@@ -137,7 +137,6 @@ async function main() {
     coldOn: { name: 'cold, all on, 100% sampled', env: { ...on, ...cold }, vs: 'coldOff', target: 0.7 },
   };
   const keys = Object.keys(variants);
-  const services = new Map<string, Awaited<ReturnType<typeof demo.start>>>();
   const body = { pattern_id: 'portfolio_overview', inputs: { portfolio_id: 'pf_demo_usd' } };
   const auth = { authorization: `Bearer ${demo.apiKey}` };
   const runs = new Map<string, Figures[]>(keys.map((k) => [k, []]));
@@ -146,30 +145,36 @@ async function main() {
   // generator and other processes sharing the cores disturb less than throughput.
   const cpuRatios = new Map<string, number[]>(keys.map((k) => [k, []]));
   const ratio = (key: string): number => median(ratios.get(key)!);
-  const measure = async (key: string): Promise<Figures> => {
-    const service = services.get(key)!;
+  // The header tells the receiver which service sent the spans.
+  const startVariant = (key: string) =>
+    demo.start({ ...variants[key]!.env, OTEL_EXPORTER_OTLP_HEADERS: `x-bench-variant=${key}` });
+  const running = new Set<Awaited<ReturnType<typeof startVariant>>>();
+  const measure = async (key: string, service: Awaited<ReturnType<typeof startVariant>>): Promise<Figures> => {
     const figures = await load(variants[key]!.name, service.port, body, auth, service.child.pid);
     runs.get(key)!.push(figures);
     return figures;
   };
   try {
-    for (const key of keys) {
-      // The header tells the receiver which service sent the spans.
-      const env = { ...variants[key]!.env, OTEL_EXPORTER_OTLP_HEADERS: `x-bench-variant=${key}` };
-      services.set(key, await demo.start(env));
-    }
     for (let round = 1; round <= rounds; round++) {
-      // Each variant is measured right next to its own "off" run, first after it and then
-      // before it in alternate rounds, so the machine's drift over a round does not enter
-      // the ratio.
       for (const key of keys.filter((k) => variants[k]!.vs)) {
         const vs = variants[key]!.vs!;
+        // Fresh processes for every pair: the same build and settings run at a steady CPU cost
+        // per request within one process but at up to nearly twice that from one process to the
+        // next, so a process kept for the whole run would carry its luck into every round.
+        const services = await Promise.all([startVariant(key), startVariant(vs)]);
+        services.forEach((s) => running.add(s));
+        const [mineService, baseService] = services;
+        // Each variant is measured right next to its own "off" run, first after it and then
+        // before it in alternate rounds, so the machine's drift does not enter the ratio.
         const [first, second] = round % 2 ? [vs, key] : [key, vs];
-        const a = await measure(first);
-        const b = await measure(second);
+        const a = await measure(first, first === key ? mineService : baseService);
+        const b = await measure(second, second === key ? mineService : baseService);
         const [mine, base] = first === key ? [a, b] : [b, a];
         ratios.get(key)!.push(mine.rps / base.rps);
         cpuRatios.get(key)!.push(base.cpuUs! / mine.cpuUs!);
+        // Spans still queued are flushed as the services stop.
+        await Promise.all(services.map((s) => stop(s.child)));
+        services.forEach((s) => running.delete(s));
       }
       console.log(
         `round ${round} (load ${loadAverage()}): all on / all off so far, production warm ${ratio('warmProduction').toFixed(2)} and cold ${ratio('coldProduction').toFixed(2)}, 100% sampled warm ${ratio('warmOn').toFixed(2)} and cold ${ratio('coldOn').toFixed(2)}`,
@@ -181,9 +186,6 @@ async function main() {
     console.log(
       'on = OTLP/protobuf tracing to a local receiver + /metrics + Sentry (local DSN); off = none of them; production = parentbased_traceidratio 0.1 (errors and requests over FOLIO_TRACE_SLOW_MS recorded after the fact); tracing alone is 100% sampled\n',
     );
-    // Spans still queued are flushed when the services stop.
-    await Promise.all([...services.values()].map((s) => stop(s.child)));
-    services.clear();
     const seen = await sink.seen();
     for (const key of keys) {
       const v = variants[key]!;
@@ -211,7 +213,7 @@ async function main() {
       `\nthe receiver got ${seen.traces} trace exports (${(seen.bytes / 1e6).toFixed(1)} MB in all) and ${seen.envelopes} Sentry envelopes`,
     );
   } finally {
-    await Promise.all([...services.values()].map((s) => stop(s.child)));
+    await Promise.all([...running].map((s) => stop(s.child)));
     await sink.close();
     demo.remove();
   }
