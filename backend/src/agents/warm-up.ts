@@ -2,7 +2,8 @@ import { encodeCloses, listSlots, pickCloses } from '../db/repositories/pack-clo
 import { addDays } from '../domain/dates.js';
 import { calendarDays, valuationHistory } from '../domain/history.js';
 import { historySeries, marketsInForce, type DatedMarket } from '../domain/history-series.js';
-import type { LedgerEntry, SecurityInfo, Transaction } from '../domain/ledger/types.js';
+import { compareEntries } from '../domain/ledger/replay.js';
+import type { LedgerEntry, SecurityInfo, Transaction, TxType } from '../domain/ledger/types.js';
 import { performanceReport } from '../domain/metrics/performance-report.js';
 import { riskReport } from '../domain/metrics/risk-report.js';
 import { summaryStrip } from '../domain/metrics/summary-strip.js';
@@ -79,17 +80,8 @@ function ledger(
   symbols: readonly string[],
   securities: Map<string, SecurityInfo>,
 ): LedgerEntry[] {
-  const txs: Transaction[] = CURRENCIES.map((currency) => ({
-    date: days[0]!,
-    type: 'DEPOSIT',
-    symbol: null,
-    quantity: null,
-    price: null,
-    amount: 1_000_000,
-    currency,
-    fee: 0,
-    note: null,
-  }));
+  const cash = (date: string, type: TxType, currency: string, amount: number, symbol: string | null = null) =>
+    ({ date, type, symbol, quantity: null, price: null, amount, currency, fee: 0, note: null }) satisfies Transaction;
   const trade = (date: string, type: 'BUY' | 'SELL', symbol: string, quantity: number): Transaction => ({
     date,
     type,
@@ -101,27 +93,16 @@ function ledger(
     fee: 1,
     note: null,
   });
+  const txs: Transaction[] = CURRENCIES.map((currency) => cash(days[0]!, 'DEPOSIT', currency, 1_000_000));
   symbols.forEach((s) => txs.push(trade(days[1]!, 'BUY', s, 100)));
   for (let d = 7; d < days.length; d += 7) {
     const date = days[d]!;
     const symbol = symbols[d % symbols.length]!;
     const currency = securities.get(symbol)!.currency;
     txs.push(trade(date, d % 2 === 0 ? 'BUY' : 'SELL', symbol, 10));
-    txs.push({ date, type: 'DIVIDEND', symbol, quantity: null, price: null, amount: 25, currency, fee: 0, note: null });
-    const flow = d % 3 === 0 ? 'WITHDRAWAL' : 'DEPOSIT';
-    txs.push({
-      date,
-      type: flow,
-      symbol: null,
-      quantity: null,
-      price: null,
-      amount: 500,
-      currency,
-      fee: 0,
-      note: null,
-    });
+    txs.push(cash(date, 'DIVIDEND', currency, 25, symbol));
+    txs.push(cash(date, d % 3 === 0 ? 'WITHDRAWAL' : 'DEPOSIT', currency, 500));
   }
-  return txs
-    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
-    .map((t, rowIndex) => ({ ...t, commitSeq: 1, rowIndex }));
+  // Ledger order: by date, and in the order written within a date.
+  return txs.map((t, rowIndex) => ({ ...t, commitSeq: 1, rowIndex })).sort(compareEntries);
 }

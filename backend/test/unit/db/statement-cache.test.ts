@@ -5,7 +5,7 @@ import { reuseStatements, STATEMENT_CACHE_SIZE, type PreparingConnection } from 
 
 describe('SQLite statement reuse', () => {
   let db: Knex;
-  let conn: PreparingConnection & { exec(sql: string): unknown };
+  let conn: PreparingConnection;
 
   beforeEach(async () => {
     db = createDb({ sqliteFile: ':memory:' });
