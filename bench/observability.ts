@@ -4,13 +4,15 @@
  * all of them off, in one run, each next to an "off" run: at the production defaults (10% of new
  * traces sampled, errors and slow requests recorded after the fact) and at 100% sampling; then
  * each part alone and tracing with nothing sampled. The exporters send to a local receiver that
- * accepts everything, so the cost includes serialising and sending spans. It also prints the
- * service's CPU per request and per recorded span. Figures are printed, never asserted.
+ * accepts everything, so the cost includes serialising and sending spans. Every service is
+ * warmed up until its JIT has settled (load.ts), since what a process runs for the rest of its
+ * life is the throughput at stake. It also prints the service's CPU per request and per recorded
+ * span. Figures are printed, never asserted.
  *
  *   npm run bench            (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS as for run.ts)
  */
 import os from 'node:os';
-import { connections, load, median, medianFigures, rounds, row, seconds, type Figures } from './load.js';
+import { connections, loadSideBySide, median, medianFigures, rounds, row, seconds, type Figures } from './load.js';
 import { seededDemo, start, stop } from './server.js';
 
 /**
@@ -149,27 +151,31 @@ async function main() {
   const startVariant = (key: string) =>
     demo.start({ ...variants[key]!.env, OTEL_EXPORTER_OTLP_HEADERS: `x-bench-variant=${key}` });
   const running = new Set<Awaited<ReturnType<typeof startVariant>>>();
-  const measure = async (key: string, service: Awaited<ReturnType<typeof startVariant>>): Promise<Figures> => {
-    const figures = await load(variants[key]!.name, service.port, body, auth, service.child.pid);
-    runs.get(key)!.push(figures);
-    return figures;
-  };
+  const target = (key: string, service: Awaited<ReturnType<typeof startVariant>>) => ({
+    name: variants[key]!.name,
+    port: service.port,
+    body,
+    headers: auth,
+    pid: service.child.pid,
+  });
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const key of keys.filter((k) => variants[k]!.vs)) {
         const vs = variants[key]!.vs!;
-        // Fresh processes for every pair: the same build and settings run at a steady CPU cost
-        // per request within one process but at up to nearly twice that from one process to the
-        // next, so a process kept for the whole run would carry its luck into every round.
+        // Fresh processes for every pair: the same build and settings settle at a CPU cost per
+        // request that differs from one process to the next by more than the margins measured
+        // here, so a process kept for the whole run would carry its luck into every round.
         const services = await Promise.all([startVariant(key), startVariant(vs)]);
         services.forEach((s) => running.add(s));
         const [mineService, baseService] = services;
-        // Each variant is measured right next to its own "off" run, first after it and then
-        // before it in alternate rounds, so the machine's drift does not enter the ratio.
+        // Each variant is measured in slices interleaved with its own "off" run's, starting with
+        // either in alternate rounds, so the machine's drift does not enter the ratio.
         const [first, second] = round % 2 ? [vs, key] : [key, vs];
-        const a = await measure(first, first === key ? mineService : baseService);
-        const b = await measure(second, second === key ? mineService : baseService);
-        const [mine, base] = first === key ? [a, b] : [b, a];
+        const service = (k: string) => (k === key ? mineService : baseService);
+        const [a, b] = await loadSideBySide([target(first, service(first)), target(second, service(second))]);
+        const [mine, base] = first === key ? [a!, b!] : [b!, a!];
+        runs.get(key)!.push(mine);
+        runs.get(vs)!.push(base);
         ratios.get(key)!.push(mine.rps / base.rps);
         cpuRatios.get(key)!.push(base.cpuUs! / mine.cpuUs!);
         // Spans still queued are flushed as the services stop.
