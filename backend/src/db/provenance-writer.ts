@@ -1,4 +1,5 @@
 import { setImmediate as setImmediateAsync } from 'node:timers/promises';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import * as executions from './repositories/executions.js';
 import type { ExecutionRecord } from './repositories/executions.js';
@@ -45,7 +46,10 @@ export class ProvenanceWriter {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const p = this.store(batch).finally(() => this.inflight.delete(p));
+    // The insert stores the records of every request of the batch, so it belongs to none of their
+    // traces: left in the first one's context, its database span would sit in that request's trace
+    // alone, as if that request had made it. Each request's span gets a 'provenance stored' event.
+    const p = context.with(ROOT_CONTEXT, () => this.store(batch)).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
   }
 

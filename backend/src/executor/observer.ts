@@ -25,11 +25,20 @@ export interface ExecutionProbe {
   /** The result cache was consulted (a replay bypasses it). */
   cache(hit: boolean): void;
   succeeded(resultHash: string, cached: boolean): void;
+  /** The provenance record is stored (before the answer is given, or the failure passed on). */
+  stored(): void;
   /** Step hooks for the pattern run. */
   readonly hooks: RunHooks | undefined;
 }
 
-const silentProbe: ExecutionProbe = { pattern() {}, pinned() {}, cache() {}, succeeded() {}, hooks: undefined };
+const silentProbe: ExecutionProbe = {
+  pattern() {},
+  pinned() {},
+  cache() {},
+  succeeded() {},
+  stored() {},
+  hooks: undefined,
+};
 
 /** The observer until the composition root sets one: it watches nothing. */
 export const unobserved: ExecutionObserver = { observe: (_start, run) => run(silentProbe) };

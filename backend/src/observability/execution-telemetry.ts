@@ -29,11 +29,12 @@ export function executionTracing(
 }
 
 /**
- * Metrics for every execution and, when tracing is on, the span tree under the request's span:
- * pattern.execute -> pattern.step (one per step, with its capability's attributes) -> whatever
- * the capability calls (providers, the database). A step and its capability call share one span:
- * each recorded span costs about as much CPU as the rest of a cached request's observability
- * (docs/operations.md, Observability overhead).
+ * Metrics for every execution and, when tracing is on, its spans. The execution is described on
+ * the span of the request or command that runs it (the HTTP server span, `cli.execute`): a span
+ * of its own would cover the same interval, and each recorded span costs about as much CPU as the
+ * rest of a cached request's observability (docs/operations.md, Observability overhead). Under
+ * it, one pattern.step span per step, carrying its capability's attributes, and under that
+ * whatever the capability calls (providers, the database).
  */
 export class ExecutionTelemetry implements ExecutionObserver {
   constructor(
@@ -48,27 +49,17 @@ export class ExecutionTelemetry implements ExecutionObserver {
     // keeps references to what it learns, in case it ends up recorded after the fact (kept-traces.ts).
     const unsampled = unsampledRequest(context.active());
     if (unsampled) return this.measured(run, new UnsampledRecorder(this.metrics, unsampled));
-    return tracing.tracer.startActiveSpan('pattern.execute', async (span) => {
-      // A trace the sampler dropped outside a request (folio execute) gets no step or capability
-      // spans and no attribute work (and its span, which records nothing, needs no end).
-      if (!span.isRecording()) return this.measured(run, new Recorder(this.metrics));
-      span.setAttributes({
-        'folio.pattern_id': start.pattern_id,
-        'folio.user': tracing.hashId(start.user_id),
-        // Names only: input values are the user's data.
-        'folio.input_keys': Object.keys(start.inputs).sort(),
-      });
-      const recorder = new TracingRecorder(this.metrics, tracing.tracer, span);
-      try {
-        return await run(recorder);
-      } catch (err) {
-        recorder.failed(err);
-        markFailure(span, err);
-        throw err;
-      } finally {
-        span.end();
-      }
+    // No span (an execution outside a request or command) or one the sampler dropped (folio
+    // execute): nothing to describe, and no attribute work.
+    const span = trace.getActiveSpan();
+    if (!span?.isRecording()) return this.measured(run, new Recorder(this.metrics));
+    span.setAttributes({
+      'folio.pattern_id': start.pattern_id,
+      'folio.user': tracing.hashId(start.user_id),
+      // Names only: input values are the user's data.
+      'folio.input_keys': Object.keys(start.inputs).sort(),
     });
+    return this.measured(run, new TracingRecorder(this.metrics, tracing.tracer, span));
   }
 
   private measured<T>(run: (probe: ExecutionProbe) => Promise<T>, recorder: Recorder): Promise<T> {
@@ -104,6 +95,8 @@ class Recorder implements ExecutionProbe {
   succeeded(_resultHash: string, cached: boolean): void {
     this.metrics.patternExecutions.inc({ pattern: this.patternId, outcome: cached ? 'cached' : 'computed' });
   }
+
+  stored(): void {}
 
   /** A request for a pattern that does not exist is not a pattern run, so it is not counted here. */
   failed(_err: unknown): void {
@@ -185,9 +178,19 @@ class TracingRecorder extends Recorder {
     });
   }
 
+  override failed(err: unknown): void {
+    super.failed(err);
+    markFailure(this.span, err);
+  }
+
   override cache(hit: boolean): void {
     super.cache(hit);
     if (hit) this.span.addEvent('cache hit');
+  }
+
+  /** The provenance insert is shared by the requests of a batch and has no span in any of their traces. */
+  override stored(): void {
+    this.span.addEvent('provenance stored');
   }
 
   override succeeded(resultHash: string, cached: boolean): void {
@@ -236,12 +239,18 @@ class TracingRecorder extends Recorder {
   }
 }
 
+/** The error each span was last marked with: a request's span may be handed its execution's failure twice. */
+const marked = new WeakMap<Span, unknown>();
+
 /**
- * Records a failure on a span. A client's mistake (an AppError below 500: unknown pattern, bad
+ * Records a failure on a span, once however often it is handed the same error (by the execution
+ * the span describes and by the request or command that owns it). A client's mistake (an AppError below 500: unknown pattern, bad
  * input, warming pack) is the service working as intended, so the span keeps status UNSET and
  * only records the code.
  */
 export function markFailure(span: Span, err: unknown): void {
+  if (marked.get(span) === err) return;
+  marked.set(span, err);
   span.setAttribute('folio.error_code', errorCode(err));
   if (isAppError(err) && err.status < 500) {
     span.addEvent('request rejected', { 'folio.error_code': err.code, 'http.response.status_code': err.status });

@@ -147,6 +147,7 @@ export class ExecutionService {
       // Two concurrent requests with one client-chosen id: the second loses at the primary key.
       throw isUniqueViolation(err) ? reusedRequestId(meta.requestId) : err;
     }
+    probe.stored();
     if (!response) throw failure;
     probe.succeeded(response.metadata.result_hash, response.metadata.cached);
     return response;

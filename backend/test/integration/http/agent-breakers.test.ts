@@ -166,8 +166,8 @@ describeEachDb('agent circuit breakers', (dialect) => {
     assert.equal(statusOf('history'), 'left_out');
     assert.equal(statusOf('metrics'), 'left_out');
     assert.equal(statusOf('valuation'), 'ok');
-    const [pattern] = await spansOf(trace, 'pattern.execute');
-    assert.equal(pattern!.events.filter((e) => e.name === 'step left out').length, 2);
+    const [request] = await spansOf(trace, 'POST /v1/execute');
+    assert.equal(request!.events.filter((e) => e.name === 'step left out').length, 2);
     const rejectedCall = await historyStep(rejected.body.trace_id as string);
     assert.ok(eventNames(rejectedCall).includes('breaker.reject'));
 

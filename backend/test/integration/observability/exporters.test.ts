@@ -60,15 +60,15 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       const res = await execute(svc);
       assert.equal(res.status, 200);
       const traceId = Buffer.from(res.body.metadata.trace_id as string, 'hex');
-      const batch = await until('a batch with pattern.execute', () =>
-        collector.received.find((r) => r.body.includes('pattern.execute')),
+      const batch = await until('a batch with the server span', () =>
+        collector.received.find((r) => r.body.includes('POST /v1/execute')),
       );
       assert.equal(batch.path, '/api/traces');
       assert.equal(batch.headers['content-type'], 'application/x-thrift');
       // Thrift binary Batch: field 1 is the Process struct (type 12), whose service name comes first.
       assert.deepEqual([...batch.body.subarray(0, 3)], [0x0c, 0x00, 0x01]);
       assert.ok(batch.body.includes('folio-executor'), 'service name');
-      for (const name of ['pattern.step', 'ledger.positions', 'POST /v1/execute']) {
+      for (const name of ['pattern.step', 'ledger.positions', 'folio.result_hash']) {
         assert.ok(
           collector.received.some((r) => r.body.includes(name)),
           `${name} exported`,
@@ -96,12 +96,11 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       const res = await execute(svc);
       assert.equal(res.status, 200);
       const traceId = res.body.metadata.trace_id as string;
-      const posts = await until('exports with the server span and pattern.execute', () => {
+      const posts = await until('exports with the server span and the step spans', () => {
         const got = collector.received.filter(
-          (r) => r.body.includes('pattern.execute') || r.body.includes('POST /v1/execute'),
+          (r) => r.body.includes('pattern.step') || r.body.includes('POST /v1/execute'),
         );
-        return got.some((r) => r.body.includes('POST /v1/execute')) &&
-          got.some((r) => r.body.includes('pattern.execute'))
+        return got.some((r) => r.body.includes('POST /v1/execute')) && got.some((r) => r.body.includes('pattern.step'))
           ? got
           : undefined;
       });
@@ -120,12 +119,14 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       assert.equal(server.parentSpanId.length, 0, 'the server span is the root');
       assert.equal(server.attributes.find((a) => a.key === 'http.route')?.value.stringValue, '/v1/execute');
       assert.equal(server.attributes.find((a) => a.key === 'http.response.status_code')?.value.intValue, '200');
-      const patternSpan = ofTrace.find((s) => s.name === 'pattern.execute')!;
-      assert.deepEqual(patternSpan.parentSpanId, server.spanId);
       assert.equal(
-        patternSpan.attributes.find((a) => a.key === 'folio.result_hash')?.value.stringValue,
+        server.attributes.find((a) => a.key === 'folio.result_hash')?.value.stringValue,
         res.body.metadata.result_hash,
+        'the server span describes the execution',
       );
+      const steps = ofTrace.filter((s) => s.name === 'pattern.step');
+      assert.equal(steps.length, 7);
+      for (const step of steps) assert.deepEqual(step.parentSpanId, server.spanId);
     } finally {
       await svc.stop();
       await collector.close();
@@ -144,8 +145,8 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       const res = await execute(svc);
       assert.equal(res.status, 200);
       const traceId = res.body.metadata.trace_id as string;
-      const post = await until('an export with pattern.execute', () =>
-        collector.received.find((r) => r.body.includes('pattern.execute')),
+      const post = await until('an export with the server span', () =>
+        collector.received.find((r) => r.body.includes('POST /v1/execute')),
       );
       assert.equal(post.path, '/v1/traces');
       assert.equal(post.headers['content-type'], 'application/json');
@@ -158,14 +159,14 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       const rs = payload.resourceSpans[0]!;
       assert.equal(rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue, 'folio-executor');
       const spans = payload.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
-      assert.equal(spans.find((s) => s.name === 'pattern.execute')?.traceId, traceId);
+      assert.equal(spans.find((s) => s.name === 'POST /v1/execute')?.traceId, traceId);
     } finally {
       await svc.stop();
       await collector.close();
     }
   });
 
-  it('folio execute: the command’s span is the root of the pattern’s tree, in the trace it prints', async () => {
+  it('folio execute: the command’s span is the root of the pattern’s tree and describes the execution, in the trace it prints', async () => {
     const collector = await receiver();
     try {
       const r = await runFolio(['execute', 'portfolio_overview', '--input', 'portfolio_id=pf_demo_usd'], {
@@ -196,11 +197,10 @@ describe('tracing exporters: a real `folio serve` against a local collector', fu
       const root = spans.find((s) => s.name === 'cli.execute');
       assert.ok(root, `a cli.execute span in the printed trace: ${spans.map((s) => s.name).join(', ')}`);
       assert.ok(!root.parentSpanId, 'cli.execute is the root');
-      const execute = spans.find((s) => s.name === 'pattern.execute')!;
-      assert.equal(execute.parentSpanId, root.spanId);
+      assert.ok(!spans.some((s) => s.name === 'pattern.execute'), 'the command’s span describes the execution');
       const steps = spans.filter((s) => s.name === 'pattern.step');
       assert.equal(steps.length, 7);
-      for (const step of steps) assert.equal(step.parentSpanId, execute.spanId);
+      for (const step of steps) assert.equal(step.parentSpanId, root.spanId);
     } finally {
       await collector.close();
     }
