@@ -4,9 +4,7 @@ import {
   activeTraceId,
   createDb,
   createLogger,
-  createMetrics,
   createRuntime,
-  dialectOf,
   ExecutionTelemetry,
   executionTracing,
   folioTracer,
@@ -49,9 +47,8 @@ export async function executeCommand(argv: string[], io: Out): Promise<number> {
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });
   const rt = createRuntime(config, createDb(config, logger));
   const tracing = executionTracing(config, logger);
-  // The pattern spans of the service; the metrics they also record are never served here.
-  if (tracing)
-    rt.service.observeWith(new ExecutionTelemetry(createMetrics(rt.service.listPatterns(), dialectOf(rt.db)), tracing));
+  // The pattern spans of the service; a command serves no metrics.
+  if (tracing) rt.service.observeWith(new ExecutionTelemetry(null, tracing));
   try {
     return await folioTracer().startActiveSpan(
       'cli.execute',

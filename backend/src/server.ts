@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Tracer } from '@opentelemetry/api';
 import { loadConfig, type Config } from './config.js';
 import { createDb, dialectOf } from './db/knex.js';
 import { ChangeListener } from './db/change-listener.js';
@@ -12,7 +11,7 @@ import { logBreakerEvents } from './observability/breaker-log.js';
 import { registerBreakerMetrics } from './observability/breaker-metrics.js';
 import { ExecutionTelemetry, executionTracing } from './observability/execution-telemetry.js';
 import { registerPackMetrics } from './observability/pack-metrics.js';
-import { stopTracing, tracingActive } from './observability/instrument.js';
+import { stopTracing } from './observability/instrument.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type FolioMetrics } from './observability/metrics.js';
 import { flushSentry } from './observability/sentry.js';
@@ -53,13 +52,14 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   const runtime = createRuntime(config, createDb(config, logger));
   await prepareDatabase(runtime, logger);
   const unlog = logBreakerEvents(runtime.agentBreakers, logger);
-  // Pattern spans are recorded by the same execution telemetry, so tracing keeps it even without /metrics.
-  const observed = config.FOLIO_METRICS || tracingActive() ? observe(runtime, config, logger) : null;
+  const measured = config.FOLIO_METRICS ? serviceMetrics(runtime, config, logger) : null;
+  const tracing = executionTracing(config, logger);
+  if (measured || tracing) runtime.service.observeWith(new ExecutionTelemetry(measured?.metrics ?? null, tracing));
   const redis = config.FOLIO_REDIS_URL
     ? await connectRedis(config.FOLIO_REDIS_URL, config.FOLIO_REDIS_TIMEOUT_MS, logger)
     : null;
   const authenticator = new ApiKeyAuthenticator(runtime.db, config.FOLIO_AUTH_CACHE_TTL_MS);
-  const listener = await listenForChanges(runtime, authenticator, config, logger, observed?.metrics ?? null);
+  const listener = await listenForChanges(runtime, authenticator, config, logger, measured?.metrics ?? null);
   let shuttingDown = false;
   const app = createApp({
     db: runtime.db,
@@ -73,8 +73,8 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     isShuttingDown: () => shuttingDown,
     freshnessRule: freshnessRule(config),
     dbProbeTimeoutMs: config.FOLIO_DB_PROBE_TIMEOUT_MS,
-    metrics: config.FOLIO_METRICS ? (observed?.metrics ?? null) : null,
-    tracer: observed?.tracer ?? null,
+    metrics: measured?.metrics ?? null,
+    tracer: tracing?.tracer ?? null,
     traceSlowMs: config.FOLIO_TRACE_SLOW_MS,
   });
   if (config.FOLIO_WARM_UP) warmUp(logger);
@@ -118,7 +118,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       await background?.stop();
       await purge.stop();
       await listener?.stop();
-      observed?.detach();
+      measured?.detach();
       // Only requests count in Redis, and none is left in flight.
       redis?.disconnect();
       unlog();
@@ -205,15 +205,15 @@ async function listenForChanges(
 }
 
 /**
- * The process's one metrics registry, and the execution telemetry that feeds it (and spans,
- * with tracing on); `detach` stops the counting of the breakers' events (the process's
- * provider breakers and the runtime's agent breakers).
+ * The process's one metrics registry, served on /metrics; `detach` stops the counting of the
+ * breakers' events (the process's provider breakers and the runtime's agent breakers). With
+ * FOLIO_METRICS=false there is none, and nothing is recorded for a registry no one reads.
  */
-function observe(
+function serviceMetrics(
   runtime: Runtime,
   config: Config,
   logger: Logger,
-): { metrics: FolioMetrics; tracer: Tracer | null; detach: () => void } {
+): { metrics: FolioMetrics; detach: () => void } {
   const metrics = createMetrics(runtime.service.listPatterns(), dialectOf(runtime.db));
   const detach = registerBreakerMetrics(metrics.registry, [providerBreakers, runtime.agentBreakers]);
   registerPackMetrics(metrics.registry, runtime.db, {
@@ -222,9 +222,7 @@ function observe(
     timeoutMs: config.FOLIO_DB_PROBE_TIMEOUT_MS,
     logger,
   });
-  const tracing = executionTracing(config, logger);
-  runtime.service.observeWith(new ExecutionTelemetry(metrics, tracing));
-  return { metrics, tracer: tracing?.tracer ?? null, detach };
+  return { metrics, detach };
 }
 
 /** Entry point for `folio serve` / `npm start`. */

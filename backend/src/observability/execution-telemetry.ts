@@ -29,7 +29,7 @@ export function executionTracing(
 }
 
 /**
- * Metrics for every execution and, when tracing is on, its spans. The execution is described on
+ * Metrics for every execution (when the process serves them) and, when tracing is on, its spans. The execution is described on
  * the span of the request or command that runs it (the HTTP server span, `cli.execute`): a span
  * of its own would cover the same interval, and each recorded span costs about as much CPU as the
  * rest of a cached request's observability (docs/operations.md, Observability overhead). Under
@@ -38,7 +38,7 @@ export function executionTracing(
  */
 export class ExecutionTelemetry implements ExecutionObserver {
   constructor(
-    private readonly metrics: FolioMetrics,
+    private readonly metrics: FolioMetrics | null,
     private readonly tracing: ExecutionTracing | null,
   ) {}
 
@@ -70,12 +70,12 @@ export class ExecutionTelemetry implements ExecutionObserver {
   }
 }
 
-/** One execution's metrics; it is also the runner's hooks, so nothing else is allocated per run. */
+/** One execution's metrics, if any; it is also the runner's hooks, so nothing else is allocated per run. */
 class Recorder implements ExecutionProbe {
   protected patternId: string = UNKNOWN_PATTERN;
   private known = false;
 
-  constructor(protected readonly metrics: FolioMetrics) {}
+  constructor(protected readonly metrics: FolioMetrics | null) {}
 
   get hooks(): this {
     return this;
@@ -89,28 +89,30 @@ class Recorder implements ExecutionProbe {
   pinned(_pricingPackId: string, _ledgerCommitHash: string, _asofDate: string): void {}
 
   cache(hit: boolean): void {
-    (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ pattern: this.patternId });
+    if (this.metrics) (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ pattern: this.patternId });
   }
 
   succeeded(_resultHash: string, cached: boolean): void {
-    this.metrics.patternExecutions.inc({ pattern: this.patternId, outcome: cached ? 'cached' : 'computed' });
+    this.metrics?.patternExecutions.inc({ pattern: this.patternId, outcome: cached ? 'cached' : 'computed' });
   }
 
   stored(): void {}
 
   /** A request for a pattern that does not exist is not a pattern run, so it is not counted here. */
   failed(_err: unknown): void {
-    if (this.known) this.metrics.patternExecutions.inc({ pattern: this.patternId, outcome: 'failed' });
+    if (this.known) this.metrics?.patternExecutions.inc({ pattern: this.patternId, outcome: 'failed' });
   }
 
   onStepEnd(report: StepReport, _error?: unknown): void {
-    this.metrics.stepDuration.observe(
+    this.metrics?.stepDuration.observe(
       { pattern: this.patternId, step: report.as, status: report.status },
       report.duration_ms / 1000,
     );
   }
 
   async wrapCapability<T>(step: StepInfo, run: () => Promise<T>): Promise<T> {
+    const metrics = this.metrics;
+    if (!metrics) return run();
     const started = performance.now();
     let status = 'failed';
     try {
@@ -119,8 +121,8 @@ class Recorder implements ExecutionProbe {
       return result;
     } finally {
       const { capability } = step;
-      this.metrics.capabilityDuration.observe({ capability, status }, (performance.now() - started) / 1000);
-      this.metrics.agentInvocations.inc({ agent: agentOf(capability), capability, status });
+      metrics.capabilityDuration.observe({ capability, status }, (performance.now() - started) / 1000);
+      metrics.agentInvocations.inc({ agent: agentOf(capability), capability, status });
     }
   }
 }
@@ -128,7 +130,7 @@ class Recorder implements ExecutionProbe {
 /** Metrics, and what a request the sampler dropped needs if its span is recorded after the fact. */
 class UnsampledRecorder extends Recorder {
   constructor(
-    metrics: FolioMetrics,
+    metrics: FolioMetrics | null,
     private readonly request: UnsampledRequest,
   ) {
     super(metrics);
@@ -158,7 +160,7 @@ class TracingRecorder extends Recorder {
   private readonly stepSpans = new Map<string, Span>();
 
   constructor(
-    metrics: FolioMetrics,
+    metrics: FolioMetrics | null,
     private readonly tracer: Tracer,
     private readonly span: Span,
   ) {

@@ -28,8 +28,9 @@ describe('observability/execution-telemetry', () => {
   beforeEach(() => exporter.reset());
 
   /** Runs the pattern, which fails with `failure`, inside a request's span when `inRequest`. */
-  async function run(failure: Error, inRequest = true) {
-    const metrics = createMetrics([p], 'sqlite');
+  async function run(failure: Error, inRequest = true, served = true) {
+    // A process that serves no metrics records none.
+    const metrics = served ? createMetrics([p], 'sqlite') : null;
     const tracer = provider.getTracer('test');
     const telemetry = new ExecutionTelemetry(metrics, { tracer, hashId: keyedHasher('k') });
     const registry = registryOf(
@@ -55,7 +56,11 @@ describe('observability/execution-telemetry', () => {
       });
     await assert.rejects(inRequest ? request() : execute(), (err) => err === failure);
     const spans = exporter.getFinishedSpans();
-    return { spans, request: spans.find((s) => s.name === 'request')!, exposition: await metrics.registry.metrics() };
+    return {
+      spans,
+      request: spans.find((s) => s.name === 'request')!,
+      exposition: (await metrics?.registry.metrics()) ?? '',
+    };
   }
 
   it('describes the execution on the request’s span: skipped and failed steps as events, a server failure as ERROR once, with their metrics', async () => {
@@ -109,5 +114,11 @@ describe('observability/execution-telemetry', () => {
     const { spans, exposition } = await run(new Error('disk on fire'), false);
     assert.deepEqual(spans, []);
     assert.match(exposition, /folio_pattern_executions_total\{pattern="demo",outcome="failed"\} 1/);
+  });
+
+  it('records the same spans in a process that serves no metrics', async () => {
+    const { spans, request } = await run(new Error('disk on fire'), true, false);
+    assert.equal(request.status.code, SpanStatusCode.ERROR);
+    assert.deepEqual(spans.map((s) => s.name).sort(), ['pattern.step', 'pattern.step', 'pattern.step', 'request']);
   });
 });
