@@ -29,12 +29,13 @@ export function executionTracing(
 }
 
 /**
- * Metrics for every execution (when the process serves them) and, when tracing is on, its spans. The execution is described on
- * the span of the request or command that runs it (the HTTP server span, `cli.execute`): a span
- * of its own would cover the same interval, and each recorded span costs about as much CPU as the
- * rest of a cached request's observability (docs/operations.md, Observability overhead). Under
- * it, one pattern.step span per step, carrying its capability's attributes, and under that
- * whatever the capability calls (providers, the database).
+ * Metrics for every execution (when the process serves them) and, when tracing is on, its
+ * spans. The execution is described on the span of the request or command that runs it (the
+ * HTTP server span, `cli.execute`): a span of its own would cover the same interval, and each
+ * recorded span costs about as much CPU as the rest of a cached request's observability
+ * (docs/operations.md, Observability overhead). Under it, one pattern.step span per step,
+ * carrying its capability's attributes, and under that whatever the capability calls
+ * (providers, the database).
  */
 export class ExecutionTelemetry implements ExecutionObserver {
   constructor(
@@ -70,7 +71,7 @@ export class ExecutionTelemetry implements ExecutionObserver {
   }
 }
 
-/** One execution's metrics, if any; it is also the runner's hooks, so nothing else is allocated per run. */
+/** One execution's metrics, if any; also the runner's hooks, so nothing else is allocated per run. */
 class Recorder implements ExecutionProbe {
   protected patternId: string = UNKNOWN_PATTERN;
   private known = false;
@@ -246,9 +247,9 @@ const marked = new WeakMap<Span, unknown>();
 
 /**
  * Records a failure on a span, once however often it is handed the same error (by the execution
- * the span describes and by the request or command that owns it). A client's mistake (an AppError below 500: unknown pattern, bad
- * input, warming pack) is the service working as intended, so the span keeps status UNSET and
- * only records the code.
+ * the span describes and by the request or command that owns it). A client's mistake (an
+ * AppError below 500: unknown pattern, bad input, warming pack) is the service working as
+ * intended, so the span keeps status UNSET and only records the code.
  */
 export function markFailure(span: Span, err: unknown): void {
   if (marked.get(span) === err) return;
