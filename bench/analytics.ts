@@ -33,7 +33,7 @@ import type { Transaction } from '../backend/src/domain/ledger/types.js';
 import { round } from '../backend/src/domain/number.js';
 import type { PackFx, PackPrice } from '../backend/src/domain/pack.js';
 import { cpuMs, rssMb } from './load.js';
-import { start, stop } from './server.js';
+import { runtimeNote, start, stop } from './server.js';
 
 const SEED = 20251024;
 const POSITIONS = 500;
@@ -313,7 +313,7 @@ async function main() {
       `${data.securities.length * data.days.length} price rows, ${transactions} transactions in ${data.batches.length} commits; generated in ${generated.toFixed(0)} ms`,
   );
   console.log(
-    `single client, ${REQUESTS} sequential requests per pattern, result and history caches off; node ${process.version}, ${os.cpus().length} cores`,
+    `single client, ${REQUESTS} sequential requests per pattern, result and history caches off; node ${process.version}, ${os.cpus().length} cores;\n${runtimeNote()}`,
   );
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-bench-analytics-'));

@@ -14,7 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { scratchPostgres } from './databases.js';
 import { largeLedgerCsv } from '../backend/test/support/large-ledger.js';
-import { seededDemo, stop } from './server.js';
+import { runtimeNote, seededDemo, stop } from './server.js';
 
 const IMPORTS = Number(process.env.BENCH_IMPORTS ?? 3);
 const PROBE_MS = Number(process.env.BENCH_PROBE_MS ?? 10);
@@ -179,7 +179,7 @@ async function main() {
   const ledger = largeLedgerCsv(BODY_BYTES);
   console.log(
     `ledger CSV of ${Buffer.byteLength(ledger.csv)} bytes (${ledger.rows} rows) per import; a probe of each kind every ${PROBE_MS} ms, ` +
-      `latency from when it was due; service from dist/, node ${process.version}, ${os.cpus().length} cores`,
+      `latency from when it was due; service from dist/, node ${process.version}, ${os.cpus().length} cores;\n${runtimeNote()}`,
   );
   await measure('SQLite', {}, ledger);
   const pg = await scratchPostgres();

@@ -13,7 +13,7 @@
  */
 import os from 'node:os';
 import { connections, loadSideBySide, median, medianFigures, rounds, row, seconds, type Figures } from './load.js';
-import { seededDemo, start, stop } from './server.js';
+import { runtimeNote, seededDemo, start, stop } from './server.js';
 
 /**
  * Accepts OTLP trace exports and Sentry envelopes alike, and counts what arrived: spans by the
@@ -187,7 +187,7 @@ async function main() {
       );
     }
     console.log(
-      `\nobservability overhead: POST /v1/execute portfolio_overview, SQLite, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores, load average ${loadAverage()} at the end (${startLoad} at the start)`,
+      `\nobservability overhead: POST /v1/execute portfolio_overview, SQLite, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores, load average ${loadAverage()} at the end (${startLoad} at the start);\n${runtimeNote()}`,
     );
     console.log(
       'on = OTLP/protobuf tracing to a local receiver + /metrics + Sentry (local DSN); off = none of them; production = parentbased_traceidratio 0.1 (errors and requests over FOLIO_TRACE_SLOW_MS recorded after the fact); tracing alone is 100% sampled\n',

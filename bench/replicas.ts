@@ -17,7 +17,7 @@ import { loopbackHaproxyConfig } from '../deploy/haproxy/loopback.js';
 import { freePort, startDaemon, type Daemon } from '../backend/test/integration/observability-stack/stack.js';
 import { scratchPostgres } from './databases.js';
 import { connections, load, median, medianFigures, rounds, row, seconds, type Figures } from './load.js';
-import { seededDemo, stop } from './server.js';
+import { runtimeNote, seededDemo, stop } from './server.js';
 
 const loadAverage = () =>
   os
@@ -89,7 +89,7 @@ async function main() {
         );
       }
       console.log(
-        `\nPOST /v1/execute portfolio_overview pf_demo_usd through HAProxy, PostgreSQL, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores\n`,
+        `\nPOST /v1/execute portfolio_overview pf_demo_usd through HAProxy, PostgreSQL, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores;\n${runtimeNote()}\n`,
       );
       const cpu = (n: Name, k: 'replicasUs' | 'balancerUs' | 'clientUs') => median(runs[n].map((x) => x[k]));
       for (const n of names) {

@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import { connections, load, median, medianFigures, rounds, row, rssMb, seconds, type Figures } from './load.js';
-import { seededDemo, start, stop } from './server.js';
+import { runtimeNote, seededDemo, start, stop } from './server.js';
 
 const TARGET_WARM_RATIO = 0.7;
 const TARGET_COLD_P99_MS = 35;
@@ -51,7 +51,7 @@ async function main() {
     const ratios = (k: 'cold' | 'warm') => median(runs[k].map((r, i) => r.rps / runs.baseline[i]!.rps));
 
     console.log(
-      `\nPOST /v1/execute portfolio_overview pf_demo_usd, SQLite, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores\n`,
+      `\nPOST /v1/execute portfolio_overview pf_demo_usd, SQLite, ${connections} connections, ${rounds} rounds of ${seconds}s, medians; node ${process.version}, ${os.cpus().length} cores;\n${runtimeNote()}\n`,
     );
     for (const f of figures) console.log(row(f));
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');

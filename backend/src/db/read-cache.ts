@@ -17,11 +17,21 @@ export interface PackData {
 }
 
 /**
- * Packs per range read of a history's markets: a year of trading days, so a multi-year
+ * Packs per range read of a history's markets: about a year of trading days, so a multi-year
  * history costs a few queries, while SQLite (which answers synchronously) holds the event
- * loop for one year's closes at a time, not for all of them.
+ * loop for about one year's closes at a time, not for all of them.
  */
 const PACKS_PER_READ = 250;
+
+/**
+ * `items` in parts of about `size` (at most half as many again), all of the same size but
+ * one: 753 packs are three reads of 251, not three of 250 and a fourth round trip for 3.
+ */
+function partsOfAbout<T>(items: readonly T[], size: number): T[][] {
+  const count = Math.max(1, Math.round(items.length / size));
+  const each = Math.ceil(items.length / count);
+  return Array.from({ length: count }, (_, i) => items.slice(i * each, (i + 1) * each));
+}
 
 /** Loads that fail are not cached; a missing commit resolves to null and is not cached either. */
 type Loader<V> = () => Promise<V>;
@@ -145,9 +155,8 @@ export class ReadCache {
       const slots = new Map<string, packCloses.ListSlots>();
       const closes = new Map<string, ReadonlyMap<string, number>>();
       const fx = new Map<string, packs.PackFxRow[]>();
-      for (let i = 0; i < missing.length; i += PACKS_PER_READ) {
+      for (const [i, part] of partsOfAbout(missing, PACKS_PER_READ).entries()) {
         if (i > 0) await setImmediate();
-        const part = missing.slice(i, i + PACKS_PER_READ);
         const [stored, f] = await Promise.all([packCloses.readCloses(this.db, part), packs.fxOf(this.db, part)]);
         const lists = [...new Set([...stored.values()].map((s) => s.symbolListId))].filter((id) => !slots.has(id));
         for (const [id, list] of await packCloses.symbolLists(this.db, lists))

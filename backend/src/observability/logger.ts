@@ -66,7 +66,12 @@ export function createLogger(opts: { level: string; pretty: boolean; destination
     mixin: logCorrelation,
     ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  if (opts.destination) return pino(options, opts.destination);
+  // Synchronous writes to stdout: nothing is logged per request, and pino's asynchronous default
+  // flushes on exit in a loop that retries a broken pipe for ever (sonic-boom's flushSync), so a
+  // process whose log reader had gone never ended on SIGTERM. A synchronous write that meets a
+  // broken pipe makes pino stop logging instead.
+  return opts.pretty ? pino(options) : pino(options, pino.destination({ dest: 1, sync: true }));
 }
 
 export type { Logger };

@@ -436,6 +436,10 @@ describe('observability: compose files and Dockerfile', () => {
     );
     assert.match(cfg, /^\s*nameserver dns 127\.0\.0\.11:53$/m);
     assert.match(cfg, /^\s*option httpchk GET \/health\/ready$/m);
+    // Each replica has a memory limit, and Node sizes its heap to it (docs/operations.md#memory).
+    const limit = /^(\d+)([mg])$/.exec(folio.deploy.resources.limits.memory);
+    assert.ok(limit, `memory limit ${folio.deploy.resources.limits.memory}`);
+    assert.ok(Number(limit[1]) * (limit[2] === 'g' ? 1024 : 1) >= 512, `memory limit ${limit[0]}`);
     // One Redis counts the rate limit for all replicas.
     assert.equal(folio.environment.FOLIO_REDIS_URL, 'redis://redis:6379');
     assert.match(c.services.redis.image, /^redis:\d/);
@@ -483,6 +487,8 @@ describe('observability: compose files and Dockerfile', () => {
     const users = text.match(/^USER (\S+)/gm) ?? [];
     assert.ok(users.length > 0 && !/root|^USER 0$/.test(users.at(-1)!), `last USER is not root: ${users.at(-1)}`);
     assert.match(text, /^HEALTHCHECK .*\n?.*\/health\/ready/m);
+    // A young generation of its own size, not one shrunk to a container's memory limit.
+    assert.match(text, /^\s*NODE_OPTIONS=--max-semi-space-size=\d+ \\$/m);
     const ignored = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const p of ['node_modules', 'data', 'observability/alertmanager/secrets'])
       assert.ok(ignored.includes(p), `.dockerignore: ${p}`);

@@ -153,6 +153,27 @@ describe('folio serve: first start on an empty SQLite data directory', () => {
   });
 });
 
+describe('folio serve: SIGTERM after the reader of its log has gone', () => {
+  let dir: TempDir;
+  before(() => {
+    dir = tempDir('folio-epipe-');
+  });
+  after(() => dir?.remove());
+
+  // A supervisor that piped the log and died leaves stdout a broken pipe: the shutdown log
+  // line fails, and the service must still stop instead of retrying that write for ever.
+  it('still shuts down and exits 0 when stdout is a broken pipe', async () => {
+    const svc = await startService(serviceEnv(dir, { FOLIO_WARM_UP: 'false' }));
+    try {
+      svc.child.stdout!.destroy();
+      const exit = await svc.stop('SIGTERM', 5000);
+      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null });
+    } finally {
+      await svc.stop('SIGKILL').catch(() => undefined);
+    }
+  });
+});
+
 describe('folio serve: NODE_ENV=production on an empty database', () => {
   let dir: TempDir;
   let svc: ServiceProcess | undefined;
