@@ -40,8 +40,8 @@ function megabytes(size: string): number {
 
 /**
  * A memory cgroup (v1 or v2; root only) of `mb` for one process: the shell line that moves the
- * shell into it before it becomes the process, and its removal once the process is gone. Null
- * with the reason when none can be made here; the process then runs without a limit.
+ * shell into it before it becomes the process, and its removal once the process is gone; or
+ * why none can be made here, and the process then runs without a limit.
  */
 function memoryCgroup(mb: number): { enter: string; remove: () => void } | { reason: string } {
   const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');

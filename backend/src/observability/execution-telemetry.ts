@@ -155,6 +155,10 @@ class UnsampledRecorder extends Recorder {
     super.onStepEnd(report, error);
     this.request.stepEnded(report, error);
   }
+
+  override stored(): void {
+    this.request.stored();
+  }
 }
 
 class TracingRecorder extends Recorder {

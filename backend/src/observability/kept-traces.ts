@@ -123,6 +123,8 @@ export class UnsampledRequest {
   private pins: [string, string, string] | undefined;
   private readonly steps: StepEnd[] = [];
   private error: unknown;
+  /** performance.now() when its execution record was stored. */
+  private storedAt: number | undefined;
 
   constructor(
     /** The unrecorded server span: its ids are the ones the response and the logs named. */
@@ -145,6 +147,10 @@ export class UnsampledRequest {
 
   failed(error: unknown): void {
     this.error = error;
+  }
+
+  stored(): void {
+    this.storedAt = performance.now();
   }
 
   /** Records the server span now, as it would have been; `why` says why it was kept. */
@@ -172,6 +178,7 @@ export class UnsampledRequest {
       if (report.status === 'failed') event['folio.error_code'] = errorCode(error);
       span.addEvent('step', event, at);
     }
+    if (this.storedAt !== undefined) span.addEvent('provenance stored', this.storedAt);
     return span;
   }
 }

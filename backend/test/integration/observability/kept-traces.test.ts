@@ -123,6 +123,10 @@ describe('tracing at 0% sampling: errors and slow requests still reach the colle
     const failedSteps = error!.events.filter((e) => attribute(e.attributes, 'folio.step.status') === 'failed');
     assert.ok(failedSteps.length >= 1, 'the failed step is an event');
     assert.equal(attribute(failedSteps[0]!.attributes, 'folio.error_code'), 'dependency_unavailable');
+    // A failed execution's record is stored too, after its last step.
+    const storedOf = (span: typeof error) => span!.events.filter((e) => e.name === 'provenance stored');
+    assert.equal(storedOf(error).length, 1, 'the provenance record is stored');
+    assert.ok(BigInt(storedOf(error)[0]!.timeUnixNano) >= BigInt(failedSteps.at(-1)!.timeUnixNano));
 
     const [late] = ofTrace(ids.slow);
     assert.equal(ofTrace(ids.slow).length, 1);
@@ -139,6 +143,9 @@ describe('tracing at 0% sampling: errors and slow requests still reach the colle
       assert.ok(Number(attribute(step.attributes, 'folio.step.duration_ms')) >= 0);
       assert.ok(attribute(step.attributes, 'folio.capability'));
     }
+    assert.equal(storedOf(late).length, 1, 'the provenance record is stored');
+    assert.ok(BigInt(storedOf(late)[0]!.timeUnixNano) >= BigInt(steps.at(-1)!.timeUnixNano));
+    assert.ok(BigInt(storedOf(late)[0]!.timeUnixNano) <= BigInt(late!.endTimeUnixNano));
     // The ids the logs name are the exported span's.
     const line = await until('the failed request’s log line', () =>
       svc.logs().find((l) => l.msg === 'request failed' && l.trace_id === ids.failed),

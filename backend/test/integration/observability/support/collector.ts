@@ -61,7 +61,7 @@ export interface DecodedSpan {
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes: OtlpAttribute[];
-  events: { name: string; attributes: OtlpAttribute[] }[];
+  events: { name: string; timeUnixNano: string; attributes: OtlpAttribute[] }[];
   status?: { code: number };
 }
 
