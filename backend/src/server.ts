@@ -99,7 +99,6 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  logger.info({ port, database: config.DATABASE_URL ? 'postgres' : config.sqliteFile }, `listening on port ${port}`);
   const background = opts.background?.(runtime) ?? null;
   const purge = purgeIdempotencyKeys(runtime, logger);
 
@@ -248,4 +247,8 @@ export async function main(
         );
     });
   }
+  // Only now that a signal shuts the service down gracefully: a supervisor (or a test) that sends
+  // SIGTERM as soon as it reads this line must not find the default action still in place.
+  const database = config.DATABASE_URL ? 'postgres' : config.sqliteFile;
+  logger.info({ port: running.port, database }, `listening on port ${running.port}`);
 }
