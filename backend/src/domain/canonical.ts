@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Canonical JSON: object keys sorted, no whitespace, -0 written as 0, undefined members
@@ -75,6 +75,7 @@ function write(value: unknown): string {
   }
 }
 
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** One-shot `hash`, not a `createHash` object: a third of the cost on the hot path's short texts. */
+export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 export const hashCanonical = (value: unknown): string => sha256Hex(canonicalJson(value));

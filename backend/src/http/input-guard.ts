@@ -11,7 +11,10 @@ import { INVALID_UTF8 } from './error-handler.js';
  * would make PostgreSQL fail.
  */
 export function guardPathAndQuery(req: Request, _res: Response, next: NextFunction): void {
-  for (const segment of req.path.split('/')) {
+  const path = req.path;
+  // Without a percent sign nothing decodes, and a NUL or lone surrogate is one in the whole path
+  // exactly when it is one in a segment: the common path is checked in one piece.
+  for (const segment of path.includes('%') ? path.split('/') : [path]) {
     let decoded: string;
     try {
       decoded = decodeURIComponent(segment);
@@ -21,6 +24,8 @@ export function guardPathAndQuery(req: Request, _res: Response, next: NextFuncti
     const bad = unstorable(decoded);
     if (bad) throw invalid(`a path segment ${bad.reason}`);
   }
+  // req.query parses the query string anew on every read; most requests have none.
+  if (!req.originalUrl.includes('?')) return next();
   for (const [key, value] of Object.entries(req.query)) {
     for (const text of [key, ...(Array.isArray(value) ? value : [value])]) {
       const bad = typeof text === 'string' ? unstorable(text) : null;

@@ -30,10 +30,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * pages, which keeps every provenance insert cheap however large the table grows.
  */
 export function uuidV7(now = Date.now()): string {
-  const rand = randomUUID().replaceAll('-', '');
+  // A v4 UUID is xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx with V already the RFC variant (8, 9, a
+  // or b): its last 74 random bits, after the version digit, are exactly the ones v7 needs.
   const ts = now.toString(16).padStart(12, '0');
-  const variant = ((parseInt(rand[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${ts.slice(0, 8)}-${ts.slice(8)}-7${rand.slice(13, 16)}-${variant}${rand.slice(17, 20)}-${rand.slice(20, 32)}`;
+  return `${ts.slice(0, 8)}-${ts.slice(8)}-7${randomUUID().slice(15)}`;
 }
 // W3C trace context: version-traceid-parentid-flags, all-zero ids are invalid.
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
