@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from './config.js';
 import { createDb, dialectOf } from './db/knex.js';
 import { ChangeListener } from './db/change-listener.js';
+import { startWalCheckpointer } from './db/wal-checkpointer.js';
 import type { Change } from './db/changes.js';
 import { warmUpAnalytics } from './agents/warm-up.js';
 import { createApp } from './http/app.js';
@@ -51,6 +52,8 @@ export interface ServerOptions {
 export async function startServer(config: Config, logger: Logger, opts: ServerOptions = {}): Promise<RunningServer> {
   const runtime = createRuntime(config, createDb(config, logger));
   await prepareDatabase(runtime, logger);
+  const checkpointer =
+    dialectOf(runtime.db) === 'sqlite' ? await startWalCheckpointer(runtime.db, config.sqliteFile, logger) : null;
   const unlog = logBreakerEvents(runtime.agentBreakers, logger);
   const measured = config.FOLIO_METRICS ? serviceMetrics(runtime, config, logger) : null;
   const tracing = executionTracing(config, logger);
@@ -94,6 +97,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     await listener?.stop();
     redis?.disconnect();
     unlog();
+    await checkpointer?.stop();
     await runtime.db.destroy();
     throw err;
   }
@@ -122,6 +126,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
       redis?.disconnect();
       unlog();
       await runtime.provenance.drain();
+      await checkpointer?.stop();
       await runtime.db.destroy();
       // Reports of the last requests must not die with the process.
       await flushSentry(config.FOLIO_SHUTDOWN_TIMEOUT_MS);

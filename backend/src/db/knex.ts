@@ -11,6 +11,7 @@ import * as m004 from './migrations/004_accounts.js';
 import * as m005 from './migrations/005_idempotency_keys.js';
 import * as m006 from './migrations/006_pack_closes.js';
 import * as m007 from './migrations/007_staged_commits.js';
+import { SQLITE_DRIVER } from './sqlite-driver.js';
 import { reuseStatements, type PreparingConnection } from './statement-cache.js';
 
 type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
@@ -38,20 +39,13 @@ const migrationSource: Knex.MigrationSource<string> = {
 
 const require = createRequire(import.meta.url);
 
-/**
- * The SQLite driver for this Node version. better-sqlite3 12 aborts Node 24 processes when the
- * garbage collector finalises one of its databases or statements (the destructor asks for a
- * Node environment that Node 24 no longer provides there; WiseLibs/better-sqlite3#1515).
- * Version 13 fixes that, but it needs Node 22 or later and crashes on Node 20. So Node 24 and
- * later load 13 (installed as `better-sqlite3-napi`) through knex's own better-sqlite3 dialect,
- * and earlier versions load 12.
- */
+/** knex's better-sqlite3 dialect, loading the driver this Node version needs (see sqlite-driver.ts). */
 function sqliteClient(): Knex.Config['client'] {
-  if (Number(process.versions.node.split('.')[0]) < 24) return 'better-sqlite3';
+  if (SQLITE_DRIVER === 'better-sqlite3') return 'better-sqlite3';
   const BetterSqlite3Dialect = require('knex/lib/dialects/better-sqlite3') as new (config: Knex.Config) => object;
   return class extends BetterSqlite3Dialect {
     _driver(): unknown {
-      return require('better-sqlite3-napi');
+      return require(SQLITE_DRIVER);
     }
   } as unknown as Knex.Config['client'];
 }

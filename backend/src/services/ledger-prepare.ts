@@ -1,10 +1,7 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { prepareCommits, type PrepareInput, type PreparedCommit } from '../domain/ledger/imports/prepare.js';
 import type { SecurityInfo, Transaction } from '../domain/ledger/types.js';
 import { AppError, type ErrorCode } from '../errors.js';
+import { startThread } from '../threads.js';
 
 /**
  * CSV files from this size on are prepared in a worker thread. Below it, parsing takes less
@@ -39,7 +36,7 @@ export function prepareImport(input: PrepareInput): Promise<PreparedCommit[]> {
 
 function prepareInThread(req: PrepareRequest): Promise<PreparedCommit[]> {
   return new Promise((resolve, reject) => {
-    const thread = startThread();
+    const thread = startThread('ledger-prepare-thread', import.meta.url);
     const commits: PreparedCommit[] = [];
     let settled = false;
     const settle = (done: () => void) => {
@@ -64,31 +61,4 @@ function prepareInThread(req: PrepareRequest): Promise<PreparedCommit[]> {
     thread.once('exit', (code) => settle(() => reject(new Error(`the import thread exited with code ${code}`))));
     thread.postMessage(req);
   });
-}
-
-/**
- * The thread's entry file sits next to this one: `.js` in the build (dist/), `.ts` when the
- * sources run through tsx (tests, `npx folio`), where the thread registers tsx before loading it.
- */
-function startThread(): Worker {
-  const entry = new URL(`./ledger-prepare-thread${path.extname(import.meta.url)}`, import.meta.url);
-  if (entry.pathname.endsWith('.js')) return new Worker(entry);
-  const boot = [
-    `const { register } = await import(${JSON.stringify(tsxApi())});`,
-    'register();',
-    `await import(${JSON.stringify(entry.href)});`,
-  ].join('\n');
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
-}
-
-/**
- * tsx's ESM register API as a file URL: the thread's boot module is a data: URL, from which a
- * bare specifier cannot be resolved. (Its CommonJS build, what require.resolve finds, cannot
- * be imported from ESM.)
- */
-function tsxApi(): string {
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('tsx/package.json');
-  const { exports } = require(manifest) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api']!.import.default)).href;
 }

@@ -1,0 +1,67 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../observability/logger.js';
+import { startThread } from '../threads.js';
+
+/** SQLite's default: the connection whose commit takes the log past this many pages checkpoints it. */
+export const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+
+/**
+ * While the thread checkpoints, the serving connection still does past this many pages (40 MB
+ * of 4 KiB pages), so a thread that hangs or falls behind cannot let the log grow without bound.
+ */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
+export interface WalCheckpointer {
+  stop(): Promise<void>;
+}
+
+const setAutocheckpoint = (db: Knex, pages: number) => db.raw(`pragma wal_autocheckpoint = ${pages}`);
+
+/**
+ * Moves the checkpoints of a SQLite database in WAL mode off the event loop. SQLite otherwise
+ * runs one inside the commit that takes the log past 1,000 pages: on the serving thread, a copy
+ * of about 4 MB into the database file and two fsyncs, which under load held every request for
+ * 10-15 ms about once a second (the provenance rows alone fill the log that fast). A thread
+ * with a connection of its own checkpoints every `intervalMs` instead. If the thread cannot
+ * start or ends, the serving connection checkpoints as SQLite does by default, and the log
+ * says so.
+ */
+export async function startWalCheckpointer(
+  db: Knex,
+  file: string,
+  logger: Logger,
+  intervalMs = 1000,
+): Promise<WalCheckpointer> {
+  const thread = startThread('wal-checkpoint-thread', import.meta.url, { file, intervalMs });
+  thread.unref();
+  let failure: unknown;
+  thread.on('error', (err) => (failure = err));
+  // Not events.once: it rejects on 'error', and a thread that fails emits 'exit' after it anyway.
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  const started = await Promise.race([
+    new Promise<boolean>((resolve) => thread.once('message', () => resolve(true))),
+    exited.then(() => false),
+  ]);
+  if (!started) {
+    logger.warn({ err: failure }, 'the WAL checkpoint thread did not start; SQLite checkpoints on the serving thread');
+    return { stop: async () => {} };
+  }
+  await setAutocheckpoint(db, FALLBACK_AUTOCHECKPOINT_PAGES);
+  let stopping = false;
+  void exited.then(async () => {
+    if (stopping) return;
+    logger.error({ err: failure }, 'the WAL checkpoint thread ended; SQLite checkpoints on the serving thread');
+    await setAutocheckpoint(db, SQLITE_AUTOCHECKPOINT_PAGES).catch((err: unknown) =>
+      logger.error({ err }, 'could not hand WAL checkpoints back to SQLite'),
+    );
+  });
+  return {
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      await setAutocheckpoint(db, SQLITE_AUTOCHECKPOINT_PAGES);
+      thread.postMessage('stop');
+      await exited;
+    },
+  };
+}
