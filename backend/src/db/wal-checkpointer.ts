@@ -33,7 +33,6 @@ export async function startWalCheckpointer(
   intervalMs = 1000,
 ): Promise<WalCheckpointer> {
   const thread = startThread('wal-checkpoint-thread', import.meta.url, { file, intervalMs });
-  thread.unref();
   let failure: unknown;
   thread.on('error', (err) => (failure = err));
   // Not events.once: it rejects on 'error', and a thread that fails emits 'exit' after it anyway.
@@ -46,20 +45,24 @@ export async function startWalCheckpointer(
     logger.warn({ err: failure }, 'the WAL checkpoint thread did not start; SQLite checkpoints on the serving thread');
     return { stop: async () => {} };
   }
+  // Only once it answered: until then nothing else may be keeping the process alive.
+  thread.unref();
   await setAutocheckpoint(db, FALLBACK_AUTOCHECKPOINT_PAGES);
   let stopping = false;
+  const handBack = () =>
+    setAutocheckpoint(db, SQLITE_AUTOCHECKPOINT_PAGES).catch((err: unknown) =>
+      logger.error({ err }, 'could not hand WAL checkpoints back to SQLite'),
+    );
   void exited.then(async () => {
     if (stopping) return;
     logger.error({ err: failure }, 'the WAL checkpoint thread ended; SQLite checkpoints on the serving thread');
-    await setAutocheckpoint(db, SQLITE_AUTOCHECKPOINT_PAGES).catch((err: unknown) =>
-      logger.error({ err }, 'could not hand WAL checkpoints back to SQLite'),
-    );
+    await handBack();
   });
   return {
     stop: async () => {
       if (stopping) return;
       stopping = true;
-      await setAutocheckpoint(db, SQLITE_AUTOCHECKPOINT_PAGES);
+      await handBack();
       thread.postMessage('stop');
       await exited;
     },
