@@ -14,6 +14,29 @@ describe('domain/canonical canonicalJson', () => {
     assert.equal(canonicalJson({ 9: 'nine', 10: 'ten', a: 'a' }), '{"10":"ten","9":"nine","a":"a"}');
   });
 
+  it('sorts objects of every size as Array.prototype.sort orders their keys', () => {
+    // A fixed-seed generator: the same 400 objects on every run.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = ['a', 'b', 'B', '_', '0', '9', 'é', 'Ω', '\u{1F600}', '~'];
+    for (let n = 0; n < 400; n++) {
+      const size = Math.floor(next() * 80);
+      const entries = Array.from({ length: size }, (_, i) => {
+        const length = 1 + Math.floor(next() * 4);
+        const key =
+          Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join('') +
+          (i % 3 ? '' : String(i));
+        return [key, i] as const;
+      });
+      const value = Object.fromEntries(entries);
+      const expected = `{${Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${value[k]}`)
+        .join(',')}}`;
+      assert.equal(canonicalJson(value), expected, `object ${n} with ${Object.keys(value).length} keys`);
+    }
+  });
+
   it('sorts nested objects, including objects inside arrays', () => {
     const value = { z: { y: 1, x: [{ d: 1, c: 2 }, 'e'] }, a: null };
     assert.equal(canonicalJson(value), '{"a":null,"z":{"x":[{"c":2,"d":1},"e"],"y":1}}');
