@@ -29,17 +29,18 @@ export interface ReplayResponse extends ExecuteResponse {
 const OPEN = Buffer.from('{"result":');
 
 /**
- * The response body: the result's canonical bytes spliced in as they are, so a cached answer
- * is never serialised or encoded again and the client receives exactly the bytes the result
- * hash covers. Only the small per-request part (metadata, warnings) is written here.
+ * The response body in three parts: the result's canonical bytes spliced in as they are, so a
+ * cached answer is never serialised or encoded again and the client receives exactly the bytes
+ * the result hash covers. Only the small per-request part (metadata, warnings) is written here.
+ * The HTTP route writes the parts as they are (node sends them in one writev); joining them
+ * would copy the result once more for every request.
  */
-export function responseBody(response: ExecuteResponse): Buffer {
+export function responseParts(response: ExecuteResponse): readonly Buffer[] {
   const { result_json, ...rest } = response;
-  const tail = Buffer.from(`,${JSON.stringify(rest).slice(1)}`);
-  return Buffer.concat([OPEN, result_json, tail], OPEN.length + result_json.length + tail.length);
+  return [OPEN, result_json, Buffer.from(`,${JSON.stringify(rest).slice(1)}`)];
 }
 
 /** The response as a plain object, for callers that want to inspect or pretty-print it. */
 export function responseObject(response: ExecuteResponse): Record<string, unknown> {
-  return JSON.parse(responseBody(response).toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.concat(responseParts(response)).toString('utf8')) as Record<string, unknown>;
 }

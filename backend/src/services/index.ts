@@ -74,7 +74,6 @@ export { tryLock, type Lease } from './packs/job-lock.js';
 // Executions: run a pattern pinned to a pack and a ledger commit, replay a stored one.
 export { ExecutionService, type ExecutionServiceDeps, type RequestMeta } from './execution.js';
 export {
-  responseBody,
   responseObject,
   type ExecuteResponse,
   type ExecutionMetadata,
