@@ -183,6 +183,13 @@ export function hostileCases(doc: OpenApi, fx: Fixtures): HostileCase[] {
           add(`query ${q} ${name}`, { path: `${fill()}?${q}=${value}`, headers: {}, ...validBody });
         }
       }
+      // The path guard skips the query when the target has no '?': these have one, and little else.
+      add('empty query string', { path: `${fill()}?`, headers: {}, ...validBody });
+      add('query keys without values, one hostile', {
+        path: `${fill()}?%00&${queries[0]}&%ED%A0%80`,
+        headers: {},
+        ...validBody,
+      });
       add('query given twice', {
         path: `${fill()}?${queries.map((q) => `${q}=1&${q}=2`).join('&')}`,
         headers: {},
