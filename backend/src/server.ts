@@ -53,7 +53,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
   const runtime = createRuntime(config, createDb(config, logger));
   await prepareDatabase(runtime, logger);
   const checkpointer =
-    dialectOf(runtime.db) === 'sqlite' ? await startWalCheckpointer(runtime.db, config.sqliteFile, logger) : null;
+    dialectOf(runtime.db) === 'sqlite' ? startWalCheckpointer(runtime.db, config.sqliteFile, logger) : null;
   const unlog = logBreakerEvents(runtime.agentBreakers, logger);
   const measured = config.FOLIO_METRICS ? serviceMetrics(runtime, config, logger) : null;
   const tracing = executionTracing(config, logger);

@@ -12,6 +12,8 @@ export const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
 export interface WalCheckpointer {
+  /** Whether the thread took the checkpoints over (false: it could not start, or was stopped first). */
+  ready: Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -25,43 +27,54 @@ const setAutocheckpoint = (db: Knex, pages: number) => db.raw(`pragma wal_autoch
  * with a connection of its own checkpoints every `intervalMs` instead. If the thread cannot
  * start or ends, the serving connection checkpoints as SQLite does by default, and the log
  * says so.
+ *
+ * Returns at once: the thread takes about 100 ms to start (loading the driver into a new
+ * isolate), which the service's start-up does not wait for; SQLite's own checkpoints serve
+ * until then.
  */
-export async function startWalCheckpointer(
-  db: Knex,
-  file: string,
-  logger: Logger,
-  intervalMs = 1000,
-): Promise<WalCheckpointer> {
+export function startWalCheckpointer(db: Knex, file: string, logger: Logger, intervalMs = 1000): WalCheckpointer {
   const thread = startThread('wal-checkpoint-thread', import.meta.url, { file, intervalMs });
+  // Never what keeps the process alive: a process with nothing else to do has no log to checkpoint.
+  thread.unref();
   let failure: unknown;
   thread.on('error', (err) => (failure = err));
   // Not events.once: it rejects on 'error', and a thread that fails emits 'exit' after it anyway.
   const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
-  const started = await Promise.race([
-    new Promise<boolean>((resolve) => thread.once('message', () => resolve(true))),
-    exited.then(() => false),
-  ]);
-  if (!started) {
-    logger.warn({ err: failure }, 'the WAL checkpoint thread did not start; SQLite checkpoints on the serving thread');
-    return { stop: async () => {} };
-  }
-  // Only once it answered: until then nothing else may be keeping the process alive.
-  thread.unref();
-  await setAutocheckpoint(db, FALLBACK_AUTOCHECKPOINT_PAGES);
   let stopping = false;
   const handBack = () =>
     setAutocheckpoint(db, SQLITE_AUTOCHECKPOINT_PAGES).catch((err: unknown) =>
       logger.error({ err }, 'could not hand WAL checkpoints back to SQLite'),
     );
-  void exited.then(async () => {
-    if (stopping) return;
-    logger.error({ err: failure }, 'the WAL checkpoint thread ended; SQLite checkpoints on the serving thread');
-    await handBack();
+  const ready = Promise.race([
+    new Promise<boolean>((resolve) => thread.once('message', () => resolve(true))),
+    exited.then(() => false),
+  ]).then(async (started) => {
+    if (stopping) return false;
+    if (!started) {
+      logger.warn(
+        { err: failure },
+        'the WAL checkpoint thread did not start; SQLite checkpoints on the serving thread',
+      );
+      return false;
+    }
+    // Failing here leaves both checkpointing, which is safe: nothing to do but say so.
+    await setAutocheckpoint(db, FALLBACK_AUTOCHECKPOINT_PAGES).catch((err: unknown) =>
+      logger.error({ err }, 'could not raise the serving connection\'s WAL checkpoint threshold'),
+    );
+    void exited.then(async () => {
+      if (stopping) return;
+      logger.error({ err: failure }, 'the WAL checkpoint thread ended; SQLite checkpoints on the serving thread');
+      await handBack();
+    });
+    return true;
   });
   return {
+    ready,
     stop: async () => {
       if (stopping) return;
       stopping = true;
+      // Whatever start-up was doing with the serving connection ends first.
+      await ready.catch(() => false);
       await handBack();
       thread.postMessage('stop');
       await exited;

@@ -52,7 +52,8 @@ describe('SQLite WAL checkpoints off the event loop', () => {
 
   it('copies committed pages into the database file within an interval, far below the pages at which SQLite itself would', async () => {
     const { logger } = capturedLogger();
-    checkpointer = await startWalCheckpointer(db, file, logger, 50);
+    checkpointer = startWalCheckpointer(db, file, logger, 50);
+    assert.equal(await checkpointer.ready, true);
     assert.equal(await autocheckpoint(db), FALLBACK_AUTOCHECKPOINT_PAGES);
     const before = fs.statSync(file).size;
     // 200 KB in 100 commits: a few hundred log pages, under the 1,000 at which the writing
@@ -73,16 +74,27 @@ describe('SQLite WAL checkpoints off the event loop', () => {
 
   it('hands checkpoints back to SQLite when stopped, and the database keeps working', async () => {
     const { logger } = capturedLogger();
-    checkpointer = await startWalCheckpointer(db, file, logger, 50);
+    checkpointer = startWalCheckpointer(db, file, logger, 50);
+    assert.equal(await checkpointer.ready, true);
     await checkpointer.stop();
     assert.equal(await autocheckpoint(db), SQLITE_AUTOCHECKPOINT_PAGES);
     await db('filler').insert({ body: 'after' });
     assert.deepEqual(await db('filler').select('body'), [{ body: 'after' }]);
   });
 
+  it('stopped while its thread is still starting, leaves the checkpoints to SQLite', async () => {
+    const { logger, lines } = capturedLogger();
+    checkpointer = startWalCheckpointer(db, file, logger, 50);
+    await checkpointer.stop();
+    assert.equal(await checkpointer.ready, false);
+    assert.equal(await autocheckpoint(db), SQLITE_AUTOCHECKPOINT_PAGES);
+    assert.deepEqual(lines, [], 'a stop is not a failure');
+  });
+
   it('leaves the checkpoints to SQLite, and says so, when the thread cannot open the database', async () => {
     const { logger, lines } = capturedLogger();
-    checkpointer = await startWalCheckpointer(db, path.join(dir, 'missing.sqlite'), logger, 50);
+    checkpointer = startWalCheckpointer(db, path.join(dir, 'missing.sqlite'), logger, 50);
+    assert.equal(await checkpointer.ready, false);
     assert.equal(await autocheckpoint(db), SQLITE_AUTOCHECKPOINT_PAGES);
     const warning = lines.find((l) => l.level === 40);
     assert.ok(warning, 'a warning is logged');
