@@ -59,7 +59,7 @@ export function startWalCheckpointer(db: Knex, file: string, logger: Logger, int
     }
     // Failing here leaves both checkpointing, which is safe: nothing to do but say so.
     await setAutocheckpoint(db, FALLBACK_AUTOCHECKPOINT_PAGES).catch((err: unknown) =>
-      logger.error({ err }, 'could not raise the serving connection\'s WAL checkpoint threshold'),
+      logger.error({ err }, "could not raise the serving connection's WAL checkpoint threshold"),
     );
     void exited.then(async () => {
       if (stopping) return;
