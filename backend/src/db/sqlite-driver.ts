@@ -10,18 +10,7 @@ import { createRequire } from 'node:module';
 export const SQLITE_DRIVER =
   Number(process.versions.node.split('.')[0]) < 24 ? 'better-sqlite3' : 'better-sqlite3-napi';
 
-/** What this project uses of a connection opened by the driver directly, outside knex. */
-export interface SqliteConnection {
-  pragma(source: string, options?: { simple?: boolean }): unknown;
-  close(): void;
-}
-
-const require = createRequire(import.meta.url);
-
-export function openSqlite(file: string): SqliteConnection {
-  const Database = require(SQLITE_DRIVER) as new (
-    file: string,
-    options?: { fileMustExist?: boolean },
-  ) => SqliteConnection;
-  return new Database(file, { fileMustExist: true });
+/** Where this Node's driver is, for a worker thread that loads it (db/wal-checkpoint-thread.js). */
+export function sqliteDriverPath(): string {
+  return createRequire(import.meta.url).resolve(SQLITE_DRIVER);
 }

@@ -1,6 +1,7 @@
+import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import type { Logger } from '../observability/logger.js';
-import { startThread } from '../threads.js';
+import { sqliteDriverPath } from './sqlite-driver.js';
 
 /** SQLite's default: the connection whose commit takes the log past this many pages checkpoints it. */
 export const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
@@ -33,7 +34,12 @@ const setAutocheckpoint = (db: Knex, pages: number) => db.raw(`pragma wal_autoch
  * until then.
  */
 export function startWalCheckpointer(db: Knex, file: string, logger: Logger, intervalMs = 1000): WalCheckpointer {
-  const thread = startThread('wal-checkpoint-thread', import.meta.url, { file, intervalMs });
+  // Plain JavaScript from the sources and from dist/ alike; no flag of this process's (tsx's
+  // --import under the tests) has anything to do in it.
+  const thread = new Worker(new URL('./wal-checkpoint-thread.js', import.meta.url), {
+    workerData: { file, intervalMs, driver: sqliteDriverPath() },
+    execArgv: [],
+  });
   // Never what keeps the process alive: a process with nothing else to do has no log to checkpoint.
   thread.unref();
   let failure: unknown;
