@@ -113,6 +113,45 @@ const HOSTILE_QUERY: Record<string, string> = {
   overlong: 'q'.repeat(5000),
 };
 
+/**
+ * Header values as bytes a client can send: Node writes a header value as latin1, so bytes
+ * 0x80-0xFF arrive as they are (not valid UTF-8), and CR, LF and NUL cannot be sent at all
+ * (the parser cases cover what Node refuses before express sees it).
+ */
+const HOSTILE_HEADER_VALUES: Record<string, string> = {
+  'sql injection': "'; drop table ledger_commits; --",
+  overlong: 'A'.repeat(8000),
+  'invalid utf-8 bytes': '\xff\xfe',
+  'utf-8 bytes of an astral character': Buffer.from('\u{1F4B6}').toString('latin1'),
+  'encoded lone surrogate': '\xed\xa0\x80',
+  'overlong utf-8': '\xc0\xaf',
+  'tab inside': 'a\tb',
+  empty: '',
+  blanks: '   ',
+  'proto key': '__proto__',
+  template: '{{inputs.portfolio_id}}',
+  'percent nul text': '%00',
+};
+
+/**
+ * Headers the service reads, each given every hostile value in turn: all of them on the reads
+ * (which run side by side), and on the writes (one at a time) the one only writes read; the
+ * others pass through the same middleware on every route.
+ */
+const READ_HEADERS = ['x-request-id', 'traceparent', 'tracestate', 'idempotency-key', 'user-agent'];
+const WRITE_HEADERS = ['idempotency-key'];
+
+/** W3C traceparents that are well-formed text but must not be joined (or, for a future version, read leniently). */
+const HOSTILE_TRACEPARENTS: Record<string, string> = {
+  'all-zero trace id': `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01`,
+  'all-zero parent id': `00-${'1'.repeat(32)}-${'0'.repeat(16)}-01`,
+  'version ff': `ff-${'1'.repeat(32)}-${'1'.repeat(16)}-01`,
+  'future version with more fields': `cc-${'1'.repeat(32)}-${'1'.repeat(16)}-01-more`,
+  'short trace id': `00-${'1'.repeat(31)}-${'1'.repeat(16)}-01`,
+  'not hex': `00-${'g'.repeat(32)}-${'1'.repeat(16)}-01`,
+  'trace flags ff': `00-${'1'.repeat(32)}-${'1'.repeat(16)}-ff`,
+};
+
 const JSON_TYPE = { 'content-type': 'application/json' };
 const HOLE = '\u0001hole\u0001';
 
@@ -196,6 +235,26 @@ export function hostileCases(doc: OpenApi, fx: Fixtures): HostileCase[] {
         ...validBody,
       });
 
+      // Headers, on a request otherwise valid. Not on a DELETE: the valid request would delete
+      // the portfolio every other case attacks.
+      if (method !== 'DELETE') {
+        const withHeader = (name: string, value: string) => ({
+          path: fill(),
+          ...validBody,
+          headers: { ...validBody.headers, [name]: value },
+        });
+        for (const [name, value] of Object.entries(HOSTILE_HEADER_VALUES)) {
+          add(`header authorization: Bearer ${name}`, withHeader('authorization', `Bearer ${value}`));
+          add(`header authorization: ${name}`, withHeader('authorization', value));
+          for (const header of method === 'GET' ? READ_HEADERS : WRITE_HEADERS) {
+            add(`header ${header}: ${name}`, withHeader(header, value));
+          }
+        }
+        for (const [name, value] of Object.entries(HOSTILE_TRACEPARENTS)) {
+          add(`header traceparent: ${name}`, withHeader('traceparent', value));
+        }
+      }
+
       if (seed !== undefined) {
         for (const path of leafPaths(seed)) {
           for (const [name, fragment] of Object.entries(HOSTILE_JSON)) {
@@ -256,6 +315,11 @@ function encodedBodies(
     body: bytes,
   });
   return {
+    // 4 MB of JSON in about 4 KB: inflated past the body limit (1 MiB by default), not into memory.
+    'gzip bomb past the body limit': as(
+      'gzip',
+      gzipSync(Buffer.concat([Buffer.from('{"x":"'), Buffer.alloc(4 << 20, 'a'), Buffer.from('"}')])),
+    ),
     'gzip garbage': as('gzip', Buffer.from('this is not gzip')),
     'gzip truncated': as('gzip', gz.subarray(0, gz.length - 6)),
     'gzip with a flipped byte': as('gzip', Buffer.from(gz.map((b, i) => (i === 12 ? b ^ 0xff : b)))),
