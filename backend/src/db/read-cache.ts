@@ -54,6 +54,17 @@ export class ReadCache {
   private readonly loading = new Map<string, Promise<unknown>>();
   private readonly derivedValues: LRUCache<string, object> | null;
 
+  /** A cache that keeps as little as its LRUs allow: for reads made once, whose data is not wanted afterwards. */
+  static keepingNothing(db: Knex): ReadCache {
+    return new ReadCache(db, {
+      maxLedgerEntries: 1,
+      maxPackRows: 1,
+      securityTtlMs: 1,
+      maxDerivedSize: 0,
+      portfolioTtlMs: 0,
+    });
+  }
+
   constructor(
     private readonly db: Knex,
     opts: {
@@ -267,13 +278,7 @@ export const WARM_UP_PACKS = 756;
  * first request on PostgreSQL). Returns how many packs it read.
  */
 export async function warmUpMarketReads(db: Knex, today: string): Promise<number> {
-  const reads = new ReadCache(db, {
-    maxLedgerEntries: 1,
-    maxPackRows: 1,
-    securityTtlMs: 1,
-    maxDerivedSize: 0,
-    portfolioTtlMs: 0,
-  });
+  const reads = ReadCache.keepingNothing(db);
   const recent = await reads.recentFreshPacks(today, WARM_UP_PACKS);
   // No symbols: each pack's row of closes is read and decoded, and none is picked out.
   await reads.marketsOf(

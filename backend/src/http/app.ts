@@ -53,8 +53,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  if (deps.tracer) app.use(traceRequests(deps.tracer, deps.traceSlowMs));
-  app.use(requestContext);
+  app.use(requestContext(deps.tracer ? traceRequests(deps.tracer, deps.traceSlowMs) : null));
   if (deps.metrics) app.use(httpMetrics(deps.metrics, new Set(deps.service.listPatterns().map((p) => p.id))));
   app.use(guardPathAndQuery);
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { context } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
 import type { Authenticated } from '../db/repositories/users.js';
 import type { ErrorCode } from '../errors.js';
-import { activeTraceId, withRequestId } from '../observability/correlation.js';
+import { traceIdIn, withRequestId } from '../observability/correlation.js';
+import type { RequestTracer } from './request-tracing.js';
 
 /** Per-request values every handler and the error mapper need. */
 export interface RequestLocals {
@@ -47,17 +49,22 @@ export function traceIdFrom(header: string | undefined): string | null {
 
 /**
  * Accepts a well-formed X-Request-ID (anything else is replaced, never echoed) and joins
- * the caller's trace when a valid traceparent is sent. With tracing on, the trace id is the
- * request span's (which already continues a valid traceparent), so responses, stored
- * executions and exported spans agree.
+ * the caller's trace when a valid traceparent is sent. With tracing on (`traceRequest`), the
+ * trace id is the request span's (which already continues a valid traceparent), so responses,
+ * stored executions and exported spans agree; the rest of the request runs in the span's
+ * context with the request id added, entered once.
  */
-export function requestContext(req: Request, res: Response, next: NextFunction): void {
-  const given = req.get('x-request-id');
-  const clientRequestId = given !== undefined && REQUEST_ID.test(given);
-  const requestId = clientRequestId ? given : uuidV7();
-  // randomUUID draws from a pooled entropy buffer, far cheaper per call than randomBytes.
-  const traceId = activeTraceId() ?? traceIdFrom(req.get('traceparent')) ?? randomUUID().replaceAll('-', '');
-  req.folio = { requestId, clientRequestId, traceId };
-  res.setHeader('X-Request-ID', requestId);
-  withRequestId(requestId, next);
+export function requestContext(traceRequest: RequestTracer | null) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const given = req.get('x-request-id');
+    const clientRequestId = given !== undefined && REQUEST_ID.test(given);
+    const requestId = clientRequestId ? given : uuidV7();
+    const traced = traceRequest?.(req, res);
+    // randomUUID draws from a pooled entropy buffer, far cheaper per call than randomBytes.
+    const traceId =
+      (traced && traceIdIn(traced)) ?? traceIdFrom(req.get('traceparent')) ?? randomUUID().replaceAll('-', '');
+    req.folio = { requestId, clientRequestId, traceId };
+    res.setHeader('X-Request-ID', requestId);
+    withRequestId(traced ?? context.active(), requestId, next);
+  };
 }

@@ -1,18 +1,25 @@
 import {
-  context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { routeTemplate } from './route-template.js';
 import { UnsampledRequest, withUnsampledRequest } from '../observability/kept-traces.js';
 import { NOISE_PATH } from '../observability/noise.js';
+
+/**
+ * Starts a request's span and returns the context the request is to run in (undefined for the
+ * paths that are not traced). http/request-context.ts enters it, together with the request id,
+ * so a traced request switches context once.
+ */
+export type RequestTracer = (req: Request, res: Response) => Context | undefined;
 
 /**
  * The SERVER span of every request, the root of its tree, named `METHOD /route/template` and
@@ -29,9 +36,9 @@ import { NOISE_PATH } from '../observability/noise.js';
  * longer than `keepSlowerThanMs` (FOLIO_TRACE_SLOW_MS): it is recorded when the response ends,
  * as observability/kept-traces.ts describes.
  */
-export function traceRequests(tracer: Tracer, keepSlowerThanMs: number) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (NOISE_PATH.test(req.path)) return next();
+export function traceRequests(tracer: Tracer, keepSlowerThanMs: number): RequestTracer {
+  return (req, res) => {
+    if (NOISE_PATH.test(req.path)) return undefined;
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER }, parent);
     let active = trace.setSpan(parent, span);
@@ -53,7 +60,7 @@ export function traceRequests(tracer: Tracer, keepSlowerThanMs: number) {
         endServerSpan(unsampled.record(tracer, req.method, options, why), req, res, ended);
       });
     }
-    context.with(active, next);
+    return active;
   };
 }
 

@@ -1,28 +1,25 @@
-import { context, createContextKey, isSpanContextValid, trace } from '@opentelemetry/api';
+import { context, createContextKey, isSpanContextValid, trace, type Context } from '@opentelemetry/api';
 
 /**
  * Ties log lines to the request and trace they belong to. The request id rides in the
- * OpenTelemetry context, so it follows the request across awaits once the tracing SDK has
- * registered a context manager; without one, nothing would carry it, so nothing is done.
+ * OpenTelemetry context, so it follows the request across awaits once a context manager is
+ * registered (the tracing SDK's or Sentry's); without one, context.with only calls through.
  */
 const REQUEST_ID = createContextKey('folio.request_id');
-let carried = false;
 
-/** Called by the tracing start-up once a context manager is registered. */
-export function carryRequestIds(): void {
-  carried = true;
+/** Runs `fn` (the rest of a request's handling) in `ctx` with `requestId` added. */
+export function withRequestId<T>(ctx: Context, requestId: string, fn: () => T): T {
+  return context.with(ctx.setValue(REQUEST_ID, requestId), fn);
 }
 
-/** Runs `fn` (the rest of a request's handling) with `requestId` in its context. */
-export function withRequestId<T>(requestId: string, fn: () => T): T {
-  return carried ? context.with(context.active().setValue(REQUEST_ID, requestId), fn) : fn();
+/** The trace id of the span in `ctx`, when there is one. */
+export function traceIdIn(ctx: Context): string | undefined {
+  const sc = trace.getSpan(ctx)?.spanContext();
+  return sc && isSpanContextValid(sc) ? sc.traceId : undefined;
 }
 
 /** The trace id of the current span, when there is one. */
-export function activeTraceId(): string | undefined {
-  const sc = trace.getActiveSpan()?.spanContext();
-  return sc && isSpanContextValid(sc) ? sc.traceId : undefined;
-}
+export const activeTraceId = (): string | undefined => traceIdIn(context.active());
 
 export interface LogCorrelation {
   trace_id?: string;

@@ -1,6 +1,5 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../config.js';
-import { carryRequestIds } from './correlation.js';
 import { createLogger } from './logger.js';
 import type { SentryOtelParts } from './sentry.js';
 import type { Tracing } from './tracing.js';
@@ -28,8 +27,6 @@ export async function instrument(opts: InstrumentOptions = {}): Promise<void> {
     return;
   }
   const sentry = opts.sentry ?? null;
-  // Sentry's context manager carries request ids into log lines even without tracing.
-  if (sentry) carryRequestIds();
   if (config.OTEL_TRACES_EXPORTER === 'none' && !opts.extraSpanProcessors?.length) return;
   const { startTracing } = await import('./tracing.js');
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.FOLIO_PRETTY_LOGS });

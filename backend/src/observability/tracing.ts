@@ -11,7 +11,6 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config.js';
-import { carryRequestIds } from './correlation.js';
 import { headSampler, KeepingSampler, keptIds } from './kept-traces.js';
 import type { Logger } from './logger.js';
 import type { SentryOtelParts } from './sentry.js';
@@ -69,7 +68,6 @@ export function startTracing(config: TracingConfig, opts: TracingOptions): Traci
     ],
   });
   sdk.start();
-  carryRequestIds();
   opts.logger.debug({ exporter: config.OTEL_TRACES_EXPORTER, sentry: Boolean(opts.sentry) }, 'tracing started');
 
   const timeoutMs = config.FOLIO_SHUTDOWN_TIMEOUT_MS;

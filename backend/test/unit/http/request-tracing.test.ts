@@ -10,6 +10,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
+import { requestContext } from '../../../src/http/request-context.js';
 import { traceRequests } from '../../../src/http/request-tracing.js';
 import { headSampler, KeepingSampler, keptIds } from '../../../src/observability/kept-traces.js';
 
@@ -23,7 +24,7 @@ describe('server spans (traceRequests)', () => {
   before(async () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const app = express();
-    app.use(traceRequests(provider.getTracer('test'), 60_000));
+    app.use(requestContext(traceRequests(provider.getTracer('test'), 60_000)));
     app.get('/items/:id', (_req, res) => {
       res.json({ ok: true });
     });
@@ -137,7 +138,7 @@ describe('server spans of requests the sampler drops (traceRequests, 0% sampled)
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     const app = express();
-    app.use(traceRequests(provider.getTracer('test'), 150));
+    app.use(requestContext(traceRequests(provider.getTracer('test'), 150)));
     // Each answers with the ids of its (unrecorded) server span, as the service's responses do.
     const ids = () => trace.getActiveSpan()!.spanContext();
     app.get('/fast/:id', (_req, res) => {
