@@ -1,3 +1,5 @@
+// First: it sets a V8 flag for `serve` that must be in place before the service's code runs.
+import './server-gc.js';
 import { finishProcess, instrumentProcess } from '../backend/src/preload.js';
 
 // Tracing must be running before express, knex and pg are loaded, so the rest comes after it.
