@@ -25,6 +25,8 @@ export interface Runtime {
   config: Config;
   db: Knex;
   service: ExecutionService;
+  /** The caches of immutable data (ledger entries, pack market data) the agents read through. */
+  reads: ReadCache;
   cache: ResultCache;
   provenance: ProvenanceWriter;
   current: CurrentState;
@@ -66,7 +68,7 @@ export function createRuntime(config: Config, db: Knex = createDb(config)): Runt
       freshness: freshnessRule(config),
     },
   });
-  return { config, db, service, cache, provenance, current, agentBreakers };
+  return { config, db, service, reads, cache, provenance, current, agentBreakers };
 }
 
 /** When packs are due (FOLIO_PACK_FRESH_BY in FOLIO_PACK_SCHEDULE_TZ): for the freshness gate, /health/pack and the metrics. */

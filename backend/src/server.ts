@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Knex } from 'knex';
 import { todayUtc } from './clock.js';
 import { loadConfig, type Config } from './config.js';
 import { createDb, dialectOf } from './db/knex.js';
 import { ChangeListener } from './db/change-listener.js';
-import { warmUpMarketReads } from './db/read-cache.js';
+import type { ReadCache } from './db/read-cache.js';
 import { startWalCheckpointer } from './db/wal-checkpointer.js';
 import type { Change } from './db/changes.js';
 import { warmUpAnalytics } from './agents/warm-up.js';
@@ -34,7 +33,7 @@ export interface RunningServer {
 }
 
 /** A warm-up that fails only costs the first request its speed: the service starts anyway, and says why. */
-async function warmUp(db: Knex, logger: Logger): Promise<void> {
+async function warmUp(reads: ReadCache, logger: Logger): Promise<void> {
   try {
     logger.info({ ms: Math.round(warmUpAnalytics().ms) }, 'analytics code warmed up');
   } catch (err) {
@@ -42,10 +41,10 @@ async function warmUp(db: Knex, logger: Logger): Promise<void> {
   }
   const started = performance.now();
   try {
-    const packs = await warmUpMarketReads(db, todayUtc());
-    logger.info({ ms: Math.round(performance.now() - started), packs }, 'market data reads warmed up');
+    const packs = await reads.warmUpMarkets(todayUtc());
+    logger.info({ ms: Math.round(performance.now() - started), packs }, 'market data of the newest packs cached');
   } catch (err) {
-    logger.warn({ err }, 'market data read warm-up failed; the first history runs those reads cold');
+    logger.warn({ err }, 'market data warm-up failed; the first history reads it from the database');
   }
 }
 
@@ -90,7 +89,7 @@ export async function startServer(config: Config, logger: Logger, opts: ServerOp
     tracer: tracing?.tracer ?? null,
     traceSlowMs: config.FOLIO_TRACE_SLOW_MS,
   });
-  if (config.FOLIO_WARM_UP) await warmUp(runtime.db, logger);
+  if (config.FOLIO_WARM_UP) await warmUp(runtime.reads, logger);
   // Not app.listen: express passes listen errors to its callback, where EADDRINUSE would be lost.
   const server = createServer(app);
   server.on('clientError', clientErrorHandler(logger));

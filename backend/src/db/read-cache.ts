@@ -11,6 +11,12 @@ import type { Portfolio } from './repositories/portfolios.js';
 import * as securities from './repositories/securities.js';
 import { addDays } from '../domain/dates.js';
 
+/** A pack's market data as stored: its compact closes, if it has them for its content, and its FX. */
+interface StoredMarket {
+  closes: packCloses.StoredCloses | undefined;
+  fx: packs.PackFxRow[];
+}
+
 export interface PackData {
   closes: ReadonlyMap<string, number>;
   fx: readonly packs.PackFxRow[];
@@ -33,6 +39,12 @@ function partsOfAbout<T>(items: readonly T[], size: number): T[][] {
   return Array.from({ length: count }, (_, i) => items.slice(i * each, (i + 1) * each));
 }
 
+/**
+ * Packs the start-up warm-up reads: three years of trading days, the history a three-year
+ * `performance` or `risk` request reads.
+ */
+export const WARM_UP_PACKS = 756;
+
 /** Loads that fail are not cached; a missing commit resolves to null and is not cached either. */
 type Loader<V> = () => Promise<V>;
 
@@ -48,22 +60,13 @@ export class ReadCache {
   private readonly entries: LRUCache<string, LedgerEntry[]>;
   private readonly packData: LRUCache<string, PackData>;
   private readonly marketData: LRUCache<string, PackData>;
+  private readonly storedMarkets: LRUCache<string, StoredMarket>;
+  private readonly symbolLists: LRUCache<string, string[]>;
   private readonly securityInfo: LRUCache<string, SecurityInfo>;
   /** Null when portfolio rows are not kept (a TTL of 0: every request asks). */
   private readonly portfolioRows: LRUCache<string, Portfolio> | null;
   private readonly loading = new Map<string, Promise<unknown>>();
   private readonly derivedValues: LRUCache<string, object> | null;
-
-  /** A cache that keeps as little as its LRUs allow: for reads made once, whose data is not wanted afterwards. */
-  static keepingNothing(db: Knex): ReadCache {
-    return new ReadCache(db, {
-      maxLedgerEntries: 1,
-      maxPackRows: 1,
-      securityTtlMs: 1,
-      maxDerivedSize: 0,
-      portfolioTtlMs: 0,
-    });
-  }
 
   constructor(
     private readonly db: Knex,
@@ -88,6 +91,12 @@ export class ReadCache {
     };
     this.packData = new LRUCache(packRows);
     this.marketData = new LRUCache(packRows);
+    this.storedMarkets = new LRUCache({
+      maxSize: Math.max(1, opts.maxPackRows),
+      sizeCalculation: (v: StoredMarket) => Math.max(1, (v.closes?.closes.length ?? 0) / 8 + v.fx.length),
+    });
+    // Lists are content-addressed (the SHA-256 of their symbols), so a kept one never goes stale.
+    this.symbolLists = new LRUCache({ max: 1000 });
     this.securityInfo = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.securityTtlMs) });
   }
 
@@ -153,51 +162,95 @@ export class ReadCache {
   /**
    * The closes of `symbols` and all FX rates of each pack, in the order asked: what a history
    * of a portfolio holding those symbols needs. Kept per pack and symbol set, both immutable
-   * identities. The packs not cached are read with one query for their compact closes (one
-   * row per pack, repositories/pack-closes.ts), one for the symbol lists those use and one
-   * for their FX, however many packs they are; a pack without compact closes has its closes
-   * read from its price rows.
+   * identities, and picked out of each pack's stored market data ({@link storedMarketsOf}); a
+   * pack without compact closes has its closes read from its price rows.
    */
   marketsOf(packIds: readonly string[], symbols: readonly string[]): Promise<PackData[]> {
     const wanted = [...new Set(symbols)].sort();
     const prefix = `market:${createHash('sha256').update(wanted.join('\n')).digest('base64url')}:`;
     return this.perPack(this.marketData, prefix, packIds, async (missing) => {
+      const stored = await this.storedMarketsOf(missing);
       const wantedSet = new Set(wanted);
       const slots = new Map<string, packCloses.ListSlots>();
-      const closes = new Map<string, ReadonlyMap<string, number>>();
-      const fx = new Map<string, packs.PackFxRow[]>();
+      for (const [id, list] of await this.listsOf(stored)) slots.set(id, packCloses.listSlots(list, wantedSet));
+      const markets = new Map<string, PackData>();
+      // Packs without compact closes, with their FX.
+      const fromPriceRows = new Map<string, packs.PackFxRow[]>();
+      missing.forEach((id, i) => {
+        const { closes, fx } = stored[i]!;
+        if (closes)
+          markets.set(id, { closes: packCloses.pickCloses(slots.get(closes.symbolListId)!, closes.closes), fx });
+        else fromPriceRows.set(id, fx);
+      });
+      const read = await packs.closesOf(this.db, [...fromPriceRows.keys()], wanted);
+      for (const [id, fx] of fromPriceRows) markets.set(id, { closes: read.get(id) ?? new Map<string, number>(), fx });
+      return (id) => markets.get(id)!;
+    });
+  }
+
+  /**
+   * Each pack's market data as stored, whatever symbols are wanted: its compact closes (one row,
+   * repositories/pack-closes.ts) and its FX. Kept per pack id, so a history of another portfolio
+   * (another symbol set) over the same packs reads nothing, and the start-up warm-up can fill it.
+   * The packs not cached are read about a year of packs at a time: one query for their compact
+   * closes and one for their FX per part.
+   */
+  private storedMarketsOf(packIds: readonly string[]): Promise<StoredMarket[]> {
+    return this.perPack(this.storedMarkets, 'stored:', packIds, async (missing) => {
+      const read = new Map<string, StoredMarket>();
       for (const [i, part] of partsOfAbout(missing, PACKS_PER_READ).entries()) {
         if (i > 0) await setImmediate();
-        const [stored, f] = await Promise.all([packCloses.readCloses(this.db, part), packs.fxOf(this.db, part)]);
-        const lists = [...new Set([...stored.values()].map((s) => s.symbolListId))].filter((id) => !slots.has(id));
-        for (const [id, list] of await packCloses.symbolLists(this.db, lists))
-          slots.set(id, packCloses.listSlots(list, wantedSet));
-        for (const [id, s] of stored) closes.set(id, packCloses.pickCloses(slots.get(s.symbolListId)!, s.closes));
-        for (const [id, v] of await packs.closesOf(
-          this.db,
-          part.filter((id) => !stored.has(id)),
-          wanted,
-        ))
-          closes.set(id, v);
-        for (const [id, v] of f) fx.set(id, v);
+        const [closes, fx] = await Promise.all([packCloses.readCloses(this.db, part), packs.fxOf(this.db, part)]);
+        for (const id of part) read.set(id, { closes: closes.get(id), fx: fx.get(id)! });
       }
-      return (id) => ({ closes: closes.get(id) ?? new Map<string, number>(), fx: fx.get(id)! });
+      return (id) => read.get(id)!;
     });
+  }
+
+  /** The symbol lists the compact closes of `stored` refer to, by list id. */
+  private async listsOf(stored: readonly StoredMarket[]): Promise<Map<string, string[]>> {
+    const lists = new Map<string, string[]>();
+    const unknown = new Set<string>();
+    for (const { closes } of stored) {
+      if (!closes) continue;
+      const kept = this.symbolLists.get(closes.symbolListId);
+      if (kept) lists.set(closes.symbolListId, kept);
+      else unknown.add(closes.symbolListId);
+    }
+    for (const [id, list] of await packCloses.symbolLists(this.db, [...unknown])) {
+      this.symbolLists.set(id, list);
+      lists.set(id, list);
+    }
+    return lists;
+  }
+
+  /**
+   * Reads the stored market data of the newest fresh packs (up to WARM_UP_PACKS), and the
+   * symbol lists it refers to, into this cache, at start-up: the first history after a start then reads no closes or FX from the
+   * database, and the driver's first run over a few MB of closes (50-120 ms of a three-year
+   * history's first request on PostgreSQL) is paid before the service reports ready. Returns
+   * how many packs it read.
+   */
+  async warmUpMarkets(today: string): Promise<number> {
+    const recent = await this.recentFreshPacks(today, WARM_UP_PACKS);
+    // Oldest first, so that if the cache cannot hold them all, the newest are the ones kept.
+    await this.listsOf(await this.storedMarketsOf(recent.map((p) => p.id).reverse()));
+    return recent.length;
   }
 
   /**
    * Values kept per pack under `prefix` + pack id, in the order asked: the ones neither cached
    * nor already loading are loaded together by one call of `load`, which answers for each of them.
    */
-  private perPack(
-    cache: LRUCache<string, PackData>,
+  private perPack<V extends object>(
+    cache: LRUCache<string, V>,
     prefix: string,
     packIds: readonly string[],
-    load: (missing: string[]) => Promise<(id: string) => PackData>,
-  ): Promise<PackData[]> {
-    const cached = (id: string): Promise<PackData> | undefined => {
+    load: (missing: string[]) => Promise<(id: string) => V>,
+  ): Promise<V[]> {
+    const cached = (id: string): Promise<V> | undefined => {
       const known = cache.get(prefix + id);
-      return known ? Promise.resolve(known) : (this.loading.get(prefix + id) as Promise<PackData> | undefined);
+      return known ? Promise.resolve(known) : (this.loading.get(prefix + id) as Promise<V> | undefined);
     };
     const slots = packIds.map(cached);
     const missing = [...new Set(packIds.filter((_, i) => slots[i] === undefined))];
@@ -215,10 +268,10 @@ export class ReadCache {
         this.loading.set(key, one);
       }
       packIds.forEach((id, i) => {
-        slots[i] ??= this.loading.get(prefix + id) as Promise<PackData>;
+        slots[i] ??= this.loading.get(prefix + id) as Promise<V>;
       });
     }
-    return Promise.all(slots as Promise<PackData>[]);
+    return Promise.all(slots as Promise<V>[]);
   }
 
   /**
@@ -262,28 +315,4 @@ export class ReadCache {
     }
     return found;
   }
-}
-
-/**
- * Packs the start-up warm-up reads: three years of trading days, the history a three-year
- * `performance` or `risk` request reads.
- */
-export const WARM_UP_PACKS = 756;
-
-/**
- * Reads the market data of the newest fresh packs (up to WARM_UP_PACKS) as a history reads it,
- * in parts, and keeps none of it: the cache it reads through is its own and dropped on return.
- * Run at start-up, so that the first history after a start does not also pay for the first run
- * of the database driver's code over a few MB of closes (50-120 ms of a three-year history's
- * first request on PostgreSQL). Returns how many packs it read.
- */
-export async function warmUpMarketReads(db: Knex, today: string): Promise<number> {
-  const reads = ReadCache.keepingNothing(db);
-  const recent = await reads.recentFreshPacks(today, WARM_UP_PACKS);
-  // No symbols: each pack's row of closes is read and decoded, and none is picked out.
-  await reads.marketsOf(
-    recent.map((p) => p.id),
-    [],
-  );
-  return recent.length;
 }

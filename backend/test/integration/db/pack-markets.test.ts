@@ -96,6 +96,62 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         .update({ close: CLOSES[1]! });
     });
 
+    /** The SQL of the queries `fn` makes on the tables a history's markets come from. */
+    async function marketQueries(fn: () => Promise<unknown>): Promise<string[]> {
+      const seen: string[] = [];
+      const note = (q: { sql: string }) => {
+        if (/pack_closes|pack_symbol_lists|fx_rates|"prices"/.test(q.sql)) seen.push(q.sql);
+      };
+      db.on('query', note);
+      try {
+        await fn();
+      } finally {
+        db.removeListener('query', note);
+      }
+      return seen;
+    }
+
+    it("answers another portfolio's symbols over the same packs without reading their closes or FX again", async () => {
+      const cache = reads();
+      assert.ok((await marketQueries(() => cache.marketsOf(IDS, ['S0', 'S7']))).length > 0);
+      let other: Awaited<ReturnType<ReadCache['marketsOf']>> = [];
+      assert.deepEqual(
+        await marketQueries(async () => {
+          other = await cache.marketsOf(IDS, ['S2', 'S3', 'NOT_PRICED']);
+        }),
+        [],
+      );
+      assert.deepEqual(
+        other.map((m) => [...m.closes].sort()),
+        DATES.map((_, d) => [
+          ['S2', CLOSES[2]! * (d + 1)],
+          ['S3', CLOSES[3]! * (d + 1)],
+        ]),
+      );
+      assert.deepEqual(
+        other.map((m) => m.fx),
+        (await marketsOn(db)).map((m) => m.fx),
+      );
+    });
+
+    it('after the start-up warm-up, a history of any symbols over the newest packs reads nothing from them', async () => {
+      const cache = reads();
+      assert.equal(await cache.warmUpMarkets('2025-01-09'), IDS.length);
+      let markets: Awaited<ReturnType<ReadCache['marketsOf']>> = [];
+      assert.deepEqual(
+        await marketQueries(async () => {
+          markets = await cache.marketsOf(IDS, SYMBOLS);
+        }),
+        [],
+      );
+      assert.deepEqual(
+        markets.map((m) => ({ closes: [...m.closes].sort(), fx: m.fx })),
+        await fromPriceRows(db),
+      );
+      // Only packs fresh on the day count: the day before the last pack, two.
+      assert.equal(await reads().warmUpMarkets('2025-01-07'), 2);
+    });
+
     it('reads the compact closes written with the pack, one row per pack', async () => {
       const rows = await db('pack_closes').orderBy('pack_id').select('pack_id');
       assert.deepEqual(

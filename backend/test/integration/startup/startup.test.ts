@@ -94,8 +94,8 @@ describe('folio serve: first start on an empty SQLite data directory', () => {
     const listening = messages.findIndex((m) => m.startsWith('listening on port'));
     const warmed = messages.indexOf('analytics code warmed up');
     assert.ok(warmed >= 0 && warmed < listening, JSON.stringify(messages));
-    // The demo's fresh packs, read once and kept nowhere, before the service listens.
-    const reads = logs.findIndex((l) => l.msg === 'market data reads warmed up');
+    // The demo's fresh packs, read into the cache histories read through, before the service listens.
+    const reads = logs.findIndex((l) => l.msg === 'market data of the newest packs cached');
     assert.ok(reads >= 0 && reads < listening, JSON.stringify(messages));
     assert.ok((logs[reads]!.packs as number) > 0, JSON.stringify(logs[reads]));
     assert.ok(fs.existsSync(path.join(dir.path, 'folio.sqlite')), 'the database is in FOLIO_DATA_DIR');
@@ -146,7 +146,7 @@ describe('folio serve: first start on an empty SQLite data directory', () => {
     svc = await startService(serviceEnv(dir, { FOLIO_WARM_UP: 'false' }));
     const messages = svc.logs().map((l) => l.msg);
     assert.ok(!messages.includes('analytics code warmed up'), JSON.stringify(messages));
-    assert.ok(!messages.includes('market data reads warmed up'), JSON.stringify(messages));
+    assert.ok(!messages.includes('market data of the newest packs cached'), JSON.stringify(messages));
     assert.ok(!messages.includes('applied migrations'), JSON.stringify(messages));
     assert.ok(!messages.some((m) => m.startsWith('seeded demo data')), JSON.stringify(messages));
     const ok = await call(svc, 'POST', '/v1/execute', { key: KEY, body: overview });

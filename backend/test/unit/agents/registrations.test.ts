@@ -8,7 +8,13 @@ import type { MarketDataProvider } from '../../../src/providers/provider.js';
 describe('agents/index registration table', () => {
   // Building the table reads nothing: an in-memory SQLite database and a source that is never asked.
   const db = createDb({ sqliteFile: ':memory:' });
-  const reads = ReadCache.keepingNothing(db);
+  const reads = new ReadCache(db, {
+    maxLedgerEntries: 1,
+    maxPackRows: 1,
+    securityTtlMs: 1,
+    maxDerivedSize: 0,
+    portfolioTtlMs: 0,
+  });
   const provider: MarketDataProvider = {
     name: 'unused',
     snapshot: () => Promise.reject(new Error('not asked in this test')),
