@@ -43,7 +43,7 @@ function partsOfAbout<T>(items: readonly T[], size: number): T[][] {
  * Packs the start-up warm-up reads: three years of trading days, the history a three-year
  * `performance` or `risk` request reads.
  */
-export const WARM_UP_PACKS = 756;
+const WARM_UP_PACKS = 756;
 
 /** Loads that fail are not cached; a missing commit resolves to null and is not cached either. */
 type Loader<V> = () => Promise<V>;
@@ -85,16 +85,16 @@ export class ReadCache {
       maxSize: Math.max(1, opts.maxLedgerEntries),
       sizeCalculation: (v) => Math.max(1, v.length),
     });
-    const packRows = {
+    // Every per-pack cache is bounded by FOLIO_CACHE_PACK_ROWS closes and FX rows, each on its own.
+    const packRows = <V>(rows: (v: V) => number) => ({
       maxSize: Math.max(1, opts.maxPackRows),
-      sizeCalculation: (v: PackData) => Math.max(1, v.closes.size + v.fx.length),
-    };
-    this.packData = new LRUCache(packRows);
-    this.marketData = new LRUCache(packRows);
-    this.storedMarkets = new LRUCache({
-      maxSize: Math.max(1, opts.maxPackRows),
-      sizeCalculation: (v: StoredMarket) => Math.max(1, (v.closes?.closes.length ?? 0) / 8 + v.fx.length),
+      sizeCalculation: (v: V) => Math.max(1, rows(v)),
     });
+    const pickedRows = packRows((v: PackData) => v.closes.size + v.fx.length);
+    this.packData = new LRUCache(pickedRows);
+    this.marketData = new LRUCache(pickedRows);
+    // A close is stored as 8 bytes.
+    this.storedMarkets = new LRUCache(packRows((v: StoredMarket) => (v.closes?.closes.length ?? 0) / 8 + v.fx.length));
     // Lists are content-addressed (the SHA-256 of their symbols), so a kept one never goes stale.
     this.symbolLists = new LRUCache({ max: 1000 });
     this.securityInfo = new LRUCache({ max: 100_000, ttl: Math.max(1, opts.securityTtlMs) });
@@ -226,10 +226,10 @@ export class ReadCache {
 
   /**
    * Reads the stored market data of the newest fresh packs (up to WARM_UP_PACKS), and the
-   * symbol lists it refers to, into this cache, at start-up: the first history after a start then reads no closes or FX from the
-   * database, and the driver's first run over a few MB of closes (50-120 ms of a three-year
-   * history's first request on PostgreSQL) is paid before the service reports ready. Returns
-   * how many packs it read.
+   * symbol lists it refers to, into this cache, at start-up: the first history after a start
+   * then reads no closes or FX from the database, and the driver's first run over a few MB of
+   * closes (50-120 ms of a three-year history's first request on PostgreSQL) is paid before
+   * the service reports ready. Returns how many packs it read.
    */
   async warmUpMarkets(today: string): Promise<number> {
     const recent = await this.recentFreshPacks(today, WARM_UP_PACKS);
