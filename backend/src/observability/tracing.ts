@@ -1,6 +1,3 @@
-import { JaegerExporter } from '@opentelemetry/exporter-jaeger';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { KnexInstrumentation } from '@opentelemetry/instrumentation-knex';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -14,6 +11,7 @@ import type { Config } from '../config.js';
 import { headSampler, KeepingSampler, keptIds } from './kept-traces.js';
 import type { Logger } from './logger.js';
 import type { SentryOtelParts } from './sentry.js';
+import { ThreadedSpanExporter, type ExporterKind } from './threaded-exporter.js';
 
 export type TracingConfig = Pick<
   Config,
@@ -46,7 +44,7 @@ export interface Tracing {
  * registered.
  */
 export function startTracing(config: TracingConfig, opts: TracingOptions): Tracing {
-  const exporter = exporterProcessor(config);
+  const exporter = exporterProcessor(config, opts.logger);
   const spanProcessors = [...(exporter ? [exporter] : []), ...(opts.extraSpanProcessors ?? [])];
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME,
@@ -93,18 +91,21 @@ export function startTracing(config: TracingConfig, opts: TracingOptions): Traci
 
 /**
  * The exporter behind a bounded batch queue (OTEL_BSP_* tune it): requests never wait on the
- * collector, and when it is down a full queue drops new spans instead of growing.
+ * collector, and when it is down a full queue drops new spans instead of growing. The batches
+ * are encoded and sent on a thread of their own (threaded-exporter.ts).
  */
-function exporterProcessor(config: TracingConfig): SpanProcessor | null {
+function exporterProcessor(config: TracingConfig, logger: Logger): SpanProcessor | null {
+  const threaded = (kind: ExporterKind) =>
+    new BatchSpanProcessor(new ThreadedSpanExporter(kind, config.OTEL_EXPORTER_JAEGER_ENDPOINT, logger));
   switch (config.OTEL_TRACES_EXPORTER) {
     case 'jaeger':
-      return new BatchSpanProcessor(new JaegerExporter({ endpoint: config.OTEL_EXPORTER_JAEGER_ENDPOINT }));
+      return threaded('jaeger');
     case 'otlp':
       // OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and _HEADERS are read by the exporter.
-      return new BatchSpanProcessor(
+      return threaded(
         (config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL) === 'http/json'
-          ? new OTLPJsonTraceExporter()
-          : new OTLPProtoTraceExporter(),
+          ? 'otlp-json'
+          : 'otlp-proto',
       );
     case 'console':
       return new SimpleSpanProcessor(new ConsoleSpanExporter());
