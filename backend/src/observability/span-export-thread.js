@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 /** @typedef {import('@opentelemetry/sdk-trace-base').ReadableSpan} ReadableSpan */
 /** @typedef {import('@opentelemetry/sdk-trace-base').SpanExporter} SpanExporter */
 /** @typedef {import('./threaded-exporter.js').PlainBatch} PlainBatch */
+/** @typedef {import('./threaded-exporter.js').PlainContext} PlainContext */
 /** @typedef {import('./threaded-exporter.js').ToThread} ToThread */
 /** @typedef {import('./threaded-exporter.js').ExporterKind} ExporterKind */
 
@@ -58,15 +59,13 @@ function readableSpans(batch) {
   const resources = batch.resources.map((r) =>
     resourceFromAttributes(r.attributes, r.schemaUrl === undefined ? undefined : { schemaUrl: r.schemaUrl }),
   );
-  return batch.spans.map(({ context, traceState, resource, links, ...span }) => {
-    const spanContext = withTraceState(context, traceState);
+  return batch.spans.map(({ context, parentSpanContext, resource, links, ...span }) => {
+    const spanContext = spanContextOf(context);
     return /** @type {ReadableSpan} */ ({
       ...span,
       spanContext: () => spanContext,
-      links: links.map(({ context: { traceState: linkState, ...linked }, ...link }) => ({
-        ...link,
-        context: withTraceState(linked, linkState),
-      })),
+      parentSpanContext: parentSpanContext && spanContextOf(parentSpanContext),
+      links: links.map((link) => ({ ...link, context: spanContextOf(link.context) })),
       resource: /** @type {import('@opentelemetry/resources').Resource} */ (resources[resource]),
       ended: true,
     });
@@ -74,11 +73,10 @@ function readableSpans(batch) {
 }
 
 /**
- * @param {import('@opentelemetry/api').SpanContext} context
- * @param {string | undefined} traceState
+ * @param {PlainContext} context
  * @returns {import('@opentelemetry/api').SpanContext}
  */
-const withTraceState = (context, traceState) =>
+const spanContextOf = ({ traceState, ...context }) =>
   traceState === undefined ? context : { ...context, traceState: new TraceState(traceState) };
 
 /**
@@ -102,10 +100,10 @@ port.on('message', (/** @type {ToThread} */ message) => {
       exportBatch(message.id, message.batch);
       return;
     case 'flush':
-      void (exporter.forceFlush?.() ?? Promise.resolve()).then(
-        () => port.postMessage({ type: 'flushed', id: message.id }),
-        (/** @type {unknown} */ err) => port.postMessage({ type: 'flushed', id: message.id, error: String(err) }),
-      );
+      // A flush that fails has lost its spans, which their batches already reported.
+      void (exporter.forceFlush?.() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => port.postMessage({ type: 'flushed', id: message.id }));
       return;
     case 'shutdown':
       // Whatever the exporter says (it rejects when the collector is down), the thread ends: the
@@ -117,4 +115,3 @@ port.on('message', (/** @type {ToThread} */ message) => {
       return;
   }
 });
-port.postMessage({ type: 'ready' });

@@ -7,15 +7,15 @@ import type { Logger } from './logger.js';
 
 export type ExporterKind = 'jaeger' | 'otlp-proto' | 'otlp-json';
 
-type PlainContext = Omit<SpanContext, 'traceState'> & { traceState?: string };
+/** A span context with its trace state serialised, as the W3C header carries it. */
+export type PlainContext = Omit<SpanContext, 'traceState'> & { traceState?: string };
 
 /** A finished span as structured clone carries it to the thread: data only, no methods or classes. */
 export interface PlainSpan {
   name: string;
   kind: SpanKind;
-  context: Omit<SpanContext, 'traceState'>;
-  traceState?: string;
-  parentSpanContext?: Omit<SpanContext, 'traceState'>;
+  context: PlainContext;
+  parentSpanContext?: PlainContext;
   startTime: HrTime;
   endTime: HrTime;
   duration: HrTime;
@@ -40,15 +40,14 @@ export type ToThread =
   { type: 'export'; id: number; batch: PlainBatch } | { type: 'flush'; id: number } | { type: 'shutdown' };
 
 type FromThread =
-  | { type: 'ready' }
-  | { type: 'exported'; id: number; code: ExportResultCode; error?: string }
-  | { type: 'flushed'; id: number; error?: string };
+  { type: 'exported'; id: number; code: ExportResultCode; error?: string } | { type: 'flushed'; id: number };
 
-const plainContext = ({ traceId, spanId, traceFlags, isRemote }: SpanContext) => ({
+const plainContext = ({ traceId, spanId, traceFlags, isRemote, traceState }: SpanContext): PlainContext => ({
   traceId,
   spanId,
   traceFlags,
   ...(isRemote === undefined ? {} : { isRemote }),
+  ...(traceState ? { traceState: traceState.serialize() } : {}),
 });
 
 /** The batch as data, each resource once. */
@@ -61,25 +60,17 @@ export function plainBatch(spans: readonly ReadableSpan[]): PlainBatch {
       resource = batch.resources.push({ attributes: span.resource.attributes, schemaUrl: span.resource.schemaUrl }) - 1;
       resources.set(span.resource, resource);
     }
-    const context = span.spanContext();
     batch.spans.push({
       name: span.name,
       kind: span.kind,
-      context: plainContext(context),
-      ...(context.traceState ? { traceState: context.traceState.serialize() } : {}),
+      context: plainContext(span.spanContext()),
       ...(span.parentSpanContext ? { parentSpanContext: plainContext(span.parentSpanContext) } : {}),
       startTime: span.startTime,
       endTime: span.endTime,
       duration: span.duration,
       status: span.status,
       attributes: span.attributes,
-      links: span.links.map((link) => ({
-        ...link,
-        context: {
-          ...plainContext(link.context),
-          ...(link.context.traceState ? { traceState: link.context.traceState.serialize() } : {}),
-        },
-      })),
+      links: span.links.map((link) => ({ ...link, context: plainContext(link.context) })),
       events: span.events,
       resource,
       instrumentationScope: span.instrumentationScope,
@@ -98,8 +89,9 @@ export function plainBatch(spans: readonly ReadableSpan[]): PlainBatch {
  * the exporter's HTTP client ran through the same stream and socket code as the server's
  * responses, and its requests, even a few a minute at 1% sampling, made V8 deoptimise that code
  * (writev, uncork, Readable.read; in one run at 1% sampling, 344 deoptimisations against 141
- * with the thread), which left every request 20-50 µs dearer. Sits behind the BatchSpanProcessor, which still bounds
- * the queue and drops spans when the collector cannot keep up.
+ * with the thread), which left every request 20-50 µs dearer. Sits behind the
+ * BatchSpanProcessor, which still bounds the queue and drops spans when the collector cannot
+ * keep up.
  *
  * The thread never keeps the process alive on its own, except while a batch, flush or shutdown
  * is waiting for it. If it fails, later batches are reported lost, as with a collector that is
@@ -120,7 +112,6 @@ export class ThreadedSpanExporter implements SpanExporter {
     });
     this.thread.unref();
     this.thread.on('message', (reply: FromThread) => {
-      if (reply.type === 'ready') return;
       const settle = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0 && !this.stopping) this.thread.unref();
@@ -153,7 +144,7 @@ export class ThreadedSpanExporter implements SpanExporter {
           ? { code: ExportResultCode.SUCCESS }
           : {
               code: ExportResultCode.FAILED,
-              error: new Error((reply.type !== 'ready' && reply.error) || 'export failed'),
+              error: new Error((reply.type === 'exported' && reply.error) || 'export failed'),
             },
       ),
     );
